@@ -1,0 +1,34 @@
+# Streamlab: two commands on a fresh machine.
+#   make serve   install what is missing, then serve the dashboard at http://127.0.0.1:8080
+#   make test    install what is missing, then run every check (fmt, clippy, native, browser, e2e)
+SHELL := /bin/bash
+ROOT := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
+export PATH := $(HOME)/.cargo/bin:$(ROOT)/node_modules/.bin:$(PATH)
+# Trunk must never download its tools; they come from scripts/install.sh.
+export TRUNK_OFFLINE := true
+
+.PHONY: serve test install build screenshots clean
+
+serve:
+	bash scripts/install.sh serve
+	trunk serve
+
+test:
+	bash scripts/install.sh test
+	bash scripts/test.sh
+
+install:
+	bash scripts/install.sh test
+
+build:
+	bash scripts/install.sh serve
+	trunk build --release
+
+# Refreshes the README's screenshots from the end-to-end run.
+screenshots: test
+	mkdir -p docs
+	cp target/e2e/dashboard-kafka.png target/e2e/dashboard-kinesis.png docs/
+
+clean:
+	cargo clean
+	rm -rf dist target/e2e

@@ -1,0 +1,696 @@
+//! The record batch: the unit that is stored, checked and read.
+
+use crate::record::{Header, Record};
+use crate::types::{Offset, SequenceNumber, Timestamp};
+
+/// The version byte that leads every batch this code writes.
+pub const BATCH_FORMAT_VERSION: u8 = 1;
+
+/// Length of the fixed batch header in bytes (see [`RecordBatch`]).
+pub const BATCH_HEADER_LEN: usize = 53;
+
+/// Why stored bytes are not a valid record batch. Every variant names what is wrong.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum DecodeError {
+    /// The bytes end before the structure does.
+    #[error("batch truncated: {field} needs {needed} bytes at byte {at}, {available} left")]
+    Truncated {
+        /// What was being read.
+        field: &'static str,
+        /// Where it starts.
+        at: usize,
+        /// How many bytes it needs.
+        needed: usize,
+        /// How many were left.
+        available: usize,
+    },
+    /// The leading version byte is not one this code reads.
+    #[error(
+        "unsupported batch format version {0} (this build reads version {BATCH_FORMAT_VERSION})"
+    )]
+    UnsupportedVersion(u8),
+    /// The CRC-32C stored in the header does not match the bytes after it.
+    #[error("batch CRC mismatch: stored {expected:#010x}, computed {found:#010x}")]
+    CrcMismatch {
+        /// The CRC stored in the header.
+        expected: u32,
+        /// The CRC of the bytes as they are.
+        found: u32,
+    },
+    /// A variable-length integer runs past 64 bits.
+    #[error("malformed varint at byte {at}")]
+    MalformedVarint {
+        /// Where it starts.
+        at: usize,
+    },
+    /// A length field points past the end of its record.
+    #[error("{field} of record {index} is longer than its record")]
+    Overrun {
+        /// Which length.
+        field: &'static str,
+        /// The record's index within the batch.
+        index: u32,
+    },
+    /// A header name is not UTF-8.
+    #[error("header name of record {index} is not UTF-8")]
+    HeaderNotUtf8 {
+        /// The record's index within the batch.
+        index: u32,
+    },
+    /// Offset deltas must grow strictly and stay within the header's last offset delta.
+    #[error("record {index} has offset delta {delta}, out of order or past the last offset delta")]
+    OffsetDeltaOutOfOrder {
+        /// The record's index within the batch.
+        index: u32,
+        /// Its offset delta.
+        delta: u64,
+    },
+    /// The header's counts disagree with the records (count zero, or extra bytes at the end).
+    #[error("batch header says {declared} records but the body {found}")]
+    CountMismatch {
+        /// The record count in the header.
+        declared: u32,
+        /// What the body holds, in words.
+        found: &'static str,
+    },
+    /// The header's timestamps or sequence number overflow when applied to a record.
+    #[error("record {index}'s timestamp or sequence number overflows")]
+    Overflow {
+        /// The record's index within the batch.
+        index: u32,
+    },
+}
+
+/// The fixed header of a record batch.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BatchHeader {
+    /// Offset of the first record.
+    pub base_offset: Offset,
+    /// Last record's offset minus the base offset.
+    pub last_offset_delta: u32,
+    /// Timestamp of the first record; record timestamps are stored as deltas from it.
+    pub first_timestamp: Timestamp,
+    /// The largest record timestamp in the batch (for seek by time).
+    pub max_timestamp: Timestamp,
+    /// Sequence number of the record at the base offset; a record's sequence number is this plus
+    /// its offset delta.
+    pub base_sequence: SequenceNumber,
+    /// How many records the batch holds (fewer than `last_offset_delta + 1` after compaction).
+    pub record_count: u32,
+}
+
+impl BatchHeader {
+    /// The offset after the batch's last record.
+    pub fn next_offset(&self) -> Offset {
+        Offset(self.base_offset.0 + u64::from(self.last_offset_delta) + 1)
+    }
+}
+
+/// A batch of records of one partition, as stored: one value per batch, like Kafka's on-disk
+/// format.
+///
+/// # Format, version 1
+/// All fixed-width integers are little-endian.
+///
+/// | bytes | field |
+/// |---|---|
+/// | 0 | format version, `1` |
+/// | 1..5 | CRC-32C (Castagnoli) of every byte from 5 to the end |
+/// | 5..13 | base offset, u64 |
+/// | 13..17 | last offset delta, u32 |
+/// | 17..25 | first timestamp, i64 milliseconds |
+/// | 25..33 | max timestamp, i64 milliseconds |
+/// | 33..49 | base sequence number, u128 |
+/// | 49..53 | record count, u32 |
+/// | 53.. | the records |
+///
+/// Each record is `length` (varint: the bytes that follow in this record), then `offset delta`
+/// (varint), `timestamp delta` from the first timestamp (zigzag varint), `key length + 1` (varint,
+/// 0 for no key) and the key, `value length + 1` (varint, 0 for a tombstone) and the value, then
+/// `header count` (varint) and per header `name length` (varint), the UTF-8 name, `value length + 1`
+/// (varint, 0 for null) and the value. Varints are unsigned LEB128.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RecordBatch {
+    header: BatchHeader,
+    records: Vec<Record>,
+}
+
+impl RecordBatch {
+    /// The header.
+    pub fn header(&self) -> &BatchHeader {
+        &self.header
+    }
+
+    /// The records, in offset order.
+    pub fn records(&self) -> &[Record] {
+        &self.records
+    }
+
+    /// Takes the records out.
+    pub fn into_records(self) -> Vec<Record> {
+        self.records
+    }
+
+    /// Encodes `records` as one batch. The records must be non-empty, in strictly increasing
+    /// offset order, and each record's sequence number must be the first record's plus its offset
+    /// delta: the log builds them that way, and that is what lets the header hold one base
+    /// sequence number. Returns `None` when they are not.
+    pub fn encode(records: &[Record]) -> Option<Vec<u8>> {
+        let first = records.first()?;
+        let base_offset = first.offset();
+        let base_sequence = first.sequence_number();
+        let first_timestamp = first.timestamp();
+        let mut max_timestamp = first_timestamp;
+        let mut last_offset = base_offset;
+        let mut body = Vec::with_capacity(records.iter().map(|r| r.size() + 16).sum());
+        let mut scratch = Vec::new();
+        for (i, record) in records.iter().enumerate() {
+            if i > 0 && record.offset() <= last_offset {
+                return None;
+            }
+            last_offset = record.offset();
+            let delta = record.offset().0 - base_offset.0;
+            if record.sequence_number().0.checked_sub(base_sequence.0) != Some(u128::from(delta)) {
+                return None;
+            }
+            max_timestamp = max_timestamp.max(record.timestamp());
+            scratch.clear();
+            put_varint(&mut scratch, delta);
+            put_varint(
+                &mut scratch,
+                zigzag(record.timestamp().0.wrapping_sub(first_timestamp.0)),
+            );
+            put_nullable(&mut scratch, record.key());
+            put_nullable(&mut scratch, record.value());
+            put_varint(&mut scratch, record.headers().len() as u64);
+            for h in record.headers() {
+                put_varint(&mut scratch, h.key.len() as u64);
+                scratch.extend_from_slice(h.key.as_bytes());
+                put_nullable(&mut scratch, h.value.as_deref());
+            }
+            put_varint(&mut body, scratch.len() as u64);
+            body.extend_from_slice(&scratch);
+        }
+        let last_offset_delta = u32::try_from(last_offset.0 - base_offset.0).ok()?;
+        let record_count = u32::try_from(records.len()).ok()?;
+
+        let mut out = Vec::with_capacity(BATCH_HEADER_LEN + body.len());
+        out.push(BATCH_FORMAT_VERSION);
+        out.extend_from_slice(&[0; 4]); // CRC, filled below
+        out.extend_from_slice(&base_offset.0.to_le_bytes());
+        out.extend_from_slice(&last_offset_delta.to_le_bytes());
+        out.extend_from_slice(&first_timestamp.0.to_le_bytes());
+        out.extend_from_slice(&max_timestamp.0.to_le_bytes());
+        out.extend_from_slice(&base_sequence.0.to_le_bytes());
+        out.extend_from_slice(&record_count.to_le_bytes());
+        out.extend_from_slice(&body);
+        let crc = crc32c::crc32c(&out[5..]);
+        out[1..5].copy_from_slice(&crc.to_le_bytes());
+        Some(out)
+    }
+
+    /// Reads and checks the header only (version and CRC included), without decoding records.
+    pub fn decode_header(bytes: &[u8]) -> Result<BatchHeader, DecodeError> {
+        let mut r = Reader { bytes, pos: 0 };
+        let version = r.fixed::<1>("format version")?[0];
+        if version != BATCH_FORMAT_VERSION {
+            return Err(DecodeError::UnsupportedVersion(version));
+        }
+        let expected = u32::from_le_bytes(r.fixed::<4>("CRC")?);
+        // The header must be complete before the CRC is worth computing.
+        if bytes.len() < BATCH_HEADER_LEN {
+            return Err(DecodeError::Truncated {
+                field: "batch header",
+                at: 0,
+                needed: BATCH_HEADER_LEN,
+                available: bytes.len(),
+            });
+        }
+        let found = crc32c::crc32c(&bytes[5..]);
+        if found != expected {
+            return Err(DecodeError::CrcMismatch { expected, found });
+        }
+        Ok(BatchHeader {
+            base_offset: Offset(u64::from_le_bytes(r.fixed("base offset")?)),
+            last_offset_delta: u32::from_le_bytes(r.fixed("last offset delta")?),
+            first_timestamp: Timestamp(i64::from_le_bytes(r.fixed("first timestamp")?)),
+            max_timestamp: Timestamp(i64::from_le_bytes(r.fixed("max timestamp")?)),
+            base_sequence: SequenceNumber(u128::from_le_bytes(r.fixed("base sequence")?)),
+            record_count: u32::from_le_bytes(r.fixed("record count")?),
+        })
+    }
+
+    /// Decodes and checks a whole batch. Never panics, whatever the bytes.
+    pub fn decode(bytes: &[u8]) -> Result<RecordBatch, DecodeError> {
+        let header = RecordBatch::decode_header(bytes)?;
+        if header.record_count == 0 {
+            return Err(DecodeError::CountMismatch {
+                declared: 0,
+                found: "a batch must hold at least one record",
+            });
+        }
+        let mut r = Reader {
+            bytes,
+            pos: BATCH_HEADER_LEN,
+        };
+        // Each record takes at least 6 bytes, so a count beyond that is a lie; do not let it size
+        // an allocation.
+        let plausible = (bytes.len() - BATCH_HEADER_LEN) / 6;
+        let mut records = Vec::with_capacity((header.record_count as usize).min(plausible));
+        let mut previous_delta: Option<u64> = None;
+        for index in 0..header.record_count {
+            let length = r.varint()?;
+            let start = r.pos;
+            let available = bytes.len() - start;
+            let length = usize::try_from(length).unwrap_or(usize::MAX);
+            if length > available {
+                return Err(DecodeError::Truncated {
+                    field: "record",
+                    at: start,
+                    needed: length,
+                    available,
+                });
+            }
+            let mut rec = Reader {
+                bytes: &bytes[..start + length],
+                pos: start,
+            };
+            let overrun = |e: DecodeError, field| match e {
+                DecodeError::Truncated { .. } => DecodeError::Overrun { field, index },
+                other => other,
+            };
+            let delta = rec.varint().map_err(|e| overrun(e, "offset delta"))?;
+            if previous_delta.is_some_and(|p| delta <= p)
+                || delta > u64::from(header.last_offset_delta)
+            {
+                return Err(DecodeError::OffsetDeltaOutOfOrder { index, delta });
+            }
+            previous_delta = Some(delta);
+            let ts_delta = unzigzag(rec.varint().map_err(|e| overrun(e, "timestamp delta"))?);
+            let key = rec.nullable().map_err(|e| overrun(e, "key"))?;
+            let value = rec.nullable().map_err(|e| overrun(e, "value"))?;
+            let header_count = rec.varint().map_err(|e| overrun(e, "header count"))?;
+            let mut headers = Vec::new();
+            for _ in 0..header_count {
+                let name_len = rec.varint().map_err(|e| overrun(e, "header name"))?;
+                let name = rec
+                    .take(name_len, "header name")
+                    .map_err(|e| overrun(e, "header name"))?;
+                let name = std::str::from_utf8(name)
+                    .map_err(|_| DecodeError::HeaderNotUtf8 { index })?
+                    .to_owned();
+                let value = rec.nullable().map_err(|e| overrun(e, "header value"))?;
+                headers.push(Header { key: name, value });
+            }
+            if rec.pos != start + length {
+                return Err(DecodeError::Overrun {
+                    field: "record length",
+                    index,
+                });
+            }
+            r.pos = rec.pos;
+            let offset = header
+                .base_offset
+                .0
+                .checked_add(delta)
+                .ok_or(DecodeError::Overflow { index })?;
+            let sequence = header
+                .base_sequence
+                .0
+                .checked_add(u128::from(delta))
+                .ok_or(DecodeError::Overflow { index })?;
+            let timestamp = header
+                .first_timestamp
+                .0
+                .checked_add(ts_delta)
+                .ok_or(DecodeError::Overflow { index })?;
+            records.push(Record::new(
+                Offset(offset),
+                SequenceNumber(sequence),
+                Timestamp(timestamp),
+                key,
+                value,
+                headers,
+            ));
+        }
+        if r.pos != bytes.len() {
+            return Err(DecodeError::CountMismatch {
+                declared: header.record_count,
+                found: "has bytes left after the last record",
+            });
+        }
+        Ok(RecordBatch { header, records })
+    }
+}
+
+fn put_varint(out: &mut Vec<u8>, mut v: u64) {
+    while v >= 0x80 {
+        out.push((v as u8) | 0x80);
+        v >>= 7;
+    }
+    out.push(v as u8);
+}
+
+fn put_nullable(out: &mut Vec<u8>, bytes: Option<&[u8]>) {
+    match bytes {
+        None => put_varint(out, 0),
+        Some(b) => {
+            put_varint(out, b.len() as u64 + 1);
+            out.extend_from_slice(b);
+        }
+    }
+}
+
+fn zigzag(v: i64) -> u64 {
+    ((v << 1) ^ (v >> 63)) as u64
+}
+
+fn unzigzag(v: u64) -> i64 {
+    ((v >> 1) as i64) ^ -((v & 1) as i64)
+}
+
+/// A cursor over bytes whose every read is bounds-checked.
+struct Reader<'a> {
+    bytes: &'a [u8],
+    pos: usize,
+}
+
+impl<'a> Reader<'a> {
+    fn take(&mut self, n: u64, field: &'static str) -> Result<&'a [u8], DecodeError> {
+        let available = self.bytes.len() - self.pos;
+        match usize::try_from(n) {
+            Ok(n) if n <= available => {
+                let out = &self.bytes[self.pos..self.pos + n];
+                self.pos += n;
+                Ok(out)
+            }
+            _ => Err(DecodeError::Truncated {
+                field,
+                at: self.pos,
+                needed: usize::try_from(n).unwrap_or(usize::MAX),
+                available,
+            }),
+        }
+    }
+
+    fn fixed<const N: usize>(&mut self, field: &'static str) -> Result<[u8; N], DecodeError> {
+        let slice = self.take(N as u64, field)?;
+        let mut out = [0; N];
+        out.copy_from_slice(slice);
+        Ok(out)
+    }
+
+    fn varint(&mut self) -> Result<u64, DecodeError> {
+        let at = self.pos;
+        let mut value: u64 = 0;
+        for shift in (0..64).step_by(7) {
+            let byte = self.fixed::<1>("varint")?[0];
+            let bits = u64::from(byte & 0x7f);
+            if shift == 63 && bits > 1 {
+                return Err(DecodeError::MalformedVarint { at });
+            }
+            value |= bits << shift;
+            if byte & 0x80 == 0 {
+                return Ok(value);
+            }
+        }
+        Err(DecodeError::MalformedVarint { at })
+    }
+
+    fn nullable(&mut self) -> Result<Option<Vec<u8>>, DecodeError> {
+        match self.varint()? {
+            0 => Ok(None),
+            n => Ok(Some(self.take(n - 1, "bytes")?.to_vec())),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn record(offset: u64, seq: u128, ts: i64, key: Option<&str>, value: Option<&str>) -> Record {
+        Record::new(
+            Offset(offset),
+            SequenceNumber(seq),
+            Timestamp(ts),
+            key.map(|k| k.as_bytes().to_vec()),
+            value.map(|v| v.as_bytes().to_vec()),
+            vec![],
+        )
+    }
+
+    fn sample() -> Vec<Record> {
+        let with_headers = Record::new(
+            Offset(12),
+            SequenceNumber(1_000_002),
+            Timestamp(1_700_000_000_500),
+            None,
+            None,
+            vec![
+                Header {
+                    key: "trace".into(),
+                    value: Some(vec![1, 2, 3]),
+                },
+                Header {
+                    key: "empty".into(),
+                    value: None,
+                },
+            ],
+        );
+        vec![
+            record(
+                10,
+                1_000_000,
+                1_700_000_000_000,
+                Some("alice"),
+                Some("hello"),
+            ),
+            record(11, 1_000_001, 1_699_999_999_000, Some(""), Some("")),
+            with_headers,
+        ]
+    }
+
+    #[test]
+    fn a_batch_round_trips_with_its_header() {
+        let records = sample();
+        let bytes = RecordBatch::encode(&records).expect("valid records");
+        assert_eq!(bytes[0], BATCH_FORMAT_VERSION);
+        let batch = RecordBatch::decode(&bytes).expect("decodes");
+        assert_eq!(batch.records(), &records[..]);
+        assert_eq!(
+            *batch.header(),
+            BatchHeader {
+                base_offset: Offset(10),
+                last_offset_delta: 2,
+                first_timestamp: Timestamp(1_700_000_000_000),
+                max_timestamp: Timestamp(1_700_000_000_500),
+                base_sequence: SequenceNumber(1_000_000),
+                record_count: 3,
+            }
+        );
+        assert_eq!(batch.header().next_offset(), Offset(13));
+    }
+
+    #[test]
+    fn gaps_from_compaction_survive_a_round_trip() {
+        let records = vec![
+            record(0, 50, 1, Some("a"), Some("1")),
+            record(5, 55, 2, Some("b"), None),
+        ];
+        let batch =
+            RecordBatch::decode(&RecordBatch::encode(&records).expect("valid")).expect("decodes");
+        assert_eq!(batch.records(), &records[..]);
+        assert_eq!(batch.header().record_count, 2);
+        assert_eq!(batch.header().last_offset_delta, 5);
+    }
+
+    #[test]
+    fn encode_refuses_records_the_log_would_never_build() {
+        assert_eq!(RecordBatch::encode(&[]), None);
+        let out_of_order = [record(5, 5, 0, None, None), record(5, 6, 0, None, None)];
+        assert_eq!(RecordBatch::encode(&out_of_order), None);
+        let wrong_sequence = [record(5, 5, 0, None, None), record(6, 9, 0, None, None)];
+        assert_eq!(RecordBatch::encode(&wrong_sequence), None);
+    }
+
+    #[test]
+    fn a_flipped_byte_is_a_crc_mismatch() {
+        let mut bytes = RecordBatch::encode(&sample()).expect("valid");
+        let stored = u32::from_le_bytes([bytes[1], bytes[2], bytes[3], bytes[4]]);
+        let last = bytes.len() - 1;
+        bytes[last] ^= 0x01;
+        let found = crc32c::crc32c(&bytes[5..]);
+        assert_eq!(
+            RecordBatch::decode(&bytes),
+            Err(DecodeError::CrcMismatch {
+                expected: stored,
+                found
+            })
+        );
+    }
+
+    #[test]
+    fn truncation_and_foreign_versions_are_named() {
+        let bytes = RecordBatch::encode(&sample()).expect("valid");
+        assert!(matches!(
+            RecordBatch::decode(&bytes[..20]),
+            Err(DecodeError::Truncated {
+                field: "batch header",
+                ..
+            })
+        ));
+        assert!(matches!(
+            RecordBatch::decode(&[]),
+            Err(DecodeError::Truncated {
+                field: "format version",
+                ..
+            })
+        ));
+        let mut v2 = bytes.clone();
+        v2[0] = 2;
+        assert_eq!(
+            RecordBatch::decode(&v2),
+            Err(DecodeError::UnsupportedVersion(2))
+        );
+    }
+
+    /// Re-seals a body with a fresh CRC, so tests reach the checks behind the CRC.
+    fn reseal(mut bytes: Vec<u8>) -> Vec<u8> {
+        let crc = crc32c::crc32c(&bytes[5..]);
+        bytes[1..5].copy_from_slice(&crc.to_le_bytes());
+        bytes
+    }
+
+    #[test]
+    fn structural_lies_behind_a_valid_crc_are_caught() {
+        let bytes = RecordBatch::encode(&sample()).expect("valid");
+        // Record count says 4 but only 3 records follow.
+        let mut more = bytes.clone();
+        more[49..53].copy_from_slice(&4u32.to_le_bytes());
+        assert!(matches!(
+            RecordBatch::decode(&reseal(more)),
+            Err(DecodeError::Truncated {
+                field: "varint",
+                ..
+            })
+        ));
+        // Record count says 2 but 3 records follow.
+        let mut fewer = bytes.clone();
+        fewer[49..53].copy_from_slice(&2u32.to_le_bytes());
+        assert!(matches!(
+            RecordBatch::decode(&reseal(fewer)),
+            Err(DecodeError::CountMismatch { declared: 2, .. })
+        ));
+        // Last offset delta smaller than the records' deltas.
+        let mut short = bytes;
+        short[13..17].copy_from_slice(&1u32.to_le_bytes());
+        assert!(matches!(
+            RecordBatch::decode(&reseal(short)),
+            Err(DecodeError::OffsetDeltaOutOfOrder { index: 2, delta: 2 })
+        ));
+    }
+
+    #[test]
+    fn varints_and_zigzag_round_trip_at_the_edges() {
+        for v in [0u64, 1, 127, 128, 300, u64::MAX / 2, u64::MAX] {
+            let mut out = Vec::new();
+            put_varint(&mut out, v);
+            let mut r = Reader {
+                bytes: &out,
+                pos: 0,
+            };
+            assert_eq!(r.varint(), Ok(v));
+        }
+        for v in [0i64, -1, 1, i64::MIN, i64::MAX] {
+            assert_eq!(unzigzag(zigzag(v)), v);
+        }
+        let eleven = [0xffu8; 11];
+        let mut r = Reader {
+            bytes: &eleven,
+            pos: 0,
+        };
+        assert_eq!(r.varint(), Err(DecodeError::MalformedVarint { at: 0 }));
+    }
+
+    fn arb_records() -> impl Strategy<Value = Vec<Record>> {
+        let rec = (
+            1u64..5,
+            any::<i32>(),
+            proptest::option::of(proptest::collection::vec(any::<u8>(), 0..20)),
+            proptest::option::of(proptest::collection::vec(any::<u8>(), 0..40)),
+            proptest::collection::vec(
+                (
+                    "[a-z]{0,6}",
+                    proptest::option::of(proptest::collection::vec(any::<u8>(), 0..6)),
+                ),
+                0..3,
+            ),
+        );
+        (
+            any::<u32>(),
+            any::<u64>(),
+            proptest::collection::vec(rec, 1..8),
+        )
+            .prop_map(|(base, base_seq, recs)| {
+                let mut offset = u64::from(base);
+                let base_offset = offset;
+                let base_seq = u128::from(base_seq);
+                recs.into_iter()
+                    .enumerate()
+                    .map(|(i, (gap, ts, key, value, headers))| {
+                        if i > 0 {
+                            offset += gap;
+                        }
+                        let headers = headers
+                            .into_iter()
+                            .map(|(key, value)| Header { key, value })
+                            .collect();
+                        Record::new(
+                            Offset(offset),
+                            SequenceNumber(base_seq + u128::from(offset - base_offset)),
+                            Timestamp(1_700_000_000_000 + i64::from(ts)),
+                            key,
+                            value,
+                            headers,
+                        )
+                    })
+                    .collect()
+            })
+    }
+
+    proptest! {
+        #[test]
+        fn any_valid_batch_round_trips(records in arb_records()) {
+            let bytes = RecordBatch::encode(&records).expect("valid by construction");
+            let batch = RecordBatch::decode(&bytes).expect("decodes");
+            prop_assert_eq!(batch.records(), &records[..]);
+        }
+
+        #[test]
+        fn any_mutation_is_an_error_or_a_batch_never_a_panic(
+            records in arb_records(),
+            flips in proptest::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 1..4),
+            cut in any::<prop::sample::Index>(),
+            reseal_crc in any::<bool>(),
+        ) {
+            let original = RecordBatch::encode(&records).expect("valid by construction");
+            let mut bytes = original.clone();
+            for (at, xor) in flips {
+                let i = at.index(bytes.len());
+                bytes[i] ^= xor | 1;
+            }
+            let len = bytes.len();
+            bytes.truncate(cut.index(len + 1).max(1));
+            if reseal_crc && bytes.len() >= 5 {
+                bytes = reseal(bytes);
+            }
+            // A mutated batch must never panic; without resealing, any change must be caught.
+            let result = RecordBatch::decode(&bytes);
+            if !reseal_crc && bytes != original {
+                prop_assert!(result.is_err());
+            }
+        }
+    }
+}

@@ -1,0 +1,85 @@
+//! The Streamlab log: an append-only, partitioned log in the style of Apache Kafka and AWS Kinesis
+//! Data Streams, as pure Rust.
+//!
+//! This crate decides everything the log *means*: which names are legal, which partition (shard) a
+//! record goes to, how offsets and sequence numbers are assigned, how a record batch is laid out in
+//! bytes and checked, and how a fetch walks the log. It does no IO of its own: the bytes live behind
+//! the [`Storage`] trait, with [`MemoryStore`] as the reference implementation here and IndexedDB
+//! in the `streamlab-idb` crate.
+//!
+//! It is not a network protocol, a client library or a browser crate: it knows nothing about
+//! IndexedDB, wasm-bindgen or Yew.
+//!
+//! ```
+//! use streamlab_log::{fetch, produce, FetchLimits, KeylessPartitioner, MemoryStore, Mode, Offset,
+//!                     PartitionId, ProduceRecord, Storage, Timestamp, TopicConfig, TopicPartition};
+//!
+//! # futures_lite_block_on(async {
+//! let store = MemoryStore::new();
+//! let config = TopicConfig::new("orders", Mode::Kafka, 3).unwrap();
+//! store.create_topic(&config).await.unwrap();
+//!
+//! let records = [ProduceRecord::new(Some("alice"), "hello")];
+//! let keyless = KeylessPartitioner::new();
+//! let acks = produce(&store, config.name(), &records, &keyless, Timestamp(1_000)).await.unwrap();
+//! // Kafka's partitioner: toPositive(murmur2("alice")) % 3 = 1951417749 % 3.
+//! assert_eq!(acks[0].partition, PartitionId(0));
+//! assert_eq!(acks[0].offset, Offset(0));
+//!
+//! let tp = TopicPartition::new(config.name().clone(), acks[0].partition);
+//! let fetched = fetch(&store, &tp, Offset(0), FetchLimits::default()).await.unwrap();
+//! assert_eq!(fetched.records[0].value(), Some(&b"hello"[..]));
+//! # });
+//! # fn futures_lite_block_on<F: std::future::Future>(f: F) -> F::Output {
+//! #     streamlab_log::block_on(f)
+//! # }
+//! ```
+#![deny(missing_docs)]
+#![deny(clippy::unwrap_used)]
+
+mod batch;
+mod fetch;
+mod memory;
+mod names;
+mod partition;
+mod partitioner;
+mod produce;
+mod record;
+mod storage;
+mod types;
+
+pub use batch::{BatchHeader, DecodeError, RecordBatch, BATCH_FORMAT_VERSION, BATCH_HEADER_LEN};
+pub use fetch::{fetch, FetchError, FetchLimits, Fetched};
+pub use memory::{MemoryStore, MemoryStoreError};
+pub use names::{NameError, TopicName, MAX_PARTITIONS};
+pub use partition::{
+    AppendError, AppendInfo, PartitionState, PartitionStateParts, PlannedAppend, RecordData,
+    ShardState, MAX_RECORD_BYTES,
+};
+pub use partitioner::{
+    kafka_partition, kinesis_hash_key, murmur2, to_positive, uniform_hash_key_ranges, HashKey,
+    HashKeyError, HashKeyRange, KeylessPartitioner, PartitionKeyError, MAX_PARTITION_KEY_CHARS,
+};
+pub use produce::{produce, ProduceError, ProduceRecord, RecordMetadata, Target};
+pub use record::{Header, Record};
+pub use storage::{
+    CreateTopicError, Storage, StoredBatch, TopicConfig, TopicConfigError, TopicMetadata,
+};
+pub use types::{Mode, Offset, PartitionId, SequenceNumber, ShardId, Timestamp, TopicPartition};
+
+/// Runs a future to completion on the current thread.
+///
+/// The log's futures never wait on anything but their store, and the memory store is always
+/// ready, so this tiny executor is enough for doc examples, tests and native benchmarks.
+pub fn block_on<F: std::future::Future>(future: F) -> F::Output {
+    use std::pin::pin;
+    use std::task::{Context, Poll, Waker};
+
+    let mut future = pin!(future);
+    let mut cx = Context::from_waker(Waker::noop());
+    loop {
+        if let Poll::Ready(output) = future.as_mut().poll(&mut cx) {
+            return output;
+        }
+    }
+}

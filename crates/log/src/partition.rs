@@ -1,0 +1,431 @@
+//! A partition's metadata and the rules of appending to it.
+
+use std::convert::Infallible;
+
+use crate::batch::RecordBatch;
+use crate::partitioner::HashKeyRange;
+use crate::record::{payload_size, Header, Record};
+use crate::types::{Offset, PartitionId, SequenceNumber, ShardId, Timestamp, TopicPartition};
+
+/// The largest record, in bytes of key, value and headers: 1 MiB, Kinesis' limit and Kafka's
+/// default `max.message.bytes` order of magnitude.
+pub const MAX_RECORD_BYTES: usize = 1024 * 1024;
+
+/// Whether a shard takes new records. Kafka partitions are always open.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ShardState {
+    /// Takes new records.
+    Open,
+    /// Closed by a split or merge; its records stay readable.
+    Closed,
+}
+
+/// Why an append was refused. Nothing of a refused append is stored.
+#[derive(Debug, thiserror::Error)]
+pub enum AppendError<E = Infallible> {
+    /// The topic or the partition does not exist.
+    #[error("unknown topic or partition {0}")]
+    UnknownTopicOrPartition(TopicPartition),
+    /// An append must carry at least one record.
+    #[error("an append needs at least one record")]
+    Empty,
+    /// A record is larger than the topic allows.
+    #[error("record {index} is {size} bytes; the limit is {max} bytes")]
+    RecordTooLarge {
+        /// The record's index in the request.
+        index: usize,
+        /// Its size in bytes of key, value and headers.
+        size: usize,
+        /// The limit.
+        max: usize,
+    },
+    /// The shard was closed by a split or merge.
+    #[error("{0} is closed; write to its child shards")]
+    ShardClosed(ShardId),
+    /// The partition ran out of offsets or sequence numbers (after 2^64 records, in theory).
+    #[error("partition {0} has no offsets left")]
+    OffsetOverflow(TopicPartition),
+    /// The storage failed; nothing was appended.
+    #[error("storage failed: {0}")]
+    Storage(#[source] E),
+}
+
+impl AppendError<Infallible> {
+    /// Carries a refusal decided by the log into a store's error type.
+    pub fn widen<E>(self) -> AppendError<E> {
+        match self {
+            AppendError::UnknownTopicOrPartition(tp) => AppendError::UnknownTopicOrPartition(tp),
+            AppendError::Empty => AppendError::Empty,
+            AppendError::RecordTooLarge { index, size, max } => {
+                AppendError::RecordTooLarge { index, size, max }
+            }
+            AppendError::ShardClosed(s) => AppendError::ShardClosed(s),
+            AppendError::OffsetOverflow(tp) => AppendError::OffsetOverflow(tp),
+            AppendError::Storage(never) => match never {},
+        }
+    }
+}
+
+/// What an append did: where its records went.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AppendInfo {
+    /// The offset of the first appended record; the rest follow contiguously.
+    pub base_offset: Offset,
+    /// How many records were appended.
+    pub record_count: u32,
+    /// The sequence number of the first record; the rest follow, one apart.
+    pub base_sequence: SequenceNumber,
+    /// The timestamp given to records that had none (LogAppendTime, ApproximateArrivalTimestamp).
+    pub append_time: Timestamp,
+}
+
+/// A planned append: the new partition state and the encoded batch to store with it, atomically.
+#[derive(Clone, Debug)]
+pub struct PlannedAppend {
+    /// The partition's state once the batch is stored.
+    pub state: PartitionState,
+    /// The encoded batch (see [`RecordBatch`]).
+    pub batch: Vec<u8>,
+    /// What to tell the producer.
+    pub info: AppendInfo,
+}
+
+/// A partition's (shard's) metadata: everything the dashboard shows without reading records.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PartitionState {
+    partition: PartitionId,
+    log_start_offset: Offset,
+    log_end_offset: Offset,
+    next_sequence_number: SequenceNumber,
+    record_count: u64,
+    byte_count: u64,
+    max_timestamp: Timestamp,
+    hash_key_range: Option<HashKeyRange>,
+    shard_state: ShardState,
+}
+
+/// The fields of a [`PartitionState`], for stores that write it out and read it back.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PartitionStateParts {
+    /// See [`PartitionState::partition`].
+    pub partition: PartitionId,
+    /// See [`PartitionState::log_start_offset`].
+    pub log_start_offset: Offset,
+    /// See [`PartitionState::log_end_offset`].
+    pub log_end_offset: Offset,
+    /// See [`PartitionState::next_sequence_number`].
+    pub next_sequence_number: SequenceNumber,
+    /// See [`PartitionState::record_count`].
+    pub record_count: u64,
+    /// See [`PartitionState::byte_count`].
+    pub byte_count: u64,
+    /// See [`PartitionState::max_timestamp`].
+    pub max_timestamp: Timestamp,
+    /// See [`PartitionState::hash_key_range`].
+    pub hash_key_range: Option<HashKeyRange>,
+    /// See [`PartitionState::shard_state`].
+    pub shard_state: ShardState,
+}
+
+impl PartitionState {
+    /// An empty, open partition. Kinesis shards own `hash_key_range`; Kafka partitions own none.
+    pub fn new(partition: PartitionId, hash_key_range: Option<HashKeyRange>) -> PartitionState {
+        PartitionState {
+            partition,
+            log_start_offset: Offset(0),
+            log_end_offset: Offset(0),
+            next_sequence_number: SequenceNumber(0),
+            record_count: 0,
+            byte_count: 0,
+            max_timestamp: Timestamp(i64::MIN),
+            hash_key_range,
+            shard_state: ShardState::Open,
+        }
+    }
+
+    /// Rebuilds a state read back from storage. Returns `None` when the fields contradict each
+    /// other (the log start past the log end), which only corrupted storage can produce.
+    pub fn from_parts(parts: PartitionStateParts) -> Option<PartitionState> {
+        if parts.log_start_offset > parts.log_end_offset {
+            return None;
+        }
+        Some(PartitionState {
+            partition: parts.partition,
+            log_start_offset: parts.log_start_offset,
+            log_end_offset: parts.log_end_offset,
+            next_sequence_number: parts.next_sequence_number,
+            record_count: parts.record_count,
+            byte_count: parts.byte_count,
+            max_timestamp: parts.max_timestamp,
+            hash_key_range: parts.hash_key_range,
+            shard_state: parts.shard_state,
+        })
+    }
+
+    /// The fields, for writing out.
+    pub fn to_parts(&self) -> PartitionStateParts {
+        PartitionStateParts {
+            partition: self.partition,
+            log_start_offset: self.log_start_offset,
+            log_end_offset: self.log_end_offset,
+            next_sequence_number: self.next_sequence_number,
+            record_count: self.record_count,
+            byte_count: self.byte_count,
+            max_timestamp: self.max_timestamp,
+            hash_key_range: self.hash_key_range,
+            shard_state: self.shard_state,
+        }
+    }
+
+    /// The partition's number (Kinesis: the shard's index).
+    pub fn partition(&self) -> PartitionId {
+        self.partition
+    }
+
+    /// The Kinesis shard id of this partition.
+    pub fn shard_id(&self) -> ShardId {
+        ShardId::from(self.partition)
+    }
+
+    /// The first offset still in the log (Kinesis: the trim horizon).
+    pub fn log_start_offset(&self) -> Offset {
+        self.log_start_offset
+    }
+
+    /// The offset the next record will get. Streamlab has no replicas, so this is also Kafka's
+    /// high watermark.
+    pub fn log_end_offset(&self) -> Offset {
+        self.log_end_offset
+    }
+
+    /// The sequence number floor for the next record.
+    pub fn next_sequence_number(&self) -> SequenceNumber {
+        self.next_sequence_number
+    }
+
+    /// Records in the log now.
+    pub fn record_count(&self) -> u64 {
+        self.record_count
+    }
+
+    /// Bytes of stored batches.
+    pub fn byte_count(&self) -> u64 {
+        self.byte_count
+    }
+
+    /// The largest record timestamp ever appended (`i64::MIN` when empty).
+    pub fn max_timestamp(&self) -> Timestamp {
+        self.max_timestamp
+    }
+
+    /// The shard's hash-key range (Kinesis only).
+    pub fn hash_key_range(&self) -> Option<&HashKeyRange> {
+        self.hash_key_range.as_ref()
+    }
+
+    /// Open or closed.
+    pub fn shard_state(&self) -> ShardState {
+        self.shard_state
+    }
+
+    /// Plans appending `records` at `append_time`: assigns offsets from the log end offset and
+    /// sequence numbers, encodes the batch, and returns the state to store with it. A store
+    /// applies the result atomically or not at all.
+    ///
+    /// Sequence numbers: the batch's base is `max(next_sequence_number, append_time · 10^6)`, so
+    /// they track arrival time (as Kinesis' do) yet keep strictly increasing when the clock goes
+    /// backwards; records within a batch are one apart, batches leave gaps.
+    pub fn plan_append(
+        &self,
+        topic_partition: &TopicPartition,
+        records: &[RecordData],
+        append_time: Timestamp,
+        max_record_bytes: usize,
+    ) -> Result<PlannedAppend, AppendError> {
+        if records.is_empty() {
+            return Err(AppendError::Empty);
+        }
+        if self.shard_state == ShardState::Closed {
+            return Err(AppendError::ShardClosed(self.shard_id()));
+        }
+        for (index, r) in records.iter().enumerate() {
+            let size = payload_size(&r.key, &r.value, &r.headers);
+            if size > max_record_bytes {
+                return Err(AppendError::RecordTooLarge {
+                    index,
+                    size,
+                    max: max_record_bytes,
+                });
+            }
+        }
+        let overflow = || AppendError::OffsetOverflow(topic_partition.clone());
+        let count = u32::try_from(records.len()).map_err(|_| overflow())?;
+        let base_offset = self.log_end_offset;
+        let clock_floor = u128::try_from(append_time.0.max(0)).unwrap_or(0) * 1_000_000;
+        let base_sequence = SequenceNumber(self.next_sequence_number.0.max(clock_floor));
+        let stored: Vec<Record> = records
+            .iter()
+            .enumerate()
+            .map(|(i, r)| {
+                let offset = base_offset.0.checked_add(i as u64).ok_or_else(overflow)?;
+                let sequence = base_sequence
+                    .0
+                    .checked_add(i as u128)
+                    .ok_or_else(overflow)?;
+                Ok(Record::new(
+                    Offset(offset),
+                    SequenceNumber(sequence),
+                    r.timestamp.unwrap_or(append_time),
+                    r.key.clone(),
+                    r.value.clone(),
+                    r.headers.clone(),
+                ))
+            })
+            .collect::<Result<_, AppendError>>()?;
+        let batch = RecordBatch::encode(&stored).ok_or_else(overflow)?;
+        let max_timestamp = stored
+            .iter()
+            .map(Record::timestamp)
+            .fold(self.max_timestamp, Timestamp::max);
+        let next_offset = base_offset
+            .0
+            .checked_add(u64::from(count))
+            .ok_or_else(overflow)?;
+        let next_sequence = base_sequence
+            .0
+            .checked_add(u128::from(count))
+            .ok_or_else(overflow)?;
+        let state = PartitionState {
+            log_end_offset: Offset(next_offset),
+            next_sequence_number: SequenceNumber(next_sequence),
+            record_count: self.record_count + u64::from(count),
+            byte_count: self.byte_count + batch.len() as u64,
+            max_timestamp,
+            ..self.clone()
+        };
+        Ok(PlannedAppend {
+            state,
+            batch,
+            info: AppendInfo {
+                base_offset,
+                record_count: count,
+                base_sequence,
+                append_time,
+            },
+        })
+    }
+}
+
+/// A record as a producer sends it: no offset or sequence number yet.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct RecordData {
+    /// The key (Kinesis: the partition key as UTF-8); `None` for none.
+    pub key: Option<Vec<u8>>,
+    /// The value; `None` is a tombstone.
+    pub value: Option<Vec<u8>>,
+    /// Headers, in order.
+    pub headers: Vec<Header>,
+    /// CreateTime; `None` takes the append time.
+    pub timestamp: Option<Timestamp>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::names::TopicName;
+    use crate::types::Mode;
+
+    fn tp() -> TopicPartition {
+        TopicPartition::new(
+            TopicName::new("t", Mode::Kafka).expect("legal"),
+            PartitionId(0),
+        )
+    }
+
+    fn data(value: &str) -> RecordData {
+        RecordData {
+            value: Some(value.as_bytes().to_vec()),
+            ..RecordData::default()
+        }
+    }
+
+    #[test]
+    fn appends_assign_contiguous_offsets_from_the_log_end() {
+        let s0 = PartitionState::new(PartitionId(0), None);
+        let a = s0
+            .plan_append(
+                &tp(),
+                &[data("a"), data("b")],
+                Timestamp(10),
+                MAX_RECORD_BYTES,
+            )
+            .expect("append");
+        assert_eq!(a.info.base_offset, Offset(0));
+        assert_eq!(a.state.log_end_offset(), Offset(2));
+        let b = a
+            .state
+            .plan_append(&tp(), &[data("c")], Timestamp(11), MAX_RECORD_BYTES)
+            .expect("append");
+        assert_eq!(b.info.base_offset, Offset(2));
+        assert_eq!(b.state.log_end_offset(), Offset(3));
+        assert_eq!(b.state.record_count(), 3);
+        let batch = RecordBatch::decode(&b.batch).expect("decodes");
+        assert_eq!(batch.records()[0].offset(), Offset(2));
+        assert_eq!(batch.records()[0].timestamp(), Timestamp(11));
+    }
+
+    #[test]
+    fn sequence_numbers_increase_even_when_the_clock_goes_back() {
+        let s0 = PartitionState::new(PartitionId(0), None);
+        let a = s0
+            .plan_append(
+                &tp(),
+                &[data("a"), data("b")],
+                Timestamp(5_000),
+                MAX_RECORD_BYTES,
+            )
+            .expect("append");
+        assert_eq!(a.info.base_sequence, SequenceNumber(5_000_000_000));
+        let b = a
+            .state
+            .plan_append(&tp(), &[data("c")], Timestamp(1_000), MAX_RECORD_BYTES)
+            .expect("append");
+        assert_eq!(b.info.base_sequence, SequenceNumber(5_000_000_002));
+        let c = b
+            .state
+            .plan_append(&tp(), &[data("d")], Timestamp(6_000), MAX_RECORD_BYTES)
+            .expect("append");
+        assert_eq!(c.info.base_sequence, SequenceNumber(6_000_000_000));
+    }
+
+    #[test]
+    fn refusals_name_the_reason() {
+        let s0 = PartitionState::new(PartitionId(0), None);
+        assert!(matches!(
+            s0.plan_append(&tp(), &[], Timestamp(0), MAX_RECORD_BYTES),
+            Err(AppendError::Empty)
+        ));
+        assert!(matches!(
+            s0.plan_append(&tp(), &[data("ok"), data("too long")], Timestamp(0), 4),
+            Err(AppendError::RecordTooLarge {
+                index: 1,
+                size: 8,
+                max: 4
+            })
+        ));
+        let mut closed = s0.to_parts();
+        closed.shard_state = ShardState::Closed;
+        let closed = PartitionState::from_parts(closed).expect("consistent");
+        assert!(matches!(
+            closed.plan_append(&tp(), &[data("x")], Timestamp(0), MAX_RECORD_BYTES),
+            Err(AppendError::ShardClosed(ShardId(0)))
+        ));
+    }
+
+    #[test]
+    fn stored_state_that_contradicts_itself_is_refused() {
+        let mut parts = PartitionState::new(PartitionId(0), None).to_parts();
+        parts.log_start_offset = Offset(5);
+        assert_eq!(PartitionState::from_parts(parts), None);
+    }
+}

@@ -1,0 +1,245 @@
+//! Producing: routing records to partitions by each mode's rules, then appending.
+
+use std::collections::BTreeMap;
+
+use crate::names::TopicName;
+use crate::partition::{AppendError, RecordData};
+use crate::partitioner::{
+    kafka_partition, kinesis_hash_key, HashKey, KeylessPartitioner, PartitionKeyError,
+};
+use crate::record::payload_size;
+use crate::storage::Storage;
+use crate::types::{Mode, Offset, PartitionId, SequenceNumber, Timestamp, TopicPartition};
+use crate::ShardState;
+
+/// Where a produced record should go, besides its key.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub enum Target {
+    /// By the mode's partitioner: Kafka's murmur2 of the key (round robin without one), Kinesis'
+    /// MD5 of the partition key.
+    #[default]
+    ByKey,
+    /// Kafka: straight to this partition.
+    Partition(PartitionId),
+    /// Kinesis: the shard owning this explicit hash key (the partition key is still stored).
+    ExplicitHashKey(HashKey),
+}
+
+/// A record to produce.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ProduceRecord {
+    /// The record's contents.
+    pub data: RecordData,
+    /// Where it goes.
+    pub target: Target,
+}
+
+impl ProduceRecord {
+    /// A record with an optional text key and a text value, routed by key.
+    pub fn new(key: Option<&str>, value: &str) -> ProduceRecord {
+        ProduceRecord {
+            data: RecordData {
+                key: key.map(|k| k.as_bytes().to_vec()),
+                value: Some(value.as_bytes().to_vec()),
+                headers: Vec::new(),
+                timestamp: None,
+            },
+            target: Target::ByKey,
+        }
+    }
+}
+
+/// Where a produced record landed (Kafka's `RecordMetadata`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RecordMetadata {
+    /// The partition (Kinesis: shard index).
+    pub partition: PartitionId,
+    /// Its offset.
+    pub offset: Offset,
+    /// Its sequence number.
+    pub sequence_number: SequenceNumber,
+    /// Its timestamp as stored.
+    pub timestamp: Timestamp,
+}
+
+/// Why a produce request failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ProduceError<E> {
+    /// The topic does not exist.
+    #[error("topic '{0}' does not exist")]
+    UnknownTopic(TopicName),
+    /// A Kinesis record has no usable partition key.
+    #[error("record {index}: {source}")]
+    PartitionKey {
+        /// The record's index in the request.
+        index: usize,
+        /// What is wrong with its key.
+        #[source]
+        source: PartitionKeyError,
+    },
+    /// A Kinesis partition key is not valid UTF-8.
+    #[error("record {index}: the partition key is not valid UTF-8")]
+    PartitionKeyNotUtf8 {
+        /// The record's index in the request.
+        index: usize,
+    },
+    /// An explicit partition does not exist.
+    #[error(
+        "record {index}: partition {partition} does not exist (the topic has {partition_count})"
+    )]
+    NoSuchPartition {
+        /// The record's index in the request.
+        index: usize,
+        /// The partition asked for.
+        partition: PartitionId,
+        /// How many partitions there are.
+        partition_count: u32,
+    },
+    /// The target does not fit the topic's mode (an explicit hash key on a Kafka topic, say).
+    #[error("record {index}: {target} is not available in {mode} mode")]
+    TargetNotInMode {
+        /// The record's index in the request.
+        index: usize,
+        /// What was asked for, in words.
+        target: &'static str,
+        /// The topic's mode.
+        mode: Mode,
+    },
+    /// No open shard owns the record's hash key (only possible mid-reshard).
+    #[error("record {index}: no open shard owns hash key {hash_key}")]
+    NoOpenShard {
+        /// The record's index in the request.
+        index: usize,
+        /// The hash key.
+        hash_key: HashKey,
+    },
+    /// A record is larger than the topic allows.
+    #[error("record {index} is {size} bytes; the limit is {max} bytes")]
+    RecordTooLarge {
+        /// The record's index in the request.
+        index: usize,
+        /// Its size.
+        size: usize,
+        /// The limit.
+        max: usize,
+    },
+    /// Appending to a partition failed. Earlier partitions of the same request may have been
+    /// appended (as in Kafka, a request is atomic per partition, not across partitions).
+    #[error("append to partition {partition} failed: {source}")]
+    Append {
+        /// The partition.
+        partition: PartitionId,
+        /// Why.
+        #[source]
+        source: AppendError<E>,
+    },
+    /// The storage failed before anything was appended.
+    #[error("storage failed: {0}")]
+    Storage(#[source] E),
+}
+
+/// Produces `records` to `topic` at `now`: routes each record by the topic's mode, checks every
+/// record before appending any, then appends one batch per partition, in the request's order.
+/// Returns each record's metadata in the request's order.
+pub async fn produce<S: Storage>(
+    store: &S,
+    topic: &TopicName,
+    records: &[ProduceRecord],
+    keyless: &KeylessPartitioner,
+    now: Timestamp,
+) -> Result<Vec<RecordMetadata>, ProduceError<S::Error>> {
+    let metadata = store
+        .describe_topic(topic)
+        .await
+        .map_err(ProduceError::Storage)?
+        .ok_or_else(|| ProduceError::UnknownTopic(topic.clone()))?;
+    let config = &metadata.config;
+    let partition_count = metadata.partitions.len() as u32;
+
+    let mut routed: Vec<PartitionId> = Vec::with_capacity(records.len());
+    for (index, record) in records.iter().enumerate() {
+        let size = payload_size(&record.data.key, &record.data.value, &record.data.headers);
+        if size > config.max_record_bytes() {
+            return Err(ProduceError::RecordTooLarge {
+                index,
+                size,
+                max: config.max_record_bytes(),
+            });
+        }
+        let partition = match (config.mode(), &record.target) {
+            (Mode::Kafka, Target::ByKey) => match &record.data.key {
+                Some(key) => kafka_partition(key, partition_count),
+                None => keyless.next_partition(partition_count),
+            },
+            (Mode::Kafka, Target::Partition(p)) => {
+                if p.0 >= partition_count {
+                    return Err(ProduceError::NoSuchPartition {
+                        index,
+                        partition: *p,
+                        partition_count,
+                    });
+                }
+                *p
+            }
+            (Mode::Kafka, Target::ExplicitHashKey(_)) => {
+                return Err(ProduceError::TargetNotInMode {
+                    index,
+                    target: "an explicit hash key",
+                    mode: Mode::Kafka,
+                })
+            }
+            (Mode::Kinesis, Target::Partition(_)) => {
+                return Err(ProduceError::TargetNotInMode {
+                    index,
+                    target: "an explicit partition",
+                    mode: Mode::Kinesis,
+                })
+            }
+            (Mode::Kinesis, target) => {
+                let key = record.data.key.as_deref().unwrap_or_default();
+                let key = std::str::from_utf8(key)
+                    .map_err(|_| ProduceError::PartitionKeyNotUtf8 { index })?;
+                let from_key = kinesis_hash_key(key)
+                    .map_err(|source| ProduceError::PartitionKey { index, source })?;
+                let hash_key = match target {
+                    Target::ExplicitHashKey(h) => *h,
+                    _ => from_key,
+                };
+                metadata
+                    .partitions
+                    .iter()
+                    .find(|p| {
+                        p.shard_state() == ShardState::Open
+                            && p.hash_key_range().is_some_and(|r| r.contains(hash_key))
+                    })
+                    .map(|p| p.partition())
+                    .ok_or(ProduceError::NoOpenShard { index, hash_key })?
+            }
+        };
+        routed.push(partition);
+    }
+
+    // One batch per partition, keeping the request's order within each partition.
+    let mut by_partition: BTreeMap<PartitionId, Vec<usize>> = BTreeMap::new();
+    for (index, partition) in routed.iter().enumerate() {
+        by_partition.entry(*partition).or_default().push(index);
+    }
+    let mut out: Vec<Option<RecordMetadata>> = vec![None; records.len()];
+    for (partition, indices) in by_partition {
+        let data: Vec<RecordData> = indices.iter().map(|&i| records[i].data.clone()).collect();
+        let tp = TopicPartition::new(topic.clone(), partition);
+        let info = store
+            .append(&tp, &data, now)
+            .await
+            .map_err(|source| ProduceError::Append { partition, source })?;
+        for (i, &index) in indices.iter().enumerate() {
+            out[index] = Some(RecordMetadata {
+                partition,
+                offset: Offset(info.base_offset.0 + i as u64),
+                sequence_number: SequenceNumber(info.base_sequence.0 + i as u128),
+                timestamp: data[i].timestamp.unwrap_or(info.append_time),
+            });
+        }
+    }
+    Ok(out.into_iter().flatten().collect())
+}

@@ -1,0 +1,179 @@
+//! Just enough of IndexedDB as futures.
+//!
+//! A request becomes a `Promise` resolved from its `success` event. Promise reactions run as
+//! microtasks inside the event's dispatch, while the transaction is still active, so code may
+//! await a request and then issue the next one in the same transaction. Awaiting anything else
+//! (a timer, a fetch, a message) lets the transaction auto-commit; this module offers nothing
+//! else to await, and [`Tx`] commits or aborts explicitly.
+
+use js_sys::{Array, Function, Promise, Reflect};
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{
+    IdbDatabase, IdbFactory, IdbObjectStore, IdbOpenDbRequest, IdbRequest, IdbTransaction,
+    IdbTransactionMode,
+};
+
+use crate::error::IdbError;
+
+/// The `indexedDB` of the page or worker this runs in.
+pub(crate) fn factory() -> Result<IdbFactory, IdbError> {
+    let global = js_sys::global();
+    Reflect::get(&global, &JsValue::from_str("indexedDB"))
+        .ok()
+        .and_then(|v| v.dyn_into::<IdbFactory>().ok())
+        .ok_or(IdbError::Unavailable)
+}
+
+/// Awaits a request's result.
+pub(crate) async fn request(req: &IdbRequest) -> Result<JsValue, IdbError> {
+    let promise = Promise::new(&mut |resolve: Function, reject: Function| {
+        req.set_onsuccess(Some(&resolve));
+        req.set_onerror(Some(&reject));
+    });
+    let outcome = JsFuture::from(promise).await;
+    req.set_onsuccess(None);
+    req.set_onerror(None);
+    match outcome {
+        Ok(_) => req.result().map_err(IdbError::from_js),
+        Err(_) => Err(match req.error() {
+            Ok(Some(e)) => IdbError::from_dom(&e),
+            Ok(None) | Err(_) => IdbError::Dom {
+                name: "UnknownError".into(),
+                message: "the request failed without an error".into(),
+            },
+        }),
+    }
+}
+
+/// Opens `name` at `version`, running `upgrade(db, old_version)` when the stored version is
+/// older. Resolves to [`IdbError::Blocked`] if another connection holds an older version open
+/// and will not close.
+pub(crate) async fn open(
+    name: &str,
+    version: u32,
+    upgrade: fn(&IdbDatabase, &IdbTransaction, u32) -> Result<(), JsValue>,
+) -> Result<IdbDatabase, IdbError> {
+    let req: IdbOpenDbRequest = factory()?
+        .open_with_u32(name, version)
+        .map_err(IdbError::from_js)?;
+    let on_upgrade =
+        wasm_bindgen::closure::Closure::<dyn FnMut(web_sys::IdbVersionChangeEvent)>::new({
+            let req = req.clone();
+            move |event: web_sys::IdbVersionChangeEvent| {
+                let result = req.result().and_then(|db| {
+                    let db: IdbDatabase = db.unchecked_into();
+                    let tx = req
+                        .transaction()
+                        .ok_or_else(|| JsValue::from_str("no upgrade transaction"))?;
+                    upgrade(&db, &tx, event.old_version() as u32)
+                });
+                if let (Err(_), Some(tx)) = (result, req.transaction()) {
+                    // A failed upgrade must not leave a half-made schema behind.
+                    let _ = tx.abort();
+                }
+            }
+        });
+    req.set_onupgradeneeded(Some(on_upgrade.as_ref().unchecked_ref()));
+    let promise = Promise::new(&mut |resolve: Function, reject: Function| {
+        req.set_onsuccess(Some(&resolve));
+        req.set_onerror(Some(&reject));
+        let blocked = reject.clone();
+        let on_blocked = wasm_bindgen::closure::Closure::<dyn FnMut()>::new(move || {
+            let _ = blocked.call1(&JsValue::NULL, &JsValue::from_str("blocked"));
+        })
+        .into_js_value();
+        req.set_onblocked(Some(on_blocked.unchecked_ref()));
+    });
+    let outcome = JsFuture::from(promise).await;
+    req.set_onupgradeneeded(None);
+    req.set_onblocked(None);
+    drop(on_upgrade);
+    match outcome {
+        Ok(_) => Ok(req.result().map_err(IdbError::from_js)?.unchecked_into()),
+        Err(reason) if reason.as_string().as_deref() == Some("blocked") => Err(IdbError::Blocked),
+        Err(_) => Err(match req.error() {
+            Ok(Some(e)) => IdbError::from_dom(&e),
+            _ => IdbError::Dom {
+                name: "UnknownError".into(),
+                message: format!("opening database '{name}' failed"),
+            },
+        }),
+    }
+}
+
+/// A transaction that must end in [`Tx::commit`] or is aborted when dropped.
+pub(crate) struct Tx {
+    tx: IdbTransaction,
+    mode: IdbTransactionMode,
+    done: Option<Promise>,
+}
+
+impl Tx {
+    /// Starts a transaction over `stores`.
+    pub(crate) fn new(
+        db: &IdbDatabase,
+        stores: &[&str],
+        mode: IdbTransactionMode,
+    ) -> Result<Tx, IdbError> {
+        let names: Array = stores.iter().map(|s| JsValue::from_str(s)).collect();
+        let tx = db
+            .transaction_with_str_sequence_and_mode(&names, mode)
+            .map_err(IdbError::from_js)?;
+        // Listen for the end now: the events may fire before anyone awaits them. The promise
+        // resolves with the ending event (`complete`, `error` or `abort`) and never rejects, so an
+        // abort nobody awaits is not reported as an unhandled rejection.
+        let done = Promise::new(&mut |resolve: Function, _reject: Function| {
+            tx.set_oncomplete(Some(&resolve));
+            tx.set_onerror(Some(&resolve));
+            tx.set_onabort(Some(&resolve));
+        });
+        Ok(Tx {
+            tx,
+            mode,
+            done: Some(done),
+        })
+    }
+
+    /// One of the transaction's object stores.
+    pub(crate) fn store(&self, name: &str) -> Result<IdbObjectStore, IdbError> {
+        self.tx.object_store(name).map_err(IdbError::from_js)
+    }
+
+    /// Commits and waits until the data is stored.
+    pub(crate) async fn commit(mut self) -> Result<(), IdbError> {
+        // `IDBTransaction.commit()` is standard in every current browser; web-sys marks it
+        // deprecated only because of its WebIDL source.
+        #[allow(deprecated)]
+        self.tx.commit().map_err(IdbError::from_js)?;
+        let done = self.done.take();
+        let outcome = match done {
+            Some(done) => JsFuture::from(done).await,
+            None => Ok(JsValue::UNDEFINED),
+        };
+        let event_type = outcome
+            .ok()
+            .and_then(|event| Reflect::get(&event, &JsValue::from_str("type")).ok())
+            .and_then(|t| t.as_string());
+        if event_type.as_deref() == Some("complete") {
+            return Ok(());
+        }
+        Err(match self.tx.error() {
+            Some(e) => IdbError::from_dom(&e),
+            None => IdbError::Dom {
+                name: "AbortError".into(),
+                message: "the transaction was aborted".into(),
+            },
+        })
+    }
+}
+
+impl Drop for Tx {
+    fn drop(&mut self) {
+        if self.done.is_some() && self.mode == IdbTransactionMode::Readwrite {
+            // Not committed: leave nothing behind. Aborting a finished transaction throws, which
+            // is fine to ignore. Read-only transactions simply end.
+            let _ = self.tx.abort();
+        }
+    }
+}

@@ -1,0 +1,350 @@
+//! [`IdbStore`]: the [`Storage`] trait over IndexedDB.
+
+use js_sys::{Array, Uint8Array};
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::{JsCast, JsValue};
+use web_sys::{
+    IdbCursorDirection, IdbCursorWithValue, IdbDatabase, IdbKeyRange, IdbTransaction,
+    IdbTransactionMode,
+};
+
+use streamlab_log::{
+    AppendError, AppendInfo, CreateTopicError, Offset, PartitionState, RecordData, Storage,
+    StoredBatch, Timestamp, TopicConfig, TopicMetadata, TopicName, TopicPartition,
+};
+
+use crate::codec::{number, partition_from_js, partition_to_js, topic_from_js, topic_to_js};
+use crate::error::IdbError;
+use crate::idb::{open, request, Tx};
+
+/// The schema version this code writes. Version 1 is the first released schema.
+pub const SCHEMA_VERSION: u32 = 1;
+
+const TOPICS: &str = "topics";
+const PARTITIONS: &str = "partitions";
+const BATCHES: &str = "batches";
+const GROUPS: &str = "groups";
+
+/// How many batches one range read asks for before checking the byte budget.
+const READ_CHUNK: u32 = 64;
+
+fn upgrade(db: &IdbDatabase, _tx: &IdbTransaction, old_version: u32) -> Result<(), JsValue> {
+    if old_version < 1 {
+        db.create_object_store(TOPICS)?;
+        db.create_object_store(PARTITIONS)?;
+        db.create_object_store(BATCHES)?;
+        db.create_object_store(GROUPS)?;
+    }
+    Ok(())
+}
+
+/// A Streamlab log in one IndexedDB database.
+pub struct IdbStore {
+    db: IdbDatabase,
+    name: String,
+    _on_version_change: Closure<dyn FnMut()>,
+}
+
+impl std::fmt::Debug for IdbStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("IdbStore")
+            .field("name", &self.name)
+            .finish()
+    }
+}
+
+impl IdbStore {
+    /// Opens (creating or upgrading) the database `name`.
+    ///
+    /// When another tab opens the database at a newer schema version, this connection closes
+    /// itself so that tab's upgrade is not blocked; later calls here then fail with
+    /// [`IdbError::Closed`].
+    pub async fn open(name: &str) -> Result<IdbStore, IdbError> {
+        let db = open(name, SCHEMA_VERSION, upgrade).await?;
+        let on_version_change = Closure::<dyn FnMut()>::new({
+            let db = db.clone();
+            move || db.close()
+        });
+        db.set_onversionchange(Some(on_version_change.as_ref().unchecked_ref()));
+        Ok(IdbStore {
+            db,
+            name: name.to_owned(),
+            _on_version_change: on_version_change,
+        })
+    }
+
+    /// The database's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Closes the connection.
+    pub fn close(&self) {
+        self.db.close();
+    }
+
+    /// Deletes the database `name` (all its topics).
+    pub async fn delete_database(name: &str) -> Result<(), IdbError> {
+        let req = crate::idb::factory()?
+            .delete_database(name)
+            .map_err(IdbError::from_js)?;
+        request(&req).await.map(|_| ())
+    }
+
+    fn tx(&self, stores: &[&str], mode: IdbTransactionMode) -> Result<Tx, IdbError> {
+        Tx::new(&self.db, stores, mode)
+    }
+}
+
+fn partition_key(tp: &TopicPartition) -> JsValue {
+    Array::of2(
+        &JsValue::from_str(tp.topic().as_str()),
+        &JsValue::from(tp.partition().0),
+    )
+    .into()
+}
+
+fn batch_key(tp: &TopicPartition, base_offset: f64) -> JsValue {
+    Array::of3(
+        &JsValue::from_str(tp.topic().as_str()),
+        &JsValue::from(tp.partition().0),
+        &JsValue::from_f64(base_offset),
+    )
+    .into()
+}
+
+/// All `[topic, partition]` keys of one topic: topic names sort before any array, and partition
+/// numbers between 0 and +∞.
+fn topic_partitions_range(topic: &TopicName) -> Result<IdbKeyRange, IdbError> {
+    let lower = Array::of2(&JsValue::from_str(topic.as_str()), &JsValue::from_f64(0.0));
+    let upper = Array::of2(
+        &JsValue::from_str(topic.as_str()),
+        &JsValue::from_f64(f64::INFINITY),
+    );
+    IdbKeyRange::bound(&lower, &upper).map_err(IdbError::from_js)
+}
+
+async fn read_partitions(
+    store: &web_sys::IdbObjectStore,
+    topic: &TopicName,
+) -> Result<Vec<PartitionState>, IdbError> {
+    let range = topic_partitions_range(topic)?;
+    let req = store.get_all_with_key(&range).map_err(IdbError::from_js)?;
+    let values: Array = request(&req).await?.unchecked_into();
+    values.iter().map(|v| partition_from_js(&v)).collect()
+}
+
+impl Storage for IdbStore {
+    type Error = IdbError;
+
+    async fn create_topic(
+        &self,
+        config: &TopicConfig,
+    ) -> Result<TopicMetadata, CreateTopicError<IdbError>> {
+        let run = async {
+            let tx = self.tx(&[TOPICS, PARTITIONS], IdbTransactionMode::Readwrite)?;
+            let topics = tx.store(TOPICS)?;
+            let name = JsValue::from_str(config.name().as_str());
+            let existing = request(&topics.get(&name).map_err(IdbError::from_js)?).await?;
+            if !existing.is_undefined() {
+                return Ok(Err(CreateTopicError::AlreadyExists(config.name().clone())));
+            }
+            let _ = topics
+                .put_with_key(&topic_to_js(config), &name)
+                .map_err(IdbError::from_js)?;
+            let partitions = config.initial_partitions();
+            let store = tx.store(PARTITIONS)?;
+            for state in &partitions {
+                let tp = TopicPartition::new(config.name().clone(), state.partition());
+                let _ = store
+                    .put_with_key(&partition_to_js(state)?.into(), &partition_key(&tp))
+                    .map_err(IdbError::from_js)?;
+            }
+            tx.commit().await?;
+            Ok(Ok(TopicMetadata {
+                config: config.clone(),
+                partitions,
+            }))
+        };
+        run.await.map_err(CreateTopicError::Storage)?
+    }
+
+    async fn list_topics(&self) -> Result<Vec<TopicMetadata>, IdbError> {
+        let tx = self.tx(&[TOPICS, PARTITIONS], IdbTransactionMode::Readonly)?;
+        let req = tx.store(TOPICS)?.get_all().map_err(IdbError::from_js)?;
+        let configs: Array = request(&req).await?.unchecked_into();
+        let configs = configs
+            .iter()
+            .map(|v| topic_from_js(&v))
+            .collect::<Result<Vec<_>, _>>()?;
+        let partitions = tx.store(PARTITIONS)?;
+        let mut out = Vec::with_capacity(configs.len());
+        for config in configs {
+            let states = read_partitions(&partitions, config.name()).await?;
+            out.push(TopicMetadata {
+                config,
+                partitions: states,
+            });
+        }
+        Ok(out)
+    }
+
+    async fn describe_topic(&self, name: &TopicName) -> Result<Option<TopicMetadata>, IdbError> {
+        let tx = self.tx(&[TOPICS, PARTITIONS], IdbTransactionMode::Readonly)?;
+        let req = tx
+            .store(TOPICS)?
+            .get(&JsValue::from_str(name.as_str()))
+            .map_err(IdbError::from_js)?;
+        let value = request(&req).await?;
+        if value.is_undefined() {
+            return Ok(None);
+        }
+        let config = topic_from_js(&value)?;
+        let partitions = read_partitions(&tx.store(PARTITIONS)?, name).await?;
+        Ok(Some(TopicMetadata { config, partitions }))
+    }
+
+    async fn partition_state(
+        &self,
+        tp: &TopicPartition,
+    ) -> Result<Option<PartitionState>, IdbError> {
+        let tx = self.tx(&[PARTITIONS], IdbTransactionMode::Readonly)?;
+        let req = tx
+            .store(PARTITIONS)?
+            .get(&partition_key(tp))
+            .map_err(IdbError::from_js)?;
+        let value = request(&req).await?;
+        if value.is_undefined() {
+            return Ok(None);
+        }
+        partition_from_js(&value).map(Some)
+    }
+
+    async fn append(
+        &self,
+        tp: &TopicPartition,
+        records: &[RecordData],
+        append_time: Timestamp,
+    ) -> Result<AppendInfo, AppendError<IdbError>> {
+        let storage = AppendError::Storage;
+        // One readwrite transaction: read the state, let the log plan the append, write the batch
+        // and the new state. IndexedDB serializes this against every other writer of the origin.
+        let tx = self
+            .tx(
+                &[TOPICS, PARTITIONS, BATCHES],
+                IdbTransactionMode::Readwrite,
+            )
+            .map_err(storage)?;
+        let topics = tx.store(TOPICS).map_err(storage)?;
+        let partitions = tx.store(PARTITIONS).map_err(storage)?;
+        let batches = tx.store(BATCHES).map_err(storage)?;
+
+        let topic_req = topics
+            .get(&JsValue::from_str(tp.topic().as_str()))
+            .map_err(|e| storage(IdbError::from_js(e)))?;
+        let state_req = partitions
+            .get(&partition_key(tp))
+            .map_err(|e| storage(IdbError::from_js(e)))?;
+        let topic_value = request(&topic_req).await.map_err(storage)?;
+        let state_value = request(&state_req).await.map_err(storage)?;
+        if topic_value.is_undefined() || state_value.is_undefined() {
+            return Err(AppendError::UnknownTopicOrPartition(tp.clone()));
+        }
+        let config = topic_from_js(&topic_value).map_err(storage)?;
+        let state = partition_from_js(&state_value).map_err(storage)?;
+        let planned = state
+            .plan_append(tp, records, append_time, config.max_record_bytes())
+            .map_err(AppendError::widen)?;
+
+        let base = number(planned.info.base_offset.0, "base offset").map_err(storage)?;
+        let bytes = Uint8Array::from(planned.batch.as_slice());
+        let _ = batches
+            .put_with_key(&bytes, &batch_key(tp, base.as_f64().unwrap_or_default()))
+            .map_err(|e| storage(IdbError::from_js(e)))?;
+        let _ = partitions
+            .put_with_key(
+                &partition_to_js(&planned.state).map_err(storage)?.into(),
+                &partition_key(tp),
+            )
+            .map_err(|e| storage(IdbError::from_js(e)))?;
+        tx.commit().await.map_err(storage)?;
+        Ok(planned.info)
+    }
+
+    async fn read_batches(
+        &self,
+        tp: &TopicPartition,
+        from: Offset,
+        max_bytes: usize,
+    ) -> Result<Vec<StoredBatch>, IdbError> {
+        let tx = self.tx(&[BATCHES], IdbTransactionMode::Readonly)?;
+        let batches = tx.store(BATCHES)?;
+        let from_f = number(from.0, "offset")?.as_f64().unwrap_or_default();
+
+        // The batch holding `from`: the greatest key at or below [topic, partition, from].
+        let below = IdbKeyRange::bound(&batch_key(tp, 0.0), &batch_key(tp, from_f))
+            .map_err(IdbError::from_js)?;
+        let cursor_req = batches
+            .open_cursor_with_range_and_direction(&below, IdbCursorDirection::Prev)
+            .map_err(IdbError::from_js)?;
+        let cursor = request(&cursor_req).await?;
+        let mut start = from_f;
+        if let Ok(cursor) = cursor.dyn_into::<IdbCursorWithValue>() {
+            let key: Array = cursor.key().map_err(IdbError::from_js)?.unchecked_into();
+            start = key.get(2).as_f64().unwrap_or(from_f);
+        }
+
+        let mut out = Vec::new();
+        let mut total = 0usize;
+        let mut lower = batch_key(tp, start);
+        let mut lower_open = false;
+        loop {
+            let range = IdbKeyRange::bound_with_lower_open_and_upper_open(
+                &lower,
+                &batch_key(tp, f64::INFINITY),
+                lower_open,
+                false,
+            )
+            .map_err(IdbError::from_js)?;
+            let keys_req = batches
+                .get_all_keys_with_key_and_limit(&range, READ_CHUNK)
+                .map_err(IdbError::from_js)?;
+            let values_req = batches
+                .get_all_with_key_and_limit(&range, READ_CHUNK)
+                .map_err(IdbError::from_js)?;
+            let keys: Array = request(&keys_req).await?.unchecked_into();
+            let values: Array = request(&values_req).await?.unchecked_into();
+            if values.length() == 0 {
+                break;
+            }
+            for (key, value) in keys.iter().zip(values.iter()) {
+                let key: Array = key.unchecked_into();
+                let base = key.get(2).as_f64().unwrap_or(-1.0);
+                if !(0.0..=9_007_199_254_740_991.0).contains(&base) {
+                    return Err(IdbError::malformed(
+                        "batch key",
+                        format!("base offset {base}"),
+                    ));
+                }
+                let bytes = value
+                    .dyn_into::<Uint8Array>()
+                    .map_err(|_| IdbError::malformed("batch", "value is not bytes"))?
+                    .to_vec();
+                if !out.is_empty() && total + bytes.len() > max_bytes {
+                    return Ok(out);
+                }
+                total += bytes.len();
+                out.push(StoredBatch {
+                    base_offset: Offset(base as u64),
+                    bytes,
+                });
+            }
+            if values.length() < READ_CHUNK {
+                break;
+            }
+            lower = keys.get(keys.length() - 1);
+            lower_open = true;
+        }
+        Ok(out)
+    }
+}

@@ -1,0 +1,27 @@
+//! The one place user-facing errors appear (`error-message`).
+
+use yew::prelude::*;
+
+use crate::hooks::use_lab::LabHandle;
+
+/// Shows the current error, if any, with a dismiss button.
+#[function_component]
+pub fn ErrorBanner() -> Html {
+    let Some(lab) = use_context::<LabHandle>() else {
+        return Html::default();
+    };
+    let Some(message) = lab.state.error.clone() else {
+        return Html::default();
+    };
+    let ondismiss = {
+        let lab = lab.clone();
+        Callback::from(move |_| lab.clear_error())
+    };
+    html! {
+        <div class="sl-error" role="alert">
+            // Rendered as text: Yew escapes it, so a value holding markup stays text.
+            <span data-testid="error-message">{ message }</span>
+            <button class="sl-link" onclick={ondismiss} aria-label="Dismiss">{ "×" }</button>
+        </div>
+    }
+}

@@ -1,0 +1,88 @@
+//! The whole lab: one per `<stream-lab>` element.
+
+use yew::prelude::*;
+
+use streamlab_log::Mode;
+
+use crate::components::error_banner::ErrorBanner;
+use crate::components::partition_grid::PartitionGrid;
+use crate::components::produce_panel::ProducePanel;
+use crate::components::records_table::RecordsTable;
+use crate::components::topic_create::TopicCreate;
+use crate::components::topic_list::TopicList;
+use crate::hooks::use_lab::{use_lab, LabHandle};
+use crate::view::find_topic;
+
+/// Properties of [`Lab`].
+#[derive(Properties, PartialEq)]
+pub struct LabProps {
+    /// The IndexedDB database this lab uses.
+    pub db: AttrValue,
+}
+
+/// A Streamlab dashboard.
+#[function_component]
+pub fn Lab(props: &LabProps) -> Html {
+    let lab = use_lab(props.db.clone());
+    let state = &*lab.state;
+    let open = state
+        .open_topic
+        .as_ref()
+        .and_then(|name| find_topic(&state.topics, name))
+        .cloned();
+
+    let main = match open {
+        Some(topic) => {
+            let kinesis = topic.config.mode() == Mode::Kinesis;
+            let (unit, what) = if kinesis {
+                ("shards", "stream")
+            } else {
+                ("partitions", "topic")
+            };
+            html! {
+                <section class="sl-topic">
+                    <header class="sl-topic-header">
+                        <h2>{ topic.config.name().as_str() }</h2>
+                        <span class={classes!("sl-badge", topic.config.mode().as_str())}>
+                            { if kinesis { "Kinesis stream" } else { "Kafka topic" } }
+                        </span>
+                        <span class="sl-muted">
+                            { format!("{} {unit}", topic.partitions.len()) }
+                        </span>
+                    </header>
+                    <ProducePanel mode={topic.config.mode()} />
+                    <PartitionGrid topic={topic.clone()} />
+                    <RecordsTable mode={topic.config.mode()} rows={state.records.clone()} />
+                    <p class="sl-muted sl-footnote">
+                        { format!("Everything on this {what} lives in IndexedDB database '{}'; reload the page and it is still here.", props.db) }
+                    </p>
+                </section>
+            }
+        }
+        None => html! {
+            <section class="sl-empty">
+                <h2>{ "Create a topic to begin" }</h2>
+                <p>{ "A topic (Kafka) or stream (Kinesis) is an append-only log split into partitions (shards). Producers append records; consumers read them back by offset, as often as they like." }</p>
+            </section>
+        },
+    };
+
+    html! {
+        <ContextProvider<LabHandle> context={lab.clone()}>
+            <div class="sl-lab">
+                <aside class="sl-sidebar">
+                    <div class="sl-brand">
+                        <span class="sl-logo">{ "▤" }</span>
+                        <span>{ "Streamlab" }</span>
+                    </div>
+                    <TopicCreate />
+                    <TopicList />
+                </aside>
+                <main class="sl-main">
+                    <ErrorBanner />
+                    { main }
+                </main>
+            </div>
+        </ContextProvider<LabHandle>>
+    }
+}

@@ -1,0 +1,8 @@
+//! One component per file.
+pub mod error_banner;
+pub mod lab;
+pub mod partition_grid;
+pub mod produce_panel;
+pub mod records_table;
+pub mod topic_create;
+pub mod topic_list;

@@ -1,0 +1,102 @@
+//! Produce records into the open topic, through the producer worker.
+
+use web_sys::HtmlInputElement;
+use yew::prelude::*;
+
+use streamlab_log::Mode;
+
+use crate::hooks::use_lab::{LabHandle, MAX_PRODUCE_COUNT};
+use crate::view::shard_id;
+
+/// Properties of [`ProducePanel`].
+#[derive(Properties, PartialEq)]
+pub struct ProducePanelProps {
+    /// The open topic's mode, for its words.
+    pub mode: Mode,
+}
+
+/// The produce form and where each produced record went (`produce-result`).
+#[function_component]
+pub fn ProducePanel(props: &ProducePanelProps) -> Html {
+    let lab = use_context::<LabHandle>();
+    let key = use_node_ref();
+    let value = use_node_ref();
+    let count = use_node_ref();
+    let kinesis = props.mode == Mode::Kinesis;
+    let onsubmit = {
+        let (key, value, count) = (key.clone(), value.clone(), count.clone());
+        let lab = lab.clone();
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            let (Some(lab), Some(k), Some(v), Some(c)) = (
+                lab.as_ref(),
+                key.cast::<HtmlInputElement>(),
+                value.cast::<HtmlInputElement>(),
+                count.cast::<HtmlInputElement>(),
+            ) else {
+                return;
+            };
+            lab.produce(&k.value(), &v.value(), &c.value());
+        })
+    };
+    let Some(lab) = lab else {
+        return Html::default();
+    };
+    let state = &*lab.state;
+    let results = state.produced.iter().rev().take(8).rev().map(|ack| {
+        let key_text = ack.key.clone().unwrap_or_default();
+        let place = if kinesis {
+            format!("{} · seq {}", shard_id(ack.partition), ack.sequence_number)
+        } else {
+            format!("partition {} · offset {}", ack.partition, ack.offset)
+        };
+        html! {
+            <li data-testid="produce-result"
+                data-key={key_text.clone()}
+                data-partition={ack.partition.to_string()}
+                data-offset={ack.offset.to_string()}
+                data-shard-id={kinesis.then(|| shard_id(ack.partition))}
+                data-sequence-number={kinesis.then(|| ack.sequence_number.clone())}>
+                <code>{ if ack.key.is_some() { key_text } else { "(no key)".to_owned() } }</code>
+                { " → " }
+                <span>{ place }</span>
+            </li>
+        }
+    });
+    let key_label = if kinesis {
+        "Partition key"
+    } else {
+        "Key (optional)"
+    };
+    html! {
+        <div class="sl-card sl-produce">
+            <form novalidate=true {onsubmit}>
+                <h3>{ "Produce" }</h3>
+                <div class="sl-row">
+                    <label>{ key_label }
+                        <input ref={key} data-testid="produce-key" placeholder="customer-42" autocomplete="off" />
+                    </label>
+                    <label class="sl-grow">{ "Value" }
+                        <input ref={value} data-testid="produce-value" placeholder={r#"{"amount": 12}"#} autocomplete="off" />
+                    </label>
+                    <label class="sl-narrow">{ "Count" }
+                        <input ref={count} data-testid="produce-count" type="number" value="1" min="1" max={MAX_PRODUCE_COUNT.to_string()} />
+                    </label>
+                    <button type="submit" class="sl-primary" data-testid="produce-submit">
+                        { if state.pending > 0 { "Producing…" } else { "Produce" } }
+                    </button>
+                </div>
+                <p class="sl-muted sl-hint">
+                    { if kinesis {
+                        "The shard is the one whose hash-key range holds MD5(partition key)."
+                    } else {
+                        "The partition is toPositive(murmur2(key)) % partitions; keyless records go round robin."
+                    } }
+                </p>
+            </form>
+            if !state.produced.is_empty() {
+                <ul class="sl-results">{ for results }</ul>
+            }
+        </div>
+    }
+}

@@ -1,0 +1,2 @@
+//! Custom hooks.
+pub mod use_lab;

@@ -1,0 +1,115 @@
+//! The dashboard's state and the actions that change it.
+
+use std::rc::Rc;
+
+use yew::Reducible;
+
+use streamlab_idb::IdbStore;
+use streamlab_log::{TopicMetadata, TopicName};
+use streamlab_protocol::ProduceAck;
+
+use crate::view::RecordRow;
+
+/// Everything one `<stream-lab>` element shows.
+#[derive(Default)]
+pub struct LabState {
+    /// The open database, once opened.
+    pub store: Option<Rc<IdbStore>>,
+    /// Every topic with its partitions, as last read.
+    pub topics: Vec<TopicMetadata>,
+    /// The topic the user opened.
+    pub open_topic: Option<TopicName>,
+    /// The newest records of the open topic, by partition and offset.
+    pub records: Vec<RecordRow>,
+    /// Where produced records went, oldest first.
+    pub produced: Vec<ProduceAck>,
+    /// Produce requests sent and not yet answered.
+    pub pending: usize,
+    /// The error to show, if any.
+    pub error: Option<String>,
+    /// Bumped whenever the log may have changed, so views reload.
+    pub generation: u64,
+    /// Bumped by every action, so context consumers can tell one state from the next.
+    pub revision: u64,
+}
+
+/// What can happen to the dashboard.
+pub enum Action {
+    /// The database is open.
+    StoreOpened(Rc<IdbStore>),
+    /// Fresh views were read from the store.
+    Loaded {
+        topics: Vec<TopicMetadata>,
+        records: Vec<RecordRow>,
+    },
+    /// The user opened a topic.
+    OpenTopic(TopicName),
+    /// A produce request went to the worker.
+    ProduceSent,
+    /// The worker acknowledged a produce request.
+    Produced(Vec<ProduceAck>),
+    /// The worker refused a produce request.
+    ProduceFailed(String),
+    /// Something failed; tell the user.
+    Error(String),
+    /// The user dismissed the error, or fixed the input.
+    ClearError,
+}
+
+/// At most this many produce results are kept on screen.
+const MAX_RESULTS: usize = 200;
+
+impl Reducible for LabState {
+    type Action = Action;
+
+    fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
+        let mut next = LabState {
+            store: self.store.clone(),
+            topics: self.topics.clone(),
+            open_topic: self.open_topic.clone(),
+            records: self.records.clone(),
+            produced: self.produced.clone(),
+            pending: self.pending,
+            error: self.error.clone(),
+            generation: self.generation,
+            revision: self.revision + 1,
+        };
+        match action {
+            Action::StoreOpened(store) => {
+                next.store = Some(store);
+                next.generation += 1;
+            }
+            Action::Loaded { topics, records } => {
+                next.topics = topics;
+                next.records = records;
+            }
+            Action::OpenTopic(topic) => {
+                if next.open_topic.as_ref() != Some(&topic) {
+                    next.produced.clear();
+                }
+                next.open_topic = Some(topic);
+                next.records.clear();
+                next.generation += 1;
+            }
+            Action::ProduceSent => {
+                next.pending += 1;
+                next.error = None;
+            }
+            Action::Produced(acks) => {
+                next.pending = next.pending.saturating_sub(1);
+                next.produced.extend(acks);
+                let excess = next.produced.len().saturating_sub(MAX_RESULTS);
+                next.produced.drain(..excess);
+                next.generation += 1;
+            }
+            Action::ProduceFailed(message) => {
+                next.pending = next.pending.saturating_sub(1);
+                next.error = Some(message);
+                next.generation += 1;
+            }
+            Action::Error(message) => next.error = Some(message),
+            Action::ClearError => next.error = None,
+        }
+        Rc::new(next)
+    }
+}
