@@ -7,7 +7,7 @@ export PATH := $(HOME)/.cargo/bin:$(ROOT)/node_modules/.bin:$(PATH)
 # Trunk must never download its tools; they come from scripts/install.sh.
 export TRUNK_OFFLINE := true
 
-.PHONY: serve test install build screenshots clean
+.PHONY: serve test install build bench fuzz screenshots clean
 
 serve:
 	bash scripts/install.sh serve
@@ -23,6 +23,14 @@ install:
 build:
 	bash scripts/install.sh serve
 	trunk build --release
+
+# Benchmarks print figures; they are never part of `make test` (see BENCHMARKS.md).
+bench:
+	cargo run --release -q -p streamlab-log --example bench_log
+
+# 100,000 random, mutated record batches through the decoder (see crates/log/examples).
+fuzz:
+	cargo run --release -q -p streamlab-log --example fuzz_batch -- 100000
 
 # Refreshes the README's screenshots from the end-to-end run.
 screenshots: test

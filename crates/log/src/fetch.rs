@@ -14,6 +14,27 @@ pub struct FetchLimits {
     pub max_bytes: usize,
 }
 
+/// A Kinesis GetRecords limit outside 1 to 10,000.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("GetRecords limit {0} is out of range; use 1 to 10,000")]
+pub struct GetRecordsLimitError(pub u32);
+
+impl FetchLimits {
+    /// The most records one Kinesis GetRecords call returns.
+    pub const KINESIS_MAX_RECORDS: u32 = 10_000;
+
+    /// Kinesis' GetRecords limits: `limit` records (1 to 10,000) and at most 10 MiB.
+    pub fn get_records(limit: u32) -> Result<FetchLimits, GetRecordsLimitError> {
+        if !(1..=Self::KINESIS_MAX_RECORDS).contains(&limit) {
+            return Err(GetRecordsLimitError(limit));
+        }
+        Ok(FetchLimits {
+            max_records: limit as usize,
+            max_bytes: 10 * 1024 * 1024,
+        })
+    }
+}
+
 impl Default for FetchLimits {
     /// 500 records (Kafka's `max.poll.records`) and 1 MiB (`max.partition.fetch.bytes`).
     fn default() -> Self {
@@ -37,6 +58,33 @@ pub struct Fetched {
     pub log_end_offset: Offset,
 }
 
+/// An offset outside a partition's log.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("offset {requested} is out of range for {topic_partition}: the log holds {log_start_offset}..{log_end_offset}")]
+pub struct OffsetOutOfRange {
+    /// The partition.
+    pub topic_partition: TopicPartition,
+    /// The offset asked for.
+    pub requested: Offset,
+    /// The first offset in the log.
+    pub log_start_offset: Offset,
+    /// The offset after the last record.
+    pub log_end_offset: Offset,
+}
+
+/// A stored batch that failed its checks, named by where it is stored.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("corrupt batch at base offset {base_offset} of {topic_partition}: {source}")]
+pub struct CorruptBatch {
+    /// The partition.
+    pub topic_partition: TopicPartition,
+    /// The batch's base offset, which is its key in storage.
+    pub base_offset: Offset,
+    /// What is wrong with it.
+    #[source]
+    pub source: DecodeError,
+}
+
 /// Why a fetch failed.
 #[derive(Debug, thiserror::Error)]
 pub enum FetchError<E> {
@@ -44,28 +92,11 @@ pub enum FetchError<E> {
     #[error("unknown topic or partition {0}")]
     UnknownTopicOrPartition(TopicPartition),
     /// The offset is below the log start or above the log end.
-    #[error("offset {requested} is out of range for {topic_partition}: the log holds {log_start_offset}..{log_end_offset}")]
-    OffsetOutOfRange {
-        /// The partition.
-        topic_partition: TopicPartition,
-        /// The offset asked for.
-        requested: Offset,
-        /// The first offset in the log.
-        log_start_offset: Offset,
-        /// The offset after the last record.
-        log_end_offset: Offset,
-    },
+    #[error(transparent)]
+    OffsetOutOfRange(OffsetOutOfRange),
     /// A stored batch failed its checks.
-    #[error("corrupt batch at base offset {base_offset} of {topic_partition}: {source}")]
-    Corrupt {
-        /// The partition.
-        topic_partition: TopicPartition,
-        /// The batch's base offset, which is its key in storage.
-        base_offset: Offset,
-        /// What is wrong with it.
-        #[source]
-        source: DecodeError,
-    },
+    #[error(transparent)]
+    Corrupt(CorruptBatch),
     /// The storage failed.
     #[error("storage failed: {0}")]
     Storage(#[source] E),
@@ -88,12 +119,12 @@ pub async fn fetch<S: Storage>(
         .ok_or_else(|| FetchError::UnknownTopicOrPartition(topic_partition.clone()))?;
     let (log_start_offset, log_end_offset) = (state.log_start_offset(), state.log_end_offset());
     if offset < log_start_offset || offset > log_end_offset {
-        return Err(FetchError::OffsetOutOfRange {
+        return Err(FetchError::OffsetOutOfRange(OffsetOutOfRange {
             topic_partition: topic_partition.clone(),
             requested: offset,
             log_start_offset,
             log_end_offset,
-        });
+        }));
     }
     let mut fetched = Fetched {
         records: Vec::new(),
@@ -108,25 +139,49 @@ pub async fn fetch<S: Storage>(
         .read_batches(topic_partition, offset, limits.max_bytes)
         .await
         .map_err(FetchError::Storage)?;
-    'batches: for stored in batches {
-        let batch = RecordBatch::decode(&stored.bytes).map_err(|source| FetchError::Corrupt {
-            topic_partition: topic_partition.clone(),
-            base_offset: stored.base_offset,
-            source,
+    for stored in batches {
+        let wanted = limits.max_records - fetched.records.len();
+        // Only the records from `offset` on, and no more than still fit, are copied out.
+        let batch = RecordBatch::decode_range(&stored.bytes, offset, wanted).map_err(|source| {
+            FetchError::Corrupt(CorruptBatch {
+                topic_partition: topic_partition.clone(),
+                base_offset: stored.base_offset,
+                source,
+            })
         })?;
         let next_after_batch = batch.header().next_offset();
         for record in batch.into_records() {
-            if record.offset() < offset {
-                continue;
-            }
-            if fetched.records.len() == limits.max_records {
-                break 'batches;
-            }
             fetched.next_offset = Offset(record.offset().0 + 1);
             fetched.records.push(record);
         }
-        // Compaction may have removed the batch's last records; skip past them.
+        if fetched.records.len() == limits.max_records {
+            // The limit may have cut this batch short: resume right after the last record.
+            break;
+        }
+        // The whole batch was read; compaction may have removed its last records, so the next
+        // read starts after the batch.
         fetched.next_offset = fetched.next_offset.max(next_after_batch);
     }
     Ok(fetched)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn get_records_limits_are_1_to_10000() {
+        assert_eq!(FetchLimits::get_records(0), Err(GetRecordsLimitError(0)));
+        assert_eq!(
+            FetchLimits::get_records(10_001),
+            Err(GetRecordsLimitError(10_001))
+        );
+        let one = FetchLimits::get_records(1).expect("in range");
+        assert_eq!(one.max_records, 1);
+        let most = FetchLimits::get_records(10_000).expect("in range");
+        assert_eq!(
+            (most.max_records, most.max_bytes),
+            (10_000, 10 * 1024 * 1024)
+        );
+    }
 }

@@ -38,32 +38,45 @@
 #![deny(clippy::unwrap_used)]
 
 mod batch;
+#[cfg(any(test, feature = "conformance"))]
+pub mod conformance;
 mod fetch;
 mod memory;
 mod names;
 mod partition;
 mod partitioner;
+mod position;
 mod produce;
 mod record;
 mod storage;
 mod types;
 
 pub use batch::{BatchHeader, DecodeError, RecordBatch, BATCH_FORMAT_VERSION, BATCH_HEADER_LEN};
-pub use fetch::{fetch, FetchError, FetchLimits, Fetched};
+pub use fetch::{
+    fetch, CorruptBatch, FetchError, FetchLimits, Fetched, GetRecordsLimitError, OffsetOutOfRange,
+};
 pub use memory::{MemoryStore, MemoryStoreError};
 pub use names::{NameError, TopicName, MAX_PARTITIONS};
 pub use partition::{
-    AppendError, AppendInfo, PartitionState, PartitionStateParts, PlannedAppend, RecordData,
-    ShardState, MAX_RECORD_BYTES,
+    AppendError, AppendInfo, AppendRules, BatchIndexEntry, PartitionState, PartitionStateParts,
+    PlannedAppend, RecordData, ShardState, TimestampType, MAX_RECORD_BYTES,
 };
 pub use partitioner::{
     kafka_partition, kinesis_hash_key, murmur2, to_positive, uniform_hash_key_ranges, HashKey,
     HashKeyError, HashKeyRange, KeylessPartitioner, PartitionKeyError, MAX_PARTITION_KEY_CHARS,
 };
-pub use produce::{produce, ProduceError, ProduceRecord, RecordMetadata, Target};
+pub use position::{
+    resolve_position, sequence_number_at, OffsetResetPolicy, Position, PositionError,
+    ShardIteratorType,
+};
+pub use produce::{
+    produce, ProduceError, ProduceRecord, RecordMetadata, Target, PUT_RECORDS_MAX_BYTES,
+    PUT_RECORDS_MAX_RECORDS,
+};
 pub use record::{Header, Record};
 pub use storage::{
-    CreateTopicError, Storage, StoredBatch, TopicConfig, TopicConfigError, TopicMetadata,
+    BatchLookup, CreateTopicError, Storage, StoredBatch, TopicConfig, TopicConfigError,
+    TopicMetadata,
 };
 pub use types::{Mode, Offset, PartitionId, SequenceNumber, ShardId, Timestamp, TopicPartition};
 

@@ -5,8 +5,10 @@ use std::collections::BTreeMap;
 use std::convert::Infallible;
 
 use crate::names::TopicName;
-use crate::partition::{AppendError, AppendInfo, PartitionState, RecordData};
-use crate::storage::{CreateTopicError, Storage, StoredBatch, TopicConfig, TopicMetadata};
+use crate::partition::{AppendError, AppendInfo, BatchIndexEntry, PartitionState, RecordData};
+use crate::storage::{
+    BatchLookup, CreateTopicError, Storage, StoredBatch, TopicConfig, TopicMetadata,
+};
 use crate::types::{Offset, Timestamp, TopicPartition};
 
 /// The memory store never fails.
@@ -22,6 +24,8 @@ struct TopicEntry {
 struct PartitionEntry {
     state: PartitionState,
     batches: BTreeMap<u64, Vec<u8>>,
+    /// In base offset order; sequence numbers and running max timestamps grow with it.
+    index: Vec<BatchIndexEntry>,
 }
 
 /// A store that keeps everything in memory: for tests, benchmarks and ephemeral labs.
@@ -63,6 +67,7 @@ impl Storage for MemoryStore {
                 .map(|state| PartitionEntry {
                     state,
                     batches: BTreeMap::new(),
+                    index: Vec::new(),
                 })
                 .collect(),
         };
@@ -105,20 +110,47 @@ impl Storage for MemoryStore {
         let mut topics = self.topics.borrow_mut();
         let unknown = || AppendError::UnknownTopicOrPartition(tp.clone());
         let topic = topics.get_mut(tp.topic()).ok_or_else(unknown)?;
-        let max_record_bytes = topic.config.max_record_bytes();
+        let rules = topic.config.append_rules();
         let partition = topic
             .partitions
             .get_mut(tp.partition().0 as usize)
             .ok_or_else(unknown)?;
         let planned = partition
             .state
-            .plan_append(tp, records, append_time, max_record_bytes)
+            .plan_append(tp, records, append_time, &rules)
             .map_err(AppendError::widen)?;
         partition
             .batches
             .insert(planned.info.base_offset.0, planned.batch);
+        partition.index.push(planned.index);
         partition.state = planned.state;
         Ok(planned.info)
+    }
+
+    async fn lookup_batch(
+        &self,
+        tp: &TopicPartition,
+        lookup: BatchLookup,
+    ) -> Result<Option<BatchIndexEntry>, Self::Error> {
+        let topics = self.topics.borrow();
+        let Some(partition) = topics
+            .get(tp.topic())
+            .and_then(|t| t.partitions.get(tp.partition().0 as usize))
+        else {
+            return Ok(None);
+        };
+        let index = &partition.index;
+        // Binary searches: every key grows with the position in the index.
+        let at_or_below = |count: usize| count.checked_sub(1).and_then(|i| index.get(i)).copied();
+        Ok(match lookup {
+            BatchLookup::Offset(o) => at_or_below(index.partition_point(|e| e.base_offset <= o)),
+            BatchLookup::Sequence(s) => {
+                at_or_below(index.partition_point(|e| e.base_sequence <= s))
+            }
+            BatchLookup::Timestamp(t) => index
+                .get(index.partition_point(|e| e.max_timestamp_so_far < t))
+                .copied(),
+        })
     }
 
     async fn read_batches(

@@ -2,9 +2,9 @@
 
 use std::convert::Infallible;
 
-use crate::batch::RecordBatch;
+use crate::batch::{encode_views, RecordView};
 use crate::partitioner::HashKeyRange;
-use crate::record::{payload_size, Header, Record};
+use crate::record::{payload_size, Header};
 use crate::types::{Offset, PartitionId, SequenceNumber, ShardId, Timestamp, TopicPartition};
 
 /// The largest record, in bytes of key, value and headers: 1 MiB, Kinesis' limit and Kafka's
@@ -79,6 +79,50 @@ pub struct AppendInfo {
     pub append_time: Timestamp,
 }
 
+/// Which timestamp a record keeps (Kafka's `message.timestamp.type`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum TimestampType {
+    /// The producer's timestamp, or the append time when it gave none.
+    #[default]
+    CreateTime,
+    /// Always the append time (Kinesis' ApproximateArrivalTimestamp works this way).
+    LogAppendTime,
+}
+
+/// The topic's rules an append must follow.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AppendRules {
+    /// The largest record, in bytes of key, value and headers.
+    pub max_record_bytes: usize,
+    /// Which timestamp records keep.
+    pub timestamp_type: TimestampType,
+}
+
+impl Default for AppendRules {
+    fn default() -> Self {
+        AppendRules {
+            max_record_bytes: MAX_RECORD_BYTES,
+            timestamp_type: TimestampType::CreateTime,
+        }
+    }
+}
+
+/// One batch's entry in a partition's batch index, which lets a store find a batch by offset,
+/// by sequence number or by time in O(log n). All three keys grow with the base offset.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BatchIndexEntry {
+    /// The batch's first offset (its key).
+    pub base_offset: Offset,
+    /// The offset after the batch.
+    pub next_offset: Offset,
+    /// The batch's first sequence number.
+    pub base_sequence: SequenceNumber,
+    /// The largest record timestamp in this batch and every batch before it, as Kafka's time
+    /// index keeps it: never decreasing, so "the first batch whose value is at least T" holds the
+    /// first record with a timestamp at least T.
+    pub max_timestamp_so_far: Timestamp,
+}
+
 /// A planned append: the new partition state and the encoded batch to store with it, atomically.
 #[derive(Clone, Debug)]
 pub struct PlannedAppend {
@@ -86,6 +130,8 @@ pub struct PlannedAppend {
     pub state: PartitionState,
     /// The encoded batch (see [`RecordBatch`]).
     pub batch: Vec<u8>,
+    /// The batch's index entry, stored with it.
+    pub index: BatchIndexEntry,
     /// What to tell the producer.
     pub info: AppendInfo,
 }
@@ -240,8 +286,9 @@ impl PartitionState {
         topic_partition: &TopicPartition,
         records: &[RecordData],
         append_time: Timestamp,
-        max_record_bytes: usize,
+        rules: &AppendRules,
     ) -> Result<PlannedAppend, AppendError> {
+        let max_record_bytes = rules.max_record_bytes;
         if records.is_empty() {
             return Err(AppendError::Empty);
         }
@@ -263,29 +310,31 @@ impl PartitionState {
         let base_offset = self.log_end_offset;
         let clock_floor = u128::try_from(append_time.0.max(0)).unwrap_or(0) * 1_000_000;
         let base_sequence = SequenceNumber(self.next_sequence_number.0.max(clock_floor));
-        let stored: Vec<Record> = records
+        // Offsets and sequence numbers must not wrap; check the last ones once.
+        base_offset
+            .0
+            .checked_add(u64::from(count))
+            .ok_or_else(overflow)?;
+        base_sequence
+            .0
+            .checked_add(u128::from(count))
+            .ok_or_else(overflow)?;
+        let timestamp_of = |r: &RecordData| match rules.timestamp_type {
+            TimestampType::CreateTime => r.timestamp.unwrap_or(append_time),
+            TimestampType::LogAppendTime => append_time,
+        };
+        let views = records.iter().enumerate().map(|(i, r)| RecordView {
+            offset: Offset(base_offset.0 + i as u64),
+            sequence_number: SequenceNumber(base_sequence.0 + i as u128),
+            timestamp: timestamp_of(r),
+            key: r.key.as_deref(),
+            value: r.value.as_deref(),
+            headers: &r.headers,
+        });
+        let batch = encode_views(views).ok_or_else(overflow)?;
+        let max_timestamp = records
             .iter()
-            .enumerate()
-            .map(|(i, r)| {
-                let offset = base_offset.0.checked_add(i as u64).ok_or_else(overflow)?;
-                let sequence = base_sequence
-                    .0
-                    .checked_add(i as u128)
-                    .ok_or_else(overflow)?;
-                Ok(Record::new(
-                    Offset(offset),
-                    SequenceNumber(sequence),
-                    r.timestamp.unwrap_or(append_time),
-                    r.key.clone(),
-                    r.value.clone(),
-                    r.headers.clone(),
-                ))
-            })
-            .collect::<Result<_, AppendError>>()?;
-        let batch = RecordBatch::encode(&stored).ok_or_else(overflow)?;
-        let max_timestamp = stored
-            .iter()
-            .map(Record::timestamp)
+            .map(timestamp_of)
             .fold(self.max_timestamp, Timestamp::max);
         let next_offset = base_offset
             .0
@@ -303,9 +352,16 @@ impl PartitionState {
             max_timestamp,
             ..self.clone()
         };
+        let index = BatchIndexEntry {
+            base_offset,
+            next_offset: state.log_end_offset,
+            base_sequence,
+            max_timestamp_so_far: state.max_timestamp,
+        };
         Ok(PlannedAppend {
             state,
             batch,
+            index,
             info: AppendInfo {
                 base_offset,
                 record_count: count,
@@ -332,6 +388,7 @@ pub struct RecordData {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::batch::RecordBatch;
     use crate::names::TopicName;
     use crate::types::Mode;
 
@@ -357,14 +414,14 @@ mod tests {
                 &tp(),
                 &[data("a"), data("b")],
                 Timestamp(10),
-                MAX_RECORD_BYTES,
+                &AppendRules::default(),
             )
             .expect("append");
         assert_eq!(a.info.base_offset, Offset(0));
         assert_eq!(a.state.log_end_offset(), Offset(2));
         let b = a
             .state
-            .plan_append(&tp(), &[data("c")], Timestamp(11), MAX_RECORD_BYTES)
+            .plan_append(&tp(), &[data("c")], Timestamp(11), &AppendRules::default())
             .expect("append");
         assert_eq!(b.info.base_offset, Offset(2));
         assert_eq!(b.state.log_end_offset(), Offset(3));
@@ -382,18 +439,28 @@ mod tests {
                 &tp(),
                 &[data("a"), data("b")],
                 Timestamp(5_000),
-                MAX_RECORD_BYTES,
+                &AppendRules::default(),
             )
             .expect("append");
         assert_eq!(a.info.base_sequence, SequenceNumber(5_000_000_000));
         let b = a
             .state
-            .plan_append(&tp(), &[data("c")], Timestamp(1_000), MAX_RECORD_BYTES)
+            .plan_append(
+                &tp(),
+                &[data("c")],
+                Timestamp(1_000),
+                &AppendRules::default(),
+            )
             .expect("append");
         assert_eq!(b.info.base_sequence, SequenceNumber(5_000_000_002));
         let c = b
             .state
-            .plan_append(&tp(), &[data("d")], Timestamp(6_000), MAX_RECORD_BYTES)
+            .plan_append(
+                &tp(),
+                &[data("d")],
+                Timestamp(6_000),
+                &AppendRules::default(),
+            )
             .expect("append");
         assert_eq!(c.info.base_sequence, SequenceNumber(6_000_000_000));
     }
@@ -402,11 +469,19 @@ mod tests {
     fn refusals_name_the_reason() {
         let s0 = PartitionState::new(PartitionId(0), None);
         assert!(matches!(
-            s0.plan_append(&tp(), &[], Timestamp(0), MAX_RECORD_BYTES),
+            s0.plan_append(&tp(), &[], Timestamp(0), &AppendRules::default()),
             Err(AppendError::Empty)
         ));
         assert!(matches!(
-            s0.plan_append(&tp(), &[data("ok"), data("too long")], Timestamp(0), 4),
+            s0.plan_append(
+                &tp(),
+                &[data("ok"), data("too long")],
+                Timestamp(0),
+                &AppendRules {
+                    max_record_bytes: 4,
+                    ..AppendRules::default()
+                }
+            ),
             Err(AppendError::RecordTooLarge {
                 index: 1,
                 size: 8,
@@ -417,9 +492,63 @@ mod tests {
         closed.shard_state = ShardState::Closed;
         let closed = PartitionState::from_parts(closed).expect("consistent");
         assert!(matches!(
-            closed.plan_append(&tp(), &[data("x")], Timestamp(0), MAX_RECORD_BYTES),
+            closed.plan_append(&tp(), &[data("x")], Timestamp(0), &AppendRules::default()),
             Err(AppendError::ShardClosed(ShardId(0)))
         ));
+    }
+
+    #[test]
+    fn log_append_time_overrides_the_producers_timestamp() {
+        let s0 = PartitionState::new(PartitionId(0), None);
+        let mut with_time = data("a");
+        with_time.timestamp = Some(Timestamp(42));
+        let create = s0
+            .plan_append(
+                &tp(),
+                &[with_time.clone()],
+                Timestamp(99),
+                &AppendRules::default(),
+            )
+            .expect("append");
+        let rules = AppendRules {
+            timestamp_type: TimestampType::LogAppendTime,
+            ..AppendRules::default()
+        };
+        let append = s0
+            .plan_append(&tp(), &[with_time], Timestamp(99), &rules)
+            .expect("append");
+        let first = |p: &PlannedAppend| {
+            RecordBatch::decode(&p.batch).expect("decodes").records()[0].timestamp()
+        };
+        assert_eq!(first(&create), Timestamp(42));
+        assert_eq!(first(&append), Timestamp(99));
+    }
+
+    #[test]
+    fn the_batch_index_keeps_the_running_max_timestamp() {
+        let s0 = PartitionState::new(PartitionId(0), None);
+        let at = |t| RecordData {
+            timestamp: Some(Timestamp(t)),
+            ..data("x")
+        };
+        let a = s0
+            .plan_append(
+                &tp(),
+                &[at(50), at(20)],
+                Timestamp(0),
+                &AppendRules::default(),
+            )
+            .expect("append");
+        assert_eq!(a.index.max_timestamp_so_far, Timestamp(50));
+        assert_eq!(a.index.next_offset, Offset(2));
+        // A later batch of older records does not lower the running maximum.
+        let b = a
+            .state
+            .plan_append(&tp(), &[at(10)], Timestamp(0), &AppendRules::default())
+            .expect("append");
+        assert_eq!(b.index.max_timestamp_so_far, Timestamp(50));
+        assert_eq!(b.index.base_offset, Offset(2));
+        assert_eq!(b.index.base_sequence, b.info.base_sequence);
     }
 
     #[test]

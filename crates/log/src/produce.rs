@@ -12,6 +12,12 @@ use crate::storage::Storage;
 use crate::types::{Mode, Offset, PartitionId, SequenceNumber, Timestamp, TopicPartition};
 use crate::ShardState;
 
+/// The most records one Kinesis PutRecords request may hold.
+pub const PUT_RECORDS_MAX_RECORDS: usize = 500;
+
+/// The most bytes (keys and values) one Kinesis PutRecords request may hold: 5 MiB.
+pub const PUT_RECORDS_MAX_BYTES: usize = 5 * 1024 * 1024;
+
 /// Where a produced record should go, besides its key.
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
 pub enum Target {
@@ -123,6 +129,25 @@ pub enum ProduceError<E> {
         /// The limit.
         max: usize,
     },
+    /// A Kinesis PutRecords request holds more than 500 records.
+    #[error("a request may hold at most {max} records; this one holds {count}")]
+    TooManyRecords {
+        /// Records in the request.
+        count: usize,
+        /// The limit (500).
+        max: usize,
+    },
+    /// A Kinesis PutRecords request is larger than 5 MiB in keys and values.
+    #[error("the request is {size} bytes; at most {max} bytes are allowed")]
+    RequestTooLarge {
+        /// The request's size in bytes of keys and values.
+        size: usize,
+        /// The limit (5 MiB).
+        max: usize,
+    },
+    /// The request holds no records.
+    #[error("a produce request needs at least one record")]
+    Empty,
     /// Appending to a partition failed. Earlier partitions of the same request may have been
     /// appended (as in Kafka, a request is atomic per partition, not across partitions).
     #[error("append to partition {partition} failed: {source}")]
@@ -155,6 +180,27 @@ pub async fn produce<S: Storage>(
         .ok_or_else(|| ProduceError::UnknownTopic(topic.clone()))?;
     let config = &metadata.config;
     let partition_count = metadata.partitions.len() as u32;
+    if records.is_empty() {
+        return Err(ProduceError::Empty);
+    }
+    if config.mode() == Mode::Kinesis {
+        if records.len() > PUT_RECORDS_MAX_RECORDS {
+            return Err(ProduceError::TooManyRecords {
+                count: records.len(),
+                max: PUT_RECORDS_MAX_RECORDS,
+            });
+        }
+        let size: usize = records
+            .iter()
+            .map(|r| payload_size(&r.data.key, &r.data.value, &r.data.headers))
+            .sum();
+        if size > PUT_RECORDS_MAX_BYTES {
+            return Err(ProduceError::RequestTooLarge {
+                size,
+                max: PUT_RECORDS_MAX_BYTES,
+            });
+        }
+    }
 
     let mut routed: Vec<PartitionId> = Vec::with_capacity(records.len());
     for (index, record) in records.iter().enumerate() {

@@ -1,7 +1,10 @@
 //! The storage trait: the only way the log touches bytes.
 
 use crate::names::{NameError, TopicName, MAX_PARTITIONS};
-use crate::partition::{AppendError, AppendInfo, PartitionState, RecordData, MAX_RECORD_BYTES};
+use crate::partition::{
+    AppendError, AppendInfo, AppendRules, BatchIndexEntry, PartitionState, RecordData,
+    TimestampType, MAX_RECORD_BYTES,
+};
 use crate::partitioner::uniform_hash_key_ranges;
 use crate::types::{Mode, Offset, PartitionId, Timestamp, TopicPartition};
 
@@ -26,6 +29,7 @@ pub struct TopicConfig {
     mode: Mode,
     partition_count: u32,
     max_record_bytes: usize,
+    timestamp_type: TimestampType,
 }
 
 impl TopicConfig {
@@ -42,6 +46,11 @@ impl TopicConfig {
             mode,
             partition_count,
             max_record_bytes: MAX_RECORD_BYTES,
+            // Kinesis stamps every record with its arrival time.
+            timestamp_type: match mode {
+                Mode::Kafka => TimestampType::CreateTime,
+                Mode::Kinesis => TimestampType::LogAppendTime,
+            },
         })
     }
 
@@ -52,11 +61,35 @@ impl TopicConfig {
         mode: Mode,
         partition_count: u32,
         max_record_bytes: usize,
+        timestamp_type: TimestampType,
     ) -> Result<Self, TopicConfigError> {
         let mut config = TopicConfig::new(name, Mode::Kafka, partition_count)?;
         config.mode = mode;
         config.max_record_bytes = max_record_bytes;
+        config.timestamp_type = timestamp_type;
         Ok(config)
+    }
+
+    /// The same configuration with another timestamp type (Kafka mode; Kinesis always uses the
+    /// arrival time).
+    pub fn with_timestamp_type(mut self, timestamp_type: TimestampType) -> Self {
+        if self.mode == Mode::Kafka {
+            self.timestamp_type = timestamp_type;
+        }
+        self
+    }
+
+    /// Which timestamp records keep.
+    pub fn timestamp_type(&self) -> TimestampType {
+        self.timestamp_type
+    }
+
+    /// The rules an append to this topic follows.
+    pub fn append_rules(&self) -> AppendRules {
+        AppendRules {
+            max_record_bytes: self.max_record_bytes,
+            timestamp_type: self.timestamp_type,
+        }
     }
 
     /// The same configuration with another record size limit.
@@ -130,6 +163,17 @@ pub struct StoredBatch {
     pub bytes: Vec<u8>,
 }
 
+/// Which batch [`Storage::lookup_batch`] looks for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BatchLookup {
+    /// The batch with the greatest base offset at or below this offset.
+    Offset(Offset),
+    /// The batch with the greatest base sequence number at or below this one.
+    Sequence(crate::types::SequenceNumber),
+    /// The first batch whose `max_timestamp_so_far` is at least this timestamp.
+    Timestamp(Timestamp),
+}
+
 /// Where the log's bytes live. Implementations move bytes; the log decides what they mean.
 ///
 /// Every method is async and fallible so that IndexedDB, and later a remote engine, fit behind it.
@@ -139,9 +183,13 @@ pub struct StoredBatch {
 /// - `append` is atomic: it reads the partition's [`PartitionState`], calls
 ///   [`PartitionState::plan_append`], and stores the planned batch and state together or not at
 ///   all. Concurrent appends to one partition are serialized, so no offset is assigned twice.
+/// - `append` also stores the planned [`BatchIndexEntry`]; `lookup_batch` finds entries in
+///   O(log n) (every key of the index grows with the base offset, so an ordered map or an
+///   IndexedDB index answers each lookup with one seek).
 /// - `read_batches` returns batches in offset order, starting with the batch that holds `from`
 ///   (the greatest base offset at or below it) and stopping once `max_bytes` have been returned
-///   (always at least one batch when any holds offsets at or after `from`).
+///   (always at least one batch when any holds offsets at or after `from`; a store may return
+///   fewer batches than fit, never none while some remain).
 #[allow(async_fn_in_trait)] // The futures are deliberately not Send (see above).
 pub trait Storage {
     /// The store's own failures (IO, quota, a closed database).
@@ -172,6 +220,13 @@ pub trait Storage {
         records: &[RecordData],
         append_time: Timestamp,
     ) -> Result<AppendInfo, AppendError<Self::Error>>;
+
+    /// Finds one batch's index entry (see [`BatchLookup`]), or `None` when no batch matches.
+    async fn lookup_batch(
+        &self,
+        topic_partition: &TopicPartition,
+        lookup: BatchLookup,
+    ) -> Result<Option<BatchIndexEntry>, Self::Error>;
 
     /// Reads encoded batches from `from` on (see the contract above).
     async fn read_batches(

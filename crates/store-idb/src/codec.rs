@@ -4,12 +4,12 @@
 //! numbers, hash keys) are decimal strings. Every reader checks the shape and returns
 //! [`IdbError::Malformed`] instead of guessing.
 
-use js_sys::{Object, Reflect};
-use wasm_bindgen::JsValue;
+use js_sys::{ArrayBuffer, Object, Reflect, Uint8Array};
+use wasm_bindgen::{JsCast, JsValue};
 
 use streamlab_log::{
-    HashKey, HashKeyRange, Mode, Offset, PartitionId, PartitionState, PartitionStateParts,
-    SequenceNumber, ShardState, Timestamp, TopicConfig,
+    BatchIndexEntry, HashKey, HashKeyRange, Mode, Offset, PartitionId, PartitionState,
+    PartitionStateParts, SequenceNumber, ShardState, Timestamp, TimestampType, TopicConfig,
 };
 
 use crate::error::IdbError;
@@ -90,6 +90,11 @@ pub fn topic_to_js(config: &TopicConfig) -> Object {
         "maxRecordBytes",
         JsValue::from_f64(config.max_record_bytes() as f64),
     );
+    let timestamp_type = match config.timestamp_type() {
+        TimestampType::CreateTime => "CreateTime",
+        TimestampType::LogAppendTime => "LogAppendTime",
+    };
+    set(&obj, "timestampType", JsValue::from_str(timestamp_type));
     obj
 }
 
@@ -104,7 +109,20 @@ pub fn topic_from_js(value: &JsValue) -> Result<TopicConfig, IdbError> {
         .map_err(|_| IdbError::malformed(what, "partitionCount is too large"))?;
     let max_record_bytes = usize::try_from(get_u64(value, "maxRecordBytes", what)?)
         .map_err(|_| IdbError::malformed(what, "maxRecordBytes is too large"))?;
-    TopicConfig::from_stored(&name, mode, count, max_record_bytes)
+    // Schema 1 had no timestamp type; its topics behaved as their mode's default.
+    let timestamp_type = match get(value, "timestampType", what)?.as_string().as_deref() {
+        Some("CreateTime") => TimestampType::CreateTime,
+        Some("LogAppendTime") => TimestampType::LogAppendTime,
+        None if mode == Mode::Kafka => TimestampType::CreateTime,
+        None => TimestampType::LogAppendTime,
+        Some(other) => {
+            return Err(IdbError::malformed(
+                what,
+                format!("unknown timestamp type '{other}'"),
+            ))
+        }
+    };
+    TopicConfig::from_stored(&name, mode, count, max_record_bytes, timestamp_type)
         .map_err(|e| IdbError::malformed(what, e.to_string()))
 }
 
@@ -207,4 +225,57 @@ pub fn partition_from_js(value: &JsValue) -> Result<PartitionState, IdbError> {
         shard_state,
     })
     .ok_or_else(|| IdbError::malformed(what, "log start offset is past the log end offset"))
+}
+
+/// A sequence number as an IndexedDB binary key: 16 bytes big-endian, which IndexedDB compares
+/// byte by byte, so key order is numeric order.
+pub fn sequence_key(s: SequenceNumber) -> ArrayBuffer {
+    Uint8Array::from(&s.0.to_be_bytes()[..]).buffer()
+}
+
+fn sequence_from_key(value: &JsValue, what: &str) -> Result<SequenceNumber, IdbError> {
+    let buffer: &ArrayBuffer = value
+        .dyn_ref()
+        .ok_or_else(|| IdbError::malformed(what, "baseSequence is not binary"))?;
+    let bytes: [u8; 16] = Uint8Array::new(buffer)
+        .to_vec()
+        .try_into()
+        .map_err(|_| IdbError::malformed(what, "baseSequence is not 16 bytes"))?;
+    Ok(SequenceNumber(u128::from_be_bytes(bytes)))
+}
+
+/// `batch_index` value: the entry plus its topic and partition, for the store's indexes.
+pub fn index_entry_to_js(
+    topic: &str,
+    partition: u32,
+    entry: &BatchIndexEntry,
+) -> Result<Object, IdbError> {
+    let what = "batch index entry";
+    let obj = Object::new();
+    set(&obj, "topic", JsValue::from_str(topic));
+    set(&obj, "partition", JsValue::from(partition));
+    set(&obj, "baseOffset", number(entry.base_offset.0, what)?);
+    set(&obj, "nextOffset", number(entry.next_offset.0, what)?);
+    set(
+        &obj,
+        "baseSequence",
+        sequence_key(entry.base_sequence).into(),
+    );
+    set(
+        &obj,
+        "maxTimestampSoFar",
+        JsValue::from_f64(entry.max_timestamp_so_far.0 as f64),
+    );
+    Ok(obj)
+}
+
+/// Reads a `batch_index` value.
+pub fn index_entry_from_js(value: &JsValue) -> Result<BatchIndexEntry, IdbError> {
+    let what = "batch index entry";
+    Ok(BatchIndexEntry {
+        base_offset: Offset(get_u64(value, "baseOffset", what)?),
+        next_offset: Offset(get_u64(value, "nextOffset", what)?),
+        base_sequence: sequence_from_key(&get(value, "baseSequence", what)?, what)?,
+        max_timestamp_so_far: Timestamp(get_i64(value, "maxTimestampSoFar", what)?),
+    })
 }

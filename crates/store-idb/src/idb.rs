@@ -46,13 +46,22 @@ pub(crate) async fn request(req: &IdbRequest) -> Result<JsValue, IdbError> {
     }
 }
 
-/// Opens `name` at `version`, running `upgrade(db, old_version)` when the stored version is
+/// Data migration of a schema upgrade, run inside the versionchange transaction.
+pub(crate) type Migration =
+    std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), IdbError>>>>;
+
+/// A schema upgrade: makes stores and indexes synchronously, and may return a [`Migration`]
+/// that moves data inside the same versionchange transaction (awaiting only its requests).
+pub(crate) type Upgrade =
+    fn(&IdbDatabase, &IdbTransaction, u32) -> Result<Option<Migration>, JsValue>;
+
+/// Opens `name` at `version`, running `upgrade(db, tx, old_version)` when the stored version is
 /// older. Resolves to [`IdbError::Blocked`] if another connection holds an older version open
 /// and will not close.
 pub(crate) async fn open(
     name: &str,
     version: u32,
-    upgrade: fn(&IdbDatabase, &IdbTransaction, u32) -> Result<(), JsValue>,
+    upgrade: Upgrade,
 ) -> Result<IdbDatabase, IdbError> {
     let req: IdbOpenDbRequest = factory()?
         .open_with_u32(name, version)
@@ -61,16 +70,28 @@ pub(crate) async fn open(
         wasm_bindgen::closure::Closure::<dyn FnMut(web_sys::IdbVersionChangeEvent)>::new({
             let req = req.clone();
             move |event: web_sys::IdbVersionChangeEvent| {
+                let Some(tx) = req.transaction() else {
+                    return;
+                };
                 let result = req.result().and_then(|db| {
                     let db: IdbDatabase = db.unchecked_into();
-                    let tx = req
-                        .transaction()
-                        .ok_or_else(|| JsValue::from_str("no upgrade transaction"))?;
                     upgrade(&db, &tx, event.old_version() as u32)
                 });
-                if let (Err(_), Some(tx)) = (result, req.transaction()) {
+                match result {
                     // A failed upgrade must not leave a half-made schema behind.
-                    let _ = tx.abort();
+                    Err(_) => {
+                        let _ = tx.abort();
+                    }
+                    Ok(Some(migration)) => {
+                        // Runs in microtasks while the versionchange transaction is active; the
+                        // open request succeeds only after it (and the transaction) finish.
+                        wasm_bindgen_futures::spawn_local(async move {
+                            if migration.await.is_err() {
+                                let _ = tx.abort();
+                            }
+                        });
+                    }
+                    Ok(None) => {}
                 }
             }
         });

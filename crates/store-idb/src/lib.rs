@@ -9,13 +9,17 @@
 //! what this store needs, and keeps transactions under explicit control (no await of anything but
 //! an IndexedDB request while one is open).
 //!
-//! # Layout (schema version 1)
+//! # Layout (schema version 2)
 //! | object store | key | value |
 //! |---|---|---|
-//! | `topics` | name | `{ name, mode, partitionCount, maxRecordBytes }` |
+//! | `topics` | name | `{ name, mode, partitionCount, maxRecordBytes, timestampType }` |
 //! | `partitions` | `[topic, partition]` | the partition's state (see [`codec`]) |
 //! | `batches` | `[topic, partition, baseOffset]` | one encoded record batch, a `Uint8Array` |
+//! | `batch_index` | `[topic, partition, baseOffset]` | `{ topic, partition, baseOffset, nextOffset, baseSequence, maxTimestampSoFar }`, with indexes `by_sequence` and `by_time` |
 //! | `groups` | `[group, topic, partition]` | a committed offset (kept for consumer groups) |
+//!
+//! Schema 1 (the first release) had no `batch_index` and no `timestampType`; opening a schema-1
+//! database builds the index from the stored batch headers in the upgrade transaction.
 //!
 //! Opening a database reads nothing; listing topics reads `topics` and `partitions` only.
 //!

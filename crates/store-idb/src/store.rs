@@ -9,33 +9,114 @@ use web_sys::{
 };
 
 use streamlab_log::{
-    AppendError, AppendInfo, CreateTopicError, Offset, PartitionState, RecordData, Storage,
-    StoredBatch, Timestamp, TopicConfig, TopicMetadata, TopicName, TopicPartition,
+    AppendError, AppendInfo, BatchIndexEntry, BatchLookup, CreateTopicError, Offset,
+    PartitionState, RecordBatch, RecordData, SequenceNumber, Storage, StoredBatch, Timestamp,
+    TopicConfig, TopicMetadata, TopicName, TopicPartition,
 };
 
-use crate::codec::{number, partition_from_js, partition_to_js, topic_from_js, topic_to_js};
+use crate::codec::{
+    index_entry_from_js, index_entry_to_js, number, partition_from_js, partition_to_js,
+    sequence_key, topic_from_js, topic_to_js,
+};
 use crate::error::IdbError;
-use crate::idb::{open, request, Tx};
+use crate::idb::{open, request, Migration, Tx};
 
-/// The schema version this code writes. Version 1 is the first released schema.
-pub const SCHEMA_VERSION: u32 = 1;
+/// The schema version this code writes. Version 1 is the first released schema; version 2 adds
+/// the batch index (seek by sequence number and by time in O(log n)).
+pub const SCHEMA_VERSION: u32 = 2;
 
 const TOPICS: &str = "topics";
 const PARTITIONS: &str = "partitions";
 const BATCHES: &str = "batches";
 const GROUPS: &str = "groups";
+const BATCH_INDEX: &str = "batch_index";
+const BY_SEQUENCE: &str = "by_sequence";
+const BY_TIME: &str = "by_time";
 
 /// How many batches one range read asks for before checking the byte budget.
 const READ_CHUNK: u32 = 64;
 
-fn upgrade(db: &IdbDatabase, _tx: &IdbTransaction, old_version: u32) -> Result<(), JsValue> {
+fn upgrade(
+    db: &IdbDatabase,
+    tx: &IdbTransaction,
+    old_version: u32,
+) -> Result<Option<Migration>, JsValue> {
     if old_version < 1 {
         db.create_object_store(TOPICS)?;
         db.create_object_store(PARTITIONS)?;
         db.create_object_store(BATCHES)?;
         db.create_object_store(GROUPS)?;
     }
-    Ok(())
+    if old_version < 2 {
+        let index = db.create_object_store(BATCH_INDEX)?;
+        let path = |last: &str| -> JsValue {
+            Array::of3(
+                &JsValue::from_str("topic"),
+                &JsValue::from_str("partition"),
+                &JsValue::from_str(last),
+            )
+            .into()
+        };
+        index.create_index_with_str_sequence(BY_SEQUENCE, &path("baseSequence"))?;
+        index.create_index_with_str_sequence(BY_TIME, &path("maxTimestampSoFar"))?;
+        if old_version == 1 {
+            // Schema 1 stored batches without an index: build it from the batch headers.
+            let tx = tx.clone();
+            return Ok(Some(Box::pin(
+                async move { index_existing_batches(&tx).await },
+            )));
+        }
+    }
+    Ok(None)
+}
+
+/// Writes a `batch_index` entry for every stored batch (the v1 → v2 migration). Batches come in
+/// key order, so each partition's running max timestamp accumulates as it would have on append.
+/// A batch whose header fails its checks gets no entry; reads still report it as corrupt.
+async fn index_existing_batches(tx: &IdbTransaction) -> Result<(), IdbError> {
+    let batches = tx.object_store(BATCHES).map_err(IdbError::from_js)?;
+    let index = tx.object_store(BATCH_INDEX).map_err(IdbError::from_js)?;
+    let cursor_req = batches.open_cursor().map_err(IdbError::from_js)?;
+    let mut current: Option<(String, u32)> = None;
+    let mut running_max = Timestamp(i64::MIN);
+    loop {
+        let cursor = request(&cursor_req).await?;
+        let Ok(cursor) = cursor.dyn_into::<IdbCursorWithValue>() else {
+            return Ok(());
+        };
+        let key: Array = cursor.key().map_err(IdbError::from_js)?.unchecked_into();
+        let topic = key.get(0).as_string().unwrap_or_default();
+        let partition = key.get(1).as_f64().unwrap_or(-1.0);
+        let bytes = cursor
+            .value()
+            .map_err(IdbError::from_js)?
+            .dyn_into::<Uint8Array>()
+            .map(|b| b.to_vec());
+        if let (Ok(bytes), true) = (bytes, (0.0..=u32::MAX as f64).contains(&partition)) {
+            let partition = partition as u32;
+            if current.as_ref() != Some(&(topic.clone(), partition)) {
+                current = Some((topic.clone(), partition));
+                running_max = Timestamp(i64::MIN);
+            }
+            if let Ok(header) = RecordBatch::decode_header(&bytes) {
+                running_max = running_max.max(header.max_timestamp);
+                let entry = BatchIndexEntry {
+                    base_offset: header.base_offset,
+                    next_offset: header.next_offset(),
+                    base_sequence: header.base_sequence,
+                    max_timestamp_so_far: running_max,
+                };
+                let tp_key = batch_key_raw(&topic, partition, header.base_offset.0 as f64);
+                let _ = index
+                    .put_with_key(
+                        &index_entry_to_js(&topic, partition, &entry)?.into(),
+                        &tp_key,
+                    )
+                    .map_err(IdbError::from_js)?;
+            }
+        }
+        cursor.continue_().map_err(IdbError::from_js)?;
+    }
 }
 
 /// A Streamlab log in one IndexedDB database.
@@ -105,10 +186,24 @@ fn partition_key(tp: &TopicPartition) -> JsValue {
 }
 
 fn batch_key(tp: &TopicPartition, base_offset: f64) -> JsValue {
+    batch_key_raw(tp.topic().as_str(), tp.partition().0, base_offset)
+}
+
+fn batch_key_raw(topic: &str, partition: u32, base_offset: f64) -> JsValue {
+    Array::of3(
+        &JsValue::from_str(topic),
+        &JsValue::from(partition),
+        &JsValue::from_f64(base_offset),
+    )
+    .into()
+}
+
+/// `[topic, partition, last]`, a key in the batch index's indexes.
+fn index_key(tp: &TopicPartition, last: &JsValue) -> JsValue {
     Array::of3(
         &JsValue::from_str(tp.topic().as_str()),
         &JsValue::from(tp.partition().0),
-        &JsValue::from_f64(base_offset),
+        last,
     )
     .into()
 }
@@ -231,7 +326,7 @@ impl Storage for IdbStore {
         // and the new state. IndexedDB serializes this against every other writer of the origin.
         let tx = self
             .tx(
-                &[TOPICS, PARTITIONS, BATCHES],
+                &[TOPICS, PARTITIONS, BATCHES, BATCH_INDEX],
                 IdbTransactionMode::Readwrite,
             )
             .map_err(storage)?;
@@ -253,13 +348,21 @@ impl Storage for IdbStore {
         let config = topic_from_js(&topic_value).map_err(storage)?;
         let state = partition_from_js(&state_value).map_err(storage)?;
         let planned = state
-            .plan_append(tp, records, append_time, config.max_record_bytes())
+            .plan_append(tp, records, append_time, &config.append_rules())
             .map_err(AppendError::widen)?;
 
         let base = number(planned.info.base_offset.0, "base offset").map_err(storage)?;
+        let key = batch_key(tp, base.as_f64().unwrap_or_default());
         let bytes = Uint8Array::from(planned.batch.as_slice());
         let _ = batches
-            .put_with_key(&bytes, &batch_key(tp, base.as_f64().unwrap_or_default()))
+            .put_with_key(&bytes, &key)
+            .map_err(|e| storage(IdbError::from_js(e)))?;
+        let entry = index_entry_to_js(tp.topic().as_str(), tp.partition().0, &planned.index)
+            .map_err(storage)?;
+        let _ = tx
+            .store(BATCH_INDEX)
+            .map_err(storage)?
+            .put_with_key(&entry, &key)
             .map_err(|e| storage(IdbError::from_js(e)))?;
         let _ = partitions
             .put_with_key(
@@ -269,6 +372,54 @@ impl Storage for IdbStore {
             .map_err(|e| storage(IdbError::from_js(e)))?;
         tx.commit().await.map_err(storage)?;
         Ok(planned.info)
+    }
+
+    async fn lookup_batch(
+        &self,
+        tp: &TopicPartition,
+        lookup: BatchLookup,
+    ) -> Result<Option<BatchIndexEntry>, IdbError> {
+        let tx = self.tx(&[BATCH_INDEX], IdbTransactionMode::Readonly)?;
+        let store = tx.store(BATCH_INDEX)?;
+        let bound = |lower: &JsValue, upper: &JsValue| {
+            IdbKeyRange::bound(lower, upper).map_err(IdbError::from_js)
+        };
+        // Each lookup is one cursor step over an ordered key range: O(log n).
+        let cursor_req = match lookup {
+            BatchLookup::Offset(offset) => {
+                let upper = number(offset.0, "offset")?.as_f64().unwrap_or_default();
+                store.open_cursor_with_range_and_direction(
+                    &bound(&batch_key(tp, 0.0), &batch_key(tp, upper))?.into(),
+                    IdbCursorDirection::Prev,
+                )
+            }
+            BatchLookup::Sequence(s) => {
+                let range = bound(
+                    &index_key(tp, &sequence_key(SequenceNumber(0)).into()),
+                    &index_key(tp, &sequence_key(s).into()),
+                )?;
+                store
+                    .index(BY_SEQUENCE)
+                    .map_err(IdbError::from_js)?
+                    .open_cursor_with_range_and_direction(&range, IdbCursorDirection::Prev)
+            }
+            BatchLookup::Timestamp(t) => {
+                let range = bound(
+                    &index_key(tp, &JsValue::from_f64(t.0 as f64)),
+                    &index_key(tp, &JsValue::from_f64(f64::INFINITY)),
+                )?;
+                store
+                    .index(BY_TIME)
+                    .map_err(IdbError::from_js)?
+                    .open_cursor_with_range_and_direction(&range, IdbCursorDirection::Next)
+            }
+        }
+        .map_err(IdbError::from_js)?;
+        let cursor = request(&cursor_req).await?;
+        let Ok(cursor) = cursor.dyn_into::<IdbCursorWithValue>() else {
+            return Ok(None);
+        };
+        index_entry_from_js(&cursor.value().map_err(IdbError::from_js)?).map(Some)
     }
 
     async fn read_batches(

@@ -6,8 +6,8 @@ use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 
 use streamlab_idb::{IdbError, IdbStore};
 use streamlab_log::{
-    fetch, AppendError, CreateTopicError, FetchError, FetchLimits, Mode, Offset, PartitionId,
-    RecordData, Storage, Timestamp, TopicConfig, TopicPartition,
+    fetch, AppendError, CreateTopicError, FetchError, FetchLimits, Mode, Offset, OffsetOutOfRange,
+    PartitionId, RecordData, Storage, Timestamp, TopicConfig, TopicPartition,
 };
 
 wasm_bindgen_test_configure!(run_in_browser);
@@ -99,10 +99,10 @@ async fn batches_get_contiguous_offsets_and_reads_start_inside_a_batch() {
     assert!(at_end.records.is_empty());
     assert!(matches!(
         fetch(&store, &tp, Offset(10), FetchLimits::default()).await,
-        Err(FetchError::OffsetOutOfRange {
+        Err(FetchError::OffsetOutOfRange(OffsetOutOfRange {
             requested: Offset(10),
             ..
-        })
+        }))
     ));
 }
 
