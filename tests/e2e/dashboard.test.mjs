@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { serveDist, launchBrowser, artifactsDir } from './harness.mjs';
+import { serveDist, withBrowser, artifactsDir } from './harness.mjs';
 
 let server;
 before(async () => { server = await serveDist(); });
@@ -52,129 +52,111 @@ function murmur2(bytes) {
 }
 const kafkaPartition = (key, n) => (murmur2(Buffer.from(key, 'utf8')) & 0x7fffffff) % n;
 
-test('a produced record shows its partition and offset and survives a reload', async () => {
-  const browser = await launchBrowser();
-  const { page, errors } = browser;
-  try {
-    await page.goto(server.url);
-    await createTopic(page, 'orders', 3, 'kafka');
-    const rows = page.locator('[data-testid="partition-row"]');
-    assert.equal(await rows.count(), 3);
+test('a produced record shows its partition and offset and survives a reload', async (t) => withBrowser(t, async ({ page, errors }) => {
+  await page.goto(server.url);
+  await createTopic(page, 'orders', 3, 'kafka');
+  const rows = page.locator('[data-testid="partition-row"]');
+  assert.equal(await rows.count(), 3);
 
-    const expected = String(kafkaPartition('alice', 3));
-    for (const [i, value] of ['{"amount": 12}', '{"amount": 30}'].entries()) {
-      const before = await produce(page, 'alice', value);
-      const result = byTestId(page, 'produce-result').nth(before);
-      await result.waitFor();
-      assert.equal(await result.getAttribute('data-key'), 'alice');
-      assert.equal(await result.getAttribute('data-partition'), expected);
-      assert.equal(await result.getAttribute('data-offset'), String(i));
-    }
-    // murmur2 sends "carol" elsewhere: toPositive(271431602) % 3 = 2.
-    assert.notEqual(String(kafkaPartition('carol', 3)), expected);
-    await produce(page, 'carol', 'hi');
-    const carol = byTestId(page, 'produce-result').nth(2);
-    await carol.waitFor();
-    assert.equal(await carol.getAttribute('data-partition'), String(kafkaPartition('carol', 3)));
-    assert.equal(await carol.getAttribute('data-offset'), '0');
-
-    const record = page.locator(`[data-testid="record-row"][data-key="alice"][data-offset="1"]`);
-    await record.waitFor();
-    assert.equal(await record.getAttribute('data-partition'), expected);
-    assert.match(await record.textContent(), /"amount": 30/);
-    const partitionRow = page.locator(`[data-testid="partition-row"][data-partition="${expected}"]`);
-    await page.waitForFunction(
-      (p) => Number(document.querySelector(`[data-testid="partition-row"][data-partition="${p}"]`)
-        ?.getAttribute('data-log-end-offset')) === 2, expected);
-    assert.equal(await partitionRow.getAttribute('data-log-start-offset'), '0');
-
-    await mkdir(artifactsDir, { recursive: true });
-    await page.screenshot({ path: join(artifactsDir, 'dashboard-kafka.png'), fullPage: true });
-
-    await page.reload();
-    await page.locator('[data-testid="topic-item"][data-topic="orders"]').click();
-    const persisted = page.locator('[data-testid="record-row"][data-key="alice"]');
-    await persisted.nth(1).waitFor();
-    assert.equal(await persisted.count(), 2);
-    assert.deepEqual(
-      await persisted.evaluateAll((els) => els.map((e) => [e.dataset.partition, e.dataset.offset])),
-      [[expected, '0'], [expected, '1']]);
-    assert.equal(await partitionRow.getAttribute('data-log-end-offset'), '2');
-    assert.deepEqual(errors, []);
-  } finally {
-    await browser.close();
+  const expected = String(kafkaPartition('alice', 3));
+  for (const [i, value] of ['{"amount": 12}', '{"amount": 30}'].entries()) {
+    const before = await produce(page, 'alice', value);
+    const result = byTestId(page, 'produce-result').nth(before);
+    await result.waitFor();
+    assert.equal(await result.getAttribute('data-key'), 'alice');
+    assert.equal(await result.getAttribute('data-partition'), expected);
+    assert.equal(await result.getAttribute('data-offset'), String(i));
   }
-});
+  // murmur2 sends "carol" elsewhere: toPositive(271431602) % 3 = 2.
+  assert.notEqual(String(kafkaPartition('carol', 3)), expected);
+  await produce(page, 'carol', 'hi');
+  const carol = byTestId(page, 'produce-result').nth(2);
+  await carol.waitFor();
+  assert.equal(await carol.getAttribute('data-partition'), String(kafkaPartition('carol', 3)));
+  assert.equal(await carol.getAttribute('data-offset'), '0');
 
-test('bad input is refused with a message and stores nothing', async () => {
-  const browser = await launchBrowser();
-  const { page, errors } = browser;
-  try {
-    await page.goto(server.url);
-    await byTestId(page, 'topic-create-name').fill('bad name!');
-    await byTestId(page, 'topic-create-submit').click();
-    await byTestId(page, 'error-message').waitFor();
-    assert.match(await byTestId(page, 'error-message').textContent(), /' ' is not allowed/);
-    assert.equal(await byTestId(page, 'topic-item').count(), 0);
+  const record = page.locator(`[data-testid="record-row"][data-key="alice"][data-offset="1"]`);
+  await record.waitFor();
+  assert.equal(await record.getAttribute('data-partition'), expected);
+  assert.match(await record.textContent(), /"amount": 30/);
+  const partitionRow = page.locator(`[data-testid="partition-row"][data-partition="${expected}"]`);
+  await page.waitForFunction(
+    (p) => Number(document.querySelector(`[data-testid="partition-row"][data-partition="${p}"]`)
+      ?.getAttribute('data-log-end-offset')) === 2, expected);
+  assert.equal(await partitionRow.getAttribute('data-log-start-offset'), '0');
 
-    await byTestId(page, 'topic-create-name').fill('p0');
-    await byTestId(page, 'topic-create-partitions').fill('0');
-    await byTestId(page, 'topic-create-submit').click();
-    await page.getByText('0 is not a valid number of partitions').waitFor();
+  await mkdir(artifactsDir, { recursive: true });
+  await page.screenshot({ path: join(artifactsDir, 'dashboard-kafka.png'), fullPage: true });
 
-    await createTopic(page, 'clicks', 2, 'kinesis');
-    await produce(page, '', 'no key');
-    await page.getByText('a partition key is required').waitFor();
-    assert.equal(await byTestId(page, 'record-row').count(), 0);
+  await page.reload();
+  await page.locator('[data-testid="topic-item"][data-topic="orders"]').click();
+  const persisted = page.locator('[data-testid="record-row"][data-key="alice"]');
+  await persisted.nth(1).waitFor();
+  assert.equal(await persisted.count(), 2);
+  assert.deepEqual(
+    await persisted.evaluateAll((els) => els.map((e) => [e.dataset.partition, e.dataset.offset])),
+    [[expected, '0'], [expected, '1']]);
+  assert.equal(await partitionRow.getAttribute('data-log-end-offset'), '2');
+  assert.deepEqual(errors, []);
+}));
 
-    // A value that looks like markup is shown as text, never parsed.
-    await produce(page, 'k', '<img src=x onerror="window.__xss=1">');
-    const row = page.locator('[data-testid="record-row"][data-key="k"]');
-    await row.waitFor();
-    assert.match(await row.textContent(), /<img src=x/);
-    assert.equal(await page.evaluate(() => window.__xss), undefined);
-    assert.deepEqual(errors, []);
-  } finally {
-    await browser.close();
+test('bad input is refused with a message and stores nothing', async (t) => withBrowser(t, async ({ page, errors }) => {
+  await page.goto(server.url);
+  await byTestId(page, 'topic-create-name').fill('bad name!');
+  await byTestId(page, 'topic-create-submit').click();
+  await byTestId(page, 'error-message').waitFor();
+  assert.match(await byTestId(page, 'error-message').textContent(), /' ' is not allowed/);
+  assert.equal(await byTestId(page, 'topic-item').count(), 0);
+
+  await byTestId(page, 'topic-create-name').fill('p0');
+  await byTestId(page, 'topic-create-partitions').fill('0');
+  await byTestId(page, 'topic-create-submit').click();
+  await page.getByText('0 is not a valid number of partitions').waitFor();
+
+  await createTopic(page, 'clicks', 2, 'kinesis');
+  await produce(page, '', 'no key');
+  await page.getByText('a partition key is required').waitFor();
+  assert.equal(await byTestId(page, 'record-row').count(), 0);
+
+  // A value that looks like markup is shown as text, never parsed.
+  await produce(page, 'k', '<img src=x onerror="window.__xss=1">');
+  const row = page.locator('[data-testid="record-row"][data-key="k"]');
+  await row.waitFor();
+  assert.match(await row.textContent(), /<img src=x/);
+  assert.equal(await page.evaluate(() => window.__xss), undefined);
+  assert.deepEqual(errors, []);
+}));
+
+test('kinesis records go to the shard whose hash-key range holds MD5(partition key)', async (t) => withBrowser(t, async ({ page, errors }) => {
+  await page.goto(server.url);
+  await createTopic(page, 'payments', 4, 'kinesis');
+  const shards = await page.locator('[data-testid="partition-row"]').evaluateAll((els) =>
+    els.map((e) => ({ id: e.dataset.shardId, start: e.dataset.startingHashKey, end: e.dataset.endingHashKey, state: e.dataset.state })));
+  assert.deepEqual(shards.map((s) => s.id),
+    ['shardId-000000000000', 'shardId-000000000001', 'shardId-000000000002', 'shardId-000000000003']);
+  assert.equal(shards[3].end, ((1n << 128n) - 1n).toString());
+  assert.ok(shards.every((s) => s.state === 'OPEN'));
+
+  const lastSequence = new Map();
+  for (const [i, key] of ['user-1', 'user-2', 'user-3', 'user-1'].entries()) {
+    await produce(page, key, `v${i}`);
+    const result = byTestId(page, 'produce-result').nth(i);
+    await result.waitFor();
+    const hashKey = BigInt('0x' + createHash('md5').update(key, 'utf8').digest('hex'));
+    const owner = shards.find((s) => BigInt(s.start) <= hashKey && hashKey <= BigInt(s.end));
+    assert.equal(await result.getAttribute('data-shard-id'), owner.id, key);
+    // Sequence numbers are decimal strings that strictly increase within a shard.
+    const sequence = BigInt(await result.getAttribute('data-sequence-number'));
+    assert.ok(sequence > (lastSequence.get(owner.id) ?? -1n), `${key}: ${sequence}`);
+    lastSequence.set(owner.id, sequence);
   }
-});
-
-test('kinesis records go to the shard whose hash-key range holds MD5(partition key)', async () => {
-  const browser = await launchBrowser();
-  const { page, errors } = browser;
-  try {
-    await page.goto(server.url);
-    await createTopic(page, 'payments', 4, 'kinesis');
-    const shards = await page.locator('[data-testid="partition-row"]').evaluateAll((els) =>
-      els.map((e) => ({ id: e.dataset.shardId, start: e.dataset.startingHashKey, end: e.dataset.endingHashKey, state: e.dataset.state })));
-    assert.deepEqual(shards.map((s) => s.id),
-      ['shardId-000000000000', 'shardId-000000000001', 'shardId-000000000002', 'shardId-000000000003']);
-    assert.equal(shards[3].end, ((1n << 128n) - 1n).toString());
-    assert.ok(shards.every((s) => s.state === 'OPEN'));
-
-    const lastSequence = new Map();
-    for (const [i, key] of ['user-1', 'user-2', 'user-3', 'user-1'].entries()) {
-      await produce(page, key, `v${i}`);
-      const result = byTestId(page, 'produce-result').nth(i);
-      await result.waitFor();
-      const hashKey = BigInt('0x' + createHash('md5').update(key, 'utf8').digest('hex'));
-      const owner = shards.find((s) => BigInt(s.start) <= hashKey && hashKey <= BigInt(s.end));
-      assert.equal(await result.getAttribute('data-shard-id'), owner.id, key);
-      // Sequence numbers are decimal strings that strictly increase within a shard.
-      const sequence = BigInt(await result.getAttribute('data-sequence-number'));
-      assert.ok(sequence > (lastSequence.get(owner.id) ?? -1n), `${key}: ${sequence}`);
-      lastSequence.set(owner.id, sequence);
-    }
-    assert.equal(lastSequence.size >= 2, true, 'the keys spread over at least two shards');
-    const rows = page.locator('[data-testid="record-row"]');
-    await rows.nth(3).waitFor();
-    assert.deepEqual(
-      await rows.evaluateAll((els) => els.map((e) => e.dataset.sequenceNumber).every((s) => /^[0-9]+$/.test(s))),
-      true);
-    assert.deepEqual(errors, []);
-    await mkdir(artifactsDir, { recursive: true });
-    await page.screenshot({ path: join(artifactsDir, 'dashboard-kinesis.png'), fullPage: true });
-  } finally {
-    await browser.close();
-  }
-});
+  assert.equal(lastSequence.size >= 2, true, 'the keys spread over at least two shards');
+  const rows = page.locator('[data-testid="record-row"]');
+  await rows.nth(3).waitFor();
+  assert.deepEqual(
+    await rows.evaluateAll((els) => els.map((e) => e.dataset.sequenceNumber).every((s) => /^[0-9]+$/.test(s))),
+    true);
+  assert.deepEqual(errors, []);
+  await mkdir(artifactsDir, { recursive: true });
+  await page.screenshot({ path: join(artifactsDir, 'dashboard-kinesis.png'), fullPage: true });
+}));

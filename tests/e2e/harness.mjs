@@ -1,7 +1,7 @@
 // Shared end-to-end harness: serves the release build in `dist/` on 127.0.0.1 and starts Debian's
 // chromium through playwright-core with a fresh profile (so IndexedDB starts empty).
 import { createServer } from 'node:http';
-import { readFile, mkdtemp, rm } from 'node:fs/promises';
+import { readFile, mkdtemp, mkdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, extname, normalize, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -62,4 +62,19 @@ export async function launchBrowser() {
     context, page, errors,
     close: async () => { await context.close(); await rm(profile, { recursive: true, force: true }); },
   };
+}
+
+/** Runs `body(browser)` in a fresh browser; on failure saves a screenshot named after the test. */
+export async function withBrowser(t, body) {
+  const browser = await launchBrowser();
+  try {
+    await body(browser);
+  } catch (e) {
+    await mkdir(artifactsDir, { recursive: true });
+    const name = t.name.replace(/[^a-z0-9]+/gi, '-').slice(0, 60);
+    await browser.page.screenshot({ path: join(artifactsDir, `failure-${name}.png`), fullPage: true }).catch(() => {});
+    throw e;
+  } finally {
+    await browser.close();
+  }
 }

@@ -156,14 +156,7 @@ impl RecordBatch {
     /// delta: the log builds them that way, and that is what lets the header hold one base
     /// sequence number. Returns `None` when they are not.
     pub fn encode(records: &[Record]) -> Option<Vec<u8>> {
-        encode_views(records.iter().map(|r| RecordView {
-            offset: r.offset(),
-            sequence_number: r.sequence_number(),
-            timestamp: r.timestamp(),
-            key: r.key(),
-            value: r.value(),
-            headers: r.headers(),
-        }))
+        encode_views(records.iter().map(RecordView::of))
     }
 
     /// Reads and checks the header only (version and CRC included), without decoding records.
@@ -336,16 +329,50 @@ pub(crate) struct RecordView<'a> {
     pub headers: &'a [Header],
 }
 
+impl<'a> RecordView<'a> {
+    /// A view of a stored record.
+    fn of(r: &'a Record) -> RecordView<'a> {
+        RecordView {
+            offset: r.offset(),
+            sequence_number: r.sequence_number(),
+            timestamp: r.timestamp(),
+            key: r.key(),
+            value: r.value(),
+            headers: r.headers(),
+        }
+    }
+}
+
 /// Encodes records given as views (see [`RecordBatch::encode`] for the rules they must follow).
 pub(crate) fn encode_views<'a, I>(records: I) -> Option<Vec<u8>>
 where
     I: Iterator<Item = RecordView<'a>> + Clone,
 {
+    encode_framed(records, None)
+}
+
+/// Encodes what remains of a batch after compaction inside the batch's original frame: the same
+/// base offset, base sequence number, first and max timestamps and last offset delta, so offsets,
+/// sequence numbers and the time index stay as they were (Kafka keeps a compacted batch's frame
+/// the same way). Returns `None` when the records do not fit the frame.
+pub(crate) fn encode_in_frame(records: &[Record], frame: &BatchHeader) -> Option<Vec<u8>> {
+    encode_framed(records.iter().map(RecordView::of), Some(frame))
+}
+
+fn encode_framed<'a, I>(records: I, frame: Option<&BatchHeader>) -> Option<Vec<u8>>
+where
+    I: Iterator<Item = RecordView<'a>> + Clone,
+{
     let first = records.clone().next()?;
-    let (base_offset, base_sequence, first_timestamp) =
-        (first.offset, first.sequence_number, first.timestamp);
+    let (base_offset, base_sequence, first_timestamp) = match frame {
+        Some(f) => (f.base_offset, f.base_sequence, f.first_timestamp),
+        None => (first.offset, first.sequence_number, first.timestamp),
+    };
+    if first.offset < base_offset {
+        return None;
+    }
     // First pass: check the order, find the header's values and the exact size.
-    let mut max_timestamp = first_timestamp;
+    let mut max_timestamp = frame.map_or(first_timestamp, |f| f.max_timestamp);
     let mut last_offset: Option<Offset> = None;
     let mut count = 0usize;
     let mut body_len = 0usize;
@@ -367,7 +394,13 @@ where
         body_len += varint_len(len as u64) + len;
         count += 1;
     }
-    let last_offset_delta = u32::try_from(last_offset?.0 - base_offset.0).ok()?;
+    let mut last_offset_delta = u32::try_from(last_offset?.0 - base_offset.0).ok()?;
+    if let Some(f) = frame {
+        if last_offset_delta > f.last_offset_delta {
+            return None;
+        }
+        last_offset_delta = f.last_offset_delta;
+    }
     let record_count = u32::try_from(count).ok()?;
 
     let mut out = Vec::with_capacity(BATCH_HEADER_LEN + body_len);

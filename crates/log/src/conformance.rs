@@ -7,6 +7,13 @@
 #![allow(clippy::unwrap_used, missing_docs)]
 
 use crate::partitioner::{kafka_partition, kinesis_hash_key, uniform_hash_key_ranges};
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::{
+    add_partitions, clean_partition, lag, merge, millis_behind_latest, readable_shards, split,
+    starting_offset, update_shard_count, AppendInfo, CleanupPolicy, CommittedOffset, GroupId,
+    HashKey, ReshardError, ShardId, ShardState, TableView, UpdateTopicError,
+};
 use crate::{
     fetch, produce, resolve_position, sequence_number_at, AppendError, CreateTopicError,
     FetchError, FetchLimits, Header, KeylessPartitioner, Mode, Offset, OffsetOutOfRange,
@@ -29,6 +36,13 @@ macro_rules! for_each_check {
         $check!(positions_resolve_in_both_vocabularies);
         $check!(sequence_numbers_map_to_offsets_and_back);
         $check!(timestamps_follow_the_topic_timestamp_type);
+        $check!(retention_by_time_and_size_moves_the_log_start);
+        $check!(compaction_keeps_the_newest_value_per_key);
+        $check!(splits_and_merges_keep_lineage_and_replay_in_order);
+        $check!(update_shard_count_scales_uniformly_within_limits);
+        $check!(adding_kafka_partitions_moves_only_some_keys);
+        $check!(throttling_refuses_over_the_limit_and_stores_nothing);
+        $check!(groups_commit_resume_and_report_lag);
     };
 }
 
@@ -590,4 +604,650 @@ pub async fn timestamps_follow_the_topic_timestamp_type<S: Storage>(store: &S) {
             .unwrap();
         assert_eq!(fetched.records[0].timestamp(), Timestamp(expect), "{name}");
     }
+}
+
+async fn all_records<S: Storage>(store: &S, tp: &TopicPartition) -> Vec<crate::Record> {
+    let state = store.partition_state(tp).await.unwrap().unwrap();
+    let mut out = Vec::new();
+    let mut offset = state.log_start_offset();
+    loop {
+        let limits = FetchLimits {
+            max_records: 3,
+            max_bytes: 1,
+        };
+        let f = fetch(store, tp, offset, limits).await.unwrap();
+        if f.records.is_empty() && f.next_offset == offset {
+            return out;
+        }
+        offset = f.next_offset;
+        out.extend(f.records);
+    }
+}
+
+fn keyed(key: &str, value: Option<&str>, ts: i64) -> RecordData {
+    RecordData {
+        key: Some(key.as_bytes().to_vec()),
+        value: value.map(|v| v.as_bytes().to_vec()),
+        headers: vec![],
+        timestamp: Some(Timestamp(ts)),
+    }
+}
+
+pub async fn retention_by_time_and_size_moves_the_log_start<S: Storage>(store: &S) {
+    let by_time = TopicConfig::new("timed", Mode::Kafka, 1)
+        .unwrap()
+        .with_retention_ms(Some(1_000))
+        .unwrap();
+    store.create_topic(&by_time).await.unwrap();
+    let p = tp("timed", 0);
+    for (i, ts) in [100, 200, 5_000].iter().enumerate() {
+        store
+            .append(
+                &p,
+                &[at(&format!("b{i}-0"), *ts), at(&format!("b{i}-1"), *ts)],
+                Timestamp(*ts),
+            )
+            .await
+            .unwrap();
+    }
+    // At 1,150 nothing is older than 1,000 ms... except batch 0 (max 100 < 150).
+    let out = clean_partition(store, &p, Timestamp(1_150)).await.unwrap();
+    assert_eq!(
+        (out.batches_deleted, out.state.log_start_offset()),
+        (1, Offset(2))
+    );
+    let out = clean_partition(store, &p, Timestamp(4_000)).await.unwrap();
+    assert_eq!(
+        (out.batches_deleted, out.state.log_start_offset()),
+        (1, Offset(4))
+    );
+    assert_eq!(out.state.record_count(), 2);
+    assert!(matches!(
+        fetch(store, &p, Offset(1), FetchLimits::default()).await,
+        Err(FetchError::OffsetOutOfRange(OffsetOutOfRange {
+            log_start_offset: Offset(4),
+            ..
+        }))
+    ));
+    assert_eq!(values(store, &p, 4).await, ["b2-0", "b2-1"]);
+    assert_eq!(
+        resolve_position(
+            store,
+            &p,
+            Position::Offset(Offset(0)),
+            OffsetResetPolicy::Earliest
+        )
+        .await
+        .unwrap(),
+        Offset(4)
+    );
+    // Everything expires: the log is empty and starts at its end.
+    let out = clean_partition(store, &p, Timestamp(100_000))
+        .await
+        .unwrap();
+    assert_eq!(
+        (
+            out.state.log_start_offset(),
+            out.state.log_end_offset(),
+            out.state.record_count()
+        ),
+        (Offset(6), Offset(6), 0)
+    );
+    assert_eq!(out.state.byte_count(), 0);
+    // Nothing more to do is not an error.
+    assert_eq!(
+        clean_partition(store, &p, Timestamp(100_000))
+            .await
+            .unwrap()
+            .batches_deleted,
+        0
+    );
+
+    let by_size = TopicConfig::new("sized", Mode::Kafka, 1)
+        .unwrap()
+        .with_retention_ms(None)
+        .unwrap();
+    store.create_topic(&by_size).await.unwrap();
+    let s = tp("sized", 0);
+    for i in 0..5 {
+        store
+            .append(&s, &[data(&format!("v{i}"))], Timestamp(i))
+            .await
+            .unwrap();
+    }
+    let index = store.batch_index(&s).await.unwrap();
+    let one = index[0].size_bytes;
+    let limit = one * 2 + 1;
+    store
+        .update_topic(s.topic(), &|m| {
+            let mut m = m.clone();
+            m.config = m.config.clone().with_retention_bytes(Some(limit)).unwrap();
+            Ok(m)
+        })
+        .await
+        .unwrap();
+    let out = clean_partition(store, &s, Timestamp(10)).await.unwrap();
+    // Deleting stops while the partition still holds at least retention.bytes: three remain.
+    assert_eq!(
+        (out.batches_deleted, out.state.log_start_offset()),
+        (2, Offset(2))
+    );
+    assert!(out.state.byte_count() >= limit);
+    let group = GroupId::new("g").unwrap();
+    store
+        .commit_offsets(
+            &group,
+            &[(
+                s.clone(),
+                CommittedOffset {
+                    offset: Offset(1),
+                    metadata: String::new(),
+                    commit_time: Timestamp(1),
+                },
+            )],
+        )
+        .await
+        .unwrap();
+    // A commit below the log start falls back to the reset policy.
+    assert_eq!(
+        starting_offset(store, &group, &s, OffsetResetPolicy::Earliest)
+            .await
+            .unwrap(),
+        Offset(2)
+    );
+    assert_eq!(
+        starting_offset(store, &group, &s, OffsetResetPolicy::Latest)
+            .await
+            .unwrap(),
+        Offset(5)
+    );
+}
+
+pub async fn compaction_keeps_the_newest_value_per_key<S: Storage>(store: &S) {
+    let config = TopicConfig::new("table", Mode::Kafka, 1)
+        .unwrap()
+        .with_cleanup_policy(CleanupPolicy::Compact)
+        .unwrap()
+        .with_delete_retention_ms(1_000)
+        .unwrap();
+    store.create_topic(&config).await.unwrap();
+    let p = tp("table", 0);
+    assert!(matches!(
+        store
+            .append(
+                &p,
+                &[keyed("a", Some("1"), 0), RecordData::default()],
+                Timestamp(0)
+            )
+            .await,
+        Err(AppendError::KeylessRecordOnCompactedTopic { index: 1 })
+    ));
+    let batches = [
+        vec![
+            keyed("a", Some("a1"), 10),
+            keyed("b", Some("b1"), 10),
+            keyed("c", Some("c1"), 10),
+        ],
+        vec![keyed("a", Some("a2"), 20), keyed("b", None, 20)],
+        vec![keyed("d", Some("d1"), 30), keyed("a", Some("a3"), 30)],
+    ];
+    for b in &batches {
+        store.append(&p, b, Timestamp(0)).await.unwrap();
+    }
+    let before = all_records(store, &p).await;
+    let table_before = TableView::from_records(before.iter().map(|r| (PartitionId(0), r)));
+    let out = clean_partition(store, &p, Timestamp(500)).await.unwrap();
+    // The third batch holds only newest values and stays as it is.
+    assert_eq!((out.batches_deleted, out.batches_rewritten), (0, 2));
+    let after = all_records(store, &p).await;
+    let kept: Vec<(u64, String)> = after
+        .iter()
+        .map(|r| {
+            (
+                r.offset().0,
+                String::from_utf8_lossy(r.key().unwrap()).into_owned(),
+            )
+        })
+        .collect();
+    // c1 (2), the b tombstone (4), d1 (5), a3 (6): offsets keep their numbers.
+    assert_eq!(
+        kept,
+        [
+            (2, "c".into()),
+            (4, "b".into()),
+            (5, "d".into()),
+            (6, "a".into())
+        ]
+    );
+    assert_eq!(out.state.record_count(), 4);
+    assert_eq!(out.state.log_end_offset(), Offset(7));
+    let table_after = TableView::from_records(after.iter().map(|r| (PartitionId(0), r)));
+    assert_eq!(table_after, table_before);
+    assert_eq!(table_after.get(b"a").unwrap().value, b"a3");
+    assert!(table_after.get(b"b").is_none());
+    // Reads land on the next kept record across the gaps; sequence numbers kept.
+    let from_gap = fetch(
+        store,
+        &p,
+        Offset(0),
+        FetchLimits {
+            max_records: 1,
+            max_bytes: 1,
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(from_gap.records[0].offset(), Offset(2));
+    assert_eq!(
+        sequence_number_at(store, &p, Offset(6)).await.unwrap(),
+        Some(after[3].sequence_number())
+    );
+    // After delete.retention.ms the tombstone goes, and its batch with it.
+    let out = clean_partition(store, &p, Timestamp(1_021)).await.unwrap();
+    assert_eq!(out.batches_deleted, 1);
+    let keys: Vec<u64> = all_records(store, &p)
+        .await
+        .iter()
+        .map(|r| r.offset().0)
+        .collect();
+    assert_eq!(keys, [2, 5, 6]);
+    // Appends continue after the end, and a fetch from a deleted batch's offset still works.
+    let info = store
+        .append(&p, &[keyed("c", Some("c2"), 40)], Timestamp(0))
+        .await
+        .unwrap();
+    assert_eq!(info.base_offset, Offset(7));
+    let f = fetch(
+        store,
+        &p,
+        Offset(3),
+        FetchLimits {
+            max_records: 1,
+            max_bytes: 1,
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(f.records[0].offset(), Offset(5));
+}
+
+pub async fn splits_and_merges_keep_lineage_and_replay_in_order<S: Storage>(store: &S) {
+    let meta = topic(store, "s", Mode::Kinesis, 2).await;
+    let name = meta.config.name().clone();
+    let keyless = KeylessPartitioner::new();
+    let keys: Vec<String> = (0..12).map(|i| format!("user-{i}")).collect();
+    let produce_round = |round: usize| {
+        let records: Vec<ProduceRecord> = keys
+            .iter()
+            .map(|k| ProduceRecord::new(Some(k), &format!("{k}:{round}")))
+            .collect();
+        records
+    };
+    produce(store, &name, &produce_round(0), &keyless, Timestamp(1_000))
+        .await
+        .unwrap();
+    // Split shard 0 in the middle of its range.
+    let r0 = *meta.partitions[0].hash_key_range().unwrap();
+    let mid = HashKey(r0.starting_hash_key.0 + (r0.ending_hash_key.0 - r0.starting_hash_key.0) / 2);
+    let after_split = split(store, &name, PartitionId(0), mid).await.unwrap();
+    let parent = &after_split.partitions[0];
+    assert_eq!(parent.shard_state(), ShardState::Closed);
+    assert!(parent.ending_sequence_number().is_some());
+    assert_eq!(after_split.partitions.len(), 4);
+    for child in &after_split.partitions[2..] {
+        assert_eq!(child.parents(), [PartitionId(0)]);
+        assert!(child.next_sequence_number() >= parent.next_sequence_number());
+    }
+    assert_eq!(
+        after_split.partitions[2]
+            .hash_key_range()
+            .unwrap()
+            .ending_hash_key
+            .0,
+        mid.0 - 1
+    );
+    assert_eq!(
+        after_split.partitions[3]
+            .hash_key_range()
+            .unwrap()
+            .starting_hash_key,
+        mid
+    );
+    produce(store, &name, &produce_round(1), &keyless, Timestamp(2_000))
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .partition_state(&tp("s", 0))
+            .await
+            .unwrap()
+            .unwrap()
+            .log_end_offset(),
+        parent.log_end_offset(),
+        "a closed shard takes no records"
+    );
+    // Merge the right child of the split (shard 3) with shard 1, which it touches.
+    let merged = merge(store, &name, PartitionId(3), PartitionId(1))
+        .await
+        .unwrap();
+    assert_eq!(
+        merged.partitions[4].parents(),
+        [PartitionId(3), PartitionId(1)]
+    );
+    produce(store, &name, &produce_round(2), &keyless, Timestamp(3_000))
+        .await
+        .unwrap();
+    // Illegal operations are typed errors and change nothing.
+    let refused = |e: UpdateTopicError<S::Error>| match e {
+        UpdateTopicError::Refused(r) => r,
+        other => panic!("expected a refusal, got {other}"),
+    };
+    assert_eq!(
+        refused(split(store, &name, PartitionId(0), mid).await.unwrap_err()),
+        ReshardError::ShardClosed(ShardId(0))
+    );
+    let r2 = *merged.partitions[2].hash_key_range().unwrap();
+    assert!(matches!(
+        refused(
+            split(store, &name, PartitionId(2), r2.starting_hash_key)
+                .await
+                .unwrap_err()
+        ),
+        ReshardError::HashKeyOutOfRange { .. }
+    ));
+    assert!(matches!(
+        refused(
+            split(
+                store,
+                &name,
+                PartitionId(2),
+                HashKey(r2.ending_hash_key.0 + 1)
+            )
+            .await
+            .unwrap_err()
+        ),
+        ReshardError::HashKeyOutOfRange { .. }
+    ));
+    let third = split(store, &name, PartitionId(4), HashKey(u128::MAX))
+        .await
+        .unwrap();
+    assert_eq!(third.partitions.len(), 7);
+    // Shard 2 ([0, mid-1]) and shard 6 ([MAX, MAX]) do not touch.
+    assert_eq!(
+        refused(
+            merge(store, &name, PartitionId(2), PartitionId(6))
+                .await
+                .unwrap_err()
+        ),
+        ReshardError::NotAdjacent(ShardId(2), ShardId(6))
+    );
+    assert_eq!(
+        refused(
+            merge(store, &name, PartitionId(2), PartitionId(2))
+                .await
+                .unwrap_err()
+        ),
+        ReshardError::SameShard(ShardId(2))
+    );
+    assert_eq!(
+        store
+            .describe_topic(&name)
+            .await
+            .unwrap()
+            .unwrap()
+            .partitions
+            .len(),
+        7
+    );
+
+    // A reader that drains parents before children sees every record once, in order per key.
+    let meta = store.describe_topic(&name).await.unwrap().unwrap();
+    let mut finished = BTreeSet::new();
+    let mut seen: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let mut total = 0;
+    loop {
+        let ready = readable_shards(&meta.partitions, &finished);
+        let Some(&shard) = ready.first() else { break };
+        for r in all_records(store, &tp("s", shard.0)).await {
+            let value = String::from_utf8_lossy(r.value().unwrap()).into_owned();
+            let key = String::from_utf8_lossy(r.key().unwrap()).into_owned();
+            seen.entry(key).or_default().push(value);
+            total += 1;
+        }
+        finished.insert(shard);
+    }
+    assert_eq!(total, keys.len() * 3);
+    for k in &keys {
+        let expected: Vec<String> = (0..3).map(|round| format!("{k}:{round}")).collect();
+        assert_eq!(seen[k], expected, "{k}");
+    }
+}
+
+pub async fn update_shard_count_scales_uniformly_within_limits<S: Storage>(store: &S) {
+    let meta = topic(store, "s", Mode::Kinesis, 2).await;
+    let name = meta.config.name().clone();
+    let up = store
+        .update_topic(&name, &|m| update_shard_count(m, 4))
+        .await
+        .unwrap();
+    let open: Vec<_> = up
+        .partitions
+        .iter()
+        .filter(|p| p.shard_state() == ShardState::Open)
+        .collect();
+    assert_eq!(open.len(), 4);
+    let ranges: Vec<_> = open.iter().map(|p| *p.hash_key_range().unwrap()).collect();
+    assert_eq!(ranges, crate::uniform_hash_key_ranges(4));
+    assert_eq!(open[0].parents(), [PartitionId(0)]);
+    assert_eq!(open[3].parents(), [PartitionId(1)]);
+    assert!(matches!(
+        store
+            .update_topic(&name, &|m| update_shard_count(m, 9))
+            .await,
+        Err(UpdateTopicError::Refused(ReshardError::TargetOutOfRange {
+            target: 9,
+            open: 4,
+            min: 2,
+            max: 8
+        }))
+    ));
+    let down = store
+        .update_topic(&name, &|m| update_shard_count(m, 3))
+        .await
+        .unwrap();
+    let open = down
+        .partitions
+        .iter()
+        .filter(|p| p.shard_state() == ShardState::Open)
+        .count();
+    assert_eq!((open, down.partitions.len()), (3, 9));
+    let kafka = topic(store, "k", Mode::Kafka, 1).await;
+    assert!(matches!(
+        store
+            .update_topic(kafka.config.name(), &|m| update_shard_count(m, 2))
+            .await,
+        Err(UpdateTopicError::Refused(ReshardError::NotInMode { .. }))
+    ));
+}
+
+pub async fn adding_kafka_partitions_moves_only_some_keys<S: Storage>(store: &S) {
+    let meta = topic(store, "k", Mode::Kafka, 3).await;
+    let name = meta.config.name().clone();
+    let keyless = KeylessPartitioner::new();
+    let keys: Vec<String> = (0..40).map(|i| format!("key-{i}")).collect();
+    let records: Vec<ProduceRecord> = keys
+        .iter()
+        .map(|k| ProduceRecord::new(Some(k), "v"))
+        .collect();
+    let before = produce(store, &name, &records, &keyless, Timestamp(1))
+        .await
+        .unwrap();
+    let grown = store
+        .update_topic(&name, &|m| add_partitions(m, 5))
+        .await
+        .unwrap();
+    assert_eq!(
+        (grown.partitions.len(), grown.config.partition_count()),
+        (5, 5)
+    );
+    let after = produce(store, &name, &records, &keyless, Timestamp(2))
+        .await
+        .unwrap();
+    let moved: Vec<&String> = keys
+        .iter()
+        .zip(before.iter().zip(&after))
+        .filter(|(_, (b, a))| b.partition != a.partition)
+        .map(|(k, _)| k)
+        .collect();
+    let expected: Vec<&String> = keys
+        .iter()
+        .filter(|k| kafka_partition(k.as_bytes(), 3) != kafka_partition(k.as_bytes(), 5))
+        .collect();
+    assert_eq!(moved, expected);
+    assert!(!moved.is_empty() && moved.len() < keys.len());
+    // Records already written stay where they were.
+    let total: u64 = store
+        .describe_topic(&name)
+        .await
+        .unwrap()
+        .unwrap()
+        .partitions[..3]
+        .iter()
+        .map(|p| p.record_count())
+        .sum();
+    assert!(total >= 40);
+    assert!(matches!(
+        store.update_topic(&name, &|m| add_partitions(m, 5)).await,
+        Err(UpdateTopicError::Refused(
+            ReshardError::PartitionsCanOnlyGrow {
+                current: 5,
+                requested: 5
+            }
+        ))
+    ));
+}
+
+pub async fn throttling_refuses_over_the_limit_and_stores_nothing<S: Storage>(store: &S) {
+    let config = TopicConfig::new("s", Mode::Kinesis, 1)
+        .unwrap()
+        .with_throttling(true)
+        .unwrap();
+    store.create_topic(&config).await.unwrap();
+    assert!(TopicConfig::new("k", Mode::Kafka, 1)
+        .unwrap()
+        .with_throttling(true)
+        .is_err());
+    let p = tp("s", 0);
+    let five_hundred: Vec<RecordData> = (0..500).map(|i| data(&i.to_string())).collect();
+    store
+        .append(&p, &five_hundred, Timestamp(10_000))
+        .await
+        .unwrap();
+    store
+        .append(&p, &five_hundred, Timestamp(10_000))
+        .await
+        .unwrap();
+    let over = store.append(&p, &[data("x")], Timestamp(10_000)).await;
+    assert!(matches!(
+        over,
+        Err(AppendError::ProvisionedThroughputExceeded {
+            shard: ShardId(0),
+            retry_after_ms: 1
+        })
+    ));
+    assert_eq!(
+        store
+            .partition_state(&p)
+            .await
+            .unwrap()
+            .unwrap()
+            .log_end_offset(),
+        Offset(1_000)
+    );
+    // Half a second later, half the records are allowed again.
+    let info: AppendInfo = store
+        .append(&p, &five_hundred, Timestamp(10_500))
+        .await
+        .unwrap();
+    assert_eq!(info.base_offset, Offset(1_000));
+    assert!(store
+        .append(&p, &[data("x")], Timestamp(10_500))
+        .await
+        .is_err());
+}
+
+pub async fn groups_commit_resume_and_report_lag<S: Storage>(store: &S) {
+    topic(store, "t", Mode::Kafka, 2).await;
+    let (p0, p1) = (tp("t", 0), tp("t", 1));
+    for i in 0..5 {
+        store
+            .append(&p0, &[at(&i.to_string(), 100 * i)], Timestamp(0))
+            .await
+            .unwrap();
+    }
+    let group = GroupId::new("billing").unwrap();
+    let none = OffsetResetPolicy::None;
+    assert!(matches!(
+        starting_offset(store, &group, &p0, none).await,
+        Err(PositionError::NoCommittedOffset { .. })
+    ));
+    assert_eq!(
+        starting_offset(store, &group, &p0, OffsetResetPolicy::Earliest)
+            .await
+            .unwrap(),
+        Offset(0)
+    );
+    let commit = |o| CommittedOffset {
+        offset: Offset(o),
+        metadata: "m".into(),
+        commit_time: Timestamp(7),
+    };
+    store
+        .commit_offsets(&group, &[(p0.clone(), commit(3)), (p1.clone(), commit(0))])
+        .await
+        .unwrap();
+    let committed = store.committed_offsets(&group, p0.topic()).await.unwrap();
+    assert_eq!(committed[&PartitionId(0)], commit(3));
+    assert_eq!(committed.len(), 2);
+    assert_eq!(
+        starting_offset(store, &group, &p0, none).await.unwrap(),
+        Offset(3)
+    );
+    let other = GroupId::new("audit").unwrap();
+    assert!(store
+        .committed_offsets(&other, p0.topic())
+        .await
+        .unwrap()
+        .is_empty());
+    let state = store.partition_state(&p0).await.unwrap().unwrap();
+    assert_eq!(lag(&state, Some(Offset(3))), Some(2));
+    assert_eq!(lag(&state, None), None);
+    let f = fetch(
+        store,
+        &p0,
+        Offset(0),
+        FetchLimits {
+            max_records: 2,
+            max_bytes: 1 << 20,
+        },
+    )
+    .await
+    .unwrap();
+    // Read up to offset 1 (timestamp 100); the newest record is at 400.
+    assert_eq!(
+        millis_behind_latest(&state, f.records.last(), f.next_offset),
+        300
+    );
+    assert_eq!(
+        millis_behind_latest(&state, None, state.log_end_offset()),
+        0
+    );
+    store
+        .commit_offsets(&group, &[(p0.clone(), commit(5))])
+        .await
+        .unwrap();
+    assert_eq!(
+        store.committed_offsets(&group, p0.topic()).await.unwrap()[&PartitionId(0)].offset,
+        Offset(5)
+    );
 }

@@ -41,6 +41,7 @@ mod batch;
 #[cfg(any(test, feature = "conformance"))]
 pub mod conformance;
 mod fetch;
+mod group;
 mod memory;
 mod names;
 mod partition;
@@ -48,18 +49,26 @@ mod partitioner;
 mod position;
 mod produce;
 mod record;
+mod reshard;
+mod retention;
 mod storage;
+mod throttle;
 mod types;
 
 pub use batch::{BatchHeader, DecodeError, RecordBatch, BATCH_FORMAT_VERSION, BATCH_HEADER_LEN};
 pub use fetch::{
     fetch, CorruptBatch, FetchError, FetchLimits, Fetched, GetRecordsLimitError, OffsetOutOfRange,
 };
+pub use group::{
+    assign, lag, millis_behind_latest, starting_offset, AssignmentStrategy, ConsumerGroup, GroupId,
+    GroupIdError, MemberId, Rebalance,
+};
 pub use memory::{MemoryStore, MemoryStoreError};
 pub use names::{NameError, TopicName, MAX_PARTITIONS};
 pub use partition::{
-    AppendError, AppendInfo, AppendRules, BatchIndexEntry, PartitionState, PartitionStateParts,
-    PlannedAppend, RecordData, ShardState, TimestampType, MAX_RECORD_BYTES,
+    AppendError, AppendInfo, AppendRules, BatchIndexEntry, BatchRewrite, PartitionState,
+    PartitionStateParts, PlannedAppend, RecordData, RewriteConflict, ShardState, TimestampType,
+    MAX_RECORD_BYTES,
 };
 pub use partitioner::{
     kafka_partition, kinesis_hash_key, murmur2, to_positive, uniform_hash_key_ranges, HashKey,
@@ -74,10 +83,21 @@ pub use produce::{
     PUT_RECORDS_MAX_RECORDS,
 };
 pub use record::{Header, Record};
-pub use storage::{
-    BatchLookup, CreateTopicError, Storage, StoredBatch, TopicConfig, TopicConfigError,
-    TopicMetadata,
+pub use reshard::{
+    add_partitions, merge, merge_shards, readable_shards, split, split_shard, update_shard_count,
+    ReshardError,
 };
+pub use retention::{
+    clean_partition, plan_compaction, plan_retention, CleanupError, CleanupOutcome, TableEntry,
+    TableView,
+};
+pub use storage::{
+    BatchLookup, CleanupPolicy, CommittedOffset, CreateTopicError, RewriteError, Storage,
+    StoredBatch, TopicConfig, TopicConfigError, TopicConfigParts, TopicMetadata, TopicUpdate,
+    UpdateTopicError, KAFKA_DEFAULT_DELETE_RETENTION_MS, KAFKA_DEFAULT_RETENTION_MS,
+    KINESIS_DEFAULT_RETENTION_MS, KINESIS_MAX_RETENTION_MS, KINESIS_MIN_LAB_RETENTION_MS,
+};
+pub use throttle::{ShardLimits, TokenBucket, WriteQuota};
 pub use types::{Mode, Offset, PartitionId, SequenceNumber, ShardId, Timestamp, TopicPartition};
 
 /// Runs a future to completion on the current thread.

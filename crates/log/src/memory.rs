@@ -4,12 +4,16 @@ use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::convert::Infallible;
 
+use crate::group::GroupId;
 use crate::names::TopicName;
-use crate::partition::{AppendError, AppendInfo, BatchIndexEntry, PartitionState, RecordData};
-use crate::storage::{
-    BatchLookup, CreateTopicError, Storage, StoredBatch, TopicConfig, TopicMetadata,
+use crate::partition::{
+    AppendError, AppendInfo, BatchIndexEntry, BatchRewrite, PartitionState, RecordData,
 };
-use crate::types::{Offset, Timestamp, TopicPartition};
+use crate::storage::{
+    BatchLookup, CommittedOffset, CreateTopicError, RewriteError, Storage, StoredBatch,
+    TopicConfig, TopicMetadata, TopicUpdate, UpdateTopicError,
+};
+use crate::types::{Offset, PartitionId, Timestamp, TopicPartition};
 
 /// The memory store never fails.
 pub type MemoryStoreError = Infallible;
@@ -32,6 +36,7 @@ struct PartitionEntry {
 #[derive(Debug, Default)]
 pub struct MemoryStore {
     topics: RefCell<BTreeMap<TopicName, TopicEntry>>,
+    groups: RefCell<BTreeMap<(GroupId, TopicName, PartitionId), CommittedOffset>>,
 }
 
 impl MemoryStore {
@@ -153,6 +158,105 @@ impl Storage for MemoryStore {
         })
     }
 
+    async fn update_topic(
+        &self,
+        name: &TopicName,
+        update: TopicUpdate<'_>,
+    ) -> Result<TopicMetadata, UpdateTopicError<Self::Error>> {
+        let mut topics = self.topics.borrow_mut();
+        let entry = topics
+            .get_mut(name)
+            .ok_or_else(|| UpdateTopicError::UnknownTopic(name.clone()))?;
+        let updated = update(&MemoryStore::metadata(entry)).map_err(UpdateTopicError::Refused)?;
+        entry.config = updated.config.clone();
+        for (i, state) in updated.partitions.iter().enumerate() {
+            match entry.partitions.get_mut(i) {
+                Some(p) => p.state = state.clone(),
+                None => entry.partitions.push(PartitionEntry {
+                    state: state.clone(),
+                    batches: BTreeMap::new(),
+                    index: Vec::new(),
+                }),
+            }
+        }
+        Ok(updated)
+    }
+
+    async fn batch_index(&self, tp: &TopicPartition) -> Result<Vec<BatchIndexEntry>, Self::Error> {
+        Ok(self
+            .topics
+            .borrow()
+            .get(tp.topic())
+            .and_then(|t| t.partitions.get(tp.partition().0 as usize))
+            .map(|p| p.index.clone())
+            .unwrap_or_default())
+    }
+
+    async fn rewrite_batches(
+        &self,
+        tp: &TopicPartition,
+        rewrite: &BatchRewrite,
+    ) -> Result<PartitionState, RewriteError<Self::Error>> {
+        let mut topics = self.topics.borrow_mut();
+        let partition = topics
+            .get_mut(tp.topic())
+            .and_then(|t| t.partitions.get_mut(tp.partition().0 as usize))
+            .ok_or_else(|| RewriteError::UnknownTopicOrPartition(tp.clone()))?;
+        let state = partition.state.plan_rewrite(rewrite)?;
+        for entry in &rewrite.deleted {
+            partition.batches.remove(&entry.base_offset.0);
+        }
+        for (entry, bytes) in &rewrite.replaced {
+            partition.batches.insert(entry.base_offset.0, bytes.clone());
+        }
+        partition.index.retain(|e| {
+            !rewrite
+                .deleted
+                .iter()
+                .any(|d| d.base_offset == e.base_offset)
+        });
+        for (entry, _) in &rewrite.replaced {
+            if let Some(e) = partition
+                .index
+                .iter_mut()
+                .find(|e| e.base_offset == entry.base_offset)
+            {
+                *e = *entry;
+            }
+        }
+        partition.state = state.clone();
+        Ok(state)
+    }
+
+    async fn commit_offsets(
+        &self,
+        group: &GroupId,
+        offsets: &[(TopicPartition, CommittedOffset)],
+    ) -> Result<(), Self::Error> {
+        let mut groups = self.groups.borrow_mut();
+        for (tp, committed) in offsets {
+            groups.insert(
+                (group.clone(), tp.topic().clone(), tp.partition()),
+                committed.clone(),
+            );
+        }
+        Ok(())
+    }
+
+    async fn committed_offsets(
+        &self,
+        group: &GroupId,
+        topic: &TopicName,
+    ) -> Result<BTreeMap<PartitionId, CommittedOffset>, Self::Error> {
+        Ok(self
+            .groups
+            .borrow()
+            .iter()
+            .filter(|((g, t, _), _)| g == group && t == topic)
+            .map(|((_, _, p), c)| (*p, c.clone()))
+            .collect())
+    }
+
     async fn read_batches(
         &self,
         tp: &TopicPartition,
@@ -166,12 +270,15 @@ impl Storage for MemoryStore {
         else {
             return Ok(Vec::new());
         };
-        // The batch holding `from` is the one with the greatest base offset at or below it.
-        let start = partition
-            .batches
-            .range(..=from.0)
-            .next_back()
-            .map_or(from.0, |(base, _)| *base);
+        // The batch holding `from` is the one with the greatest base offset at or below it,
+        // unless that batch ends before `from` (compaction deleted the one that held it).
+        let index = &partition.index;
+        let start = index
+            .partition_point(|e| e.base_offset <= from)
+            .checked_sub(1)
+            .and_then(|i| index.get(i))
+            .filter(|e| e.next_offset > from)
+            .map_or(from.0, |e| e.base_offset.0);
         let mut out = Vec::new();
         let mut total = 0usize;
         for (base, bytes) in partition.batches.range(start..) {

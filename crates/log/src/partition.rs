@@ -5,6 +5,7 @@ use std::convert::Infallible;
 use crate::batch::{encode_views, RecordView};
 use crate::partitioner::HashKeyRange;
 use crate::record::{payload_size, Header};
+use crate::throttle::{ShardLimits, WriteQuota};
 use crate::types::{Offset, PartitionId, SequenceNumber, ShardId, Timestamp, TopicPartition};
 
 /// The largest record, in bytes of key, value and headers: 1 MiB, Kinesis' limit and Kafka's
@@ -42,6 +43,20 @@ pub enum AppendError<E = Infallible> {
     /// The shard was closed by a split or merge.
     #[error("{0} is closed; write to its child shards")]
     ShardClosed(ShardId),
+    /// A compacted topic keeps the newest value per key, so every record needs a key.
+    #[error("record {index} has no key; a compacted topic needs a key on every record")]
+    KeylessRecordOnCompactedTopic {
+        /// The record's index in the request.
+        index: usize,
+    },
+    /// The shard's write limit (1,000 records/s, 1 MiB/s) is used up.
+    #[error("{shard} is over its write limit (ProvisionedThroughputExceeded); retry in {retry_after_ms} ms")]
+    ProvisionedThroughputExceeded {
+        /// The shard.
+        shard: ShardId,
+        /// When the request would fit.
+        retry_after_ms: u64,
+    },
     /// The partition ran out of offsets or sequence numbers (after 2^64 records, in theory).
     #[error("partition {0} has no offsets left")]
     OffsetOverflow(TopicPartition),
@@ -60,6 +75,16 @@ impl AppendError<Infallible> {
                 AppendError::RecordTooLarge { index, size, max }
             }
             AppendError::ShardClosed(s) => AppendError::ShardClosed(s),
+            AppendError::KeylessRecordOnCompactedTopic { index } => {
+                AppendError::KeylessRecordOnCompactedTopic { index }
+            }
+            AppendError::ProvisionedThroughputExceeded {
+                shard,
+                retry_after_ms,
+            } => AppendError::ProvisionedThroughputExceeded {
+                shard,
+                retry_after_ms,
+            },
             AppendError::OffsetOverflow(tp) => AppendError::OffsetOverflow(tp),
             AppendError::Storage(never) => match never {},
         }
@@ -90,12 +115,16 @@ pub enum TimestampType {
 }
 
 /// The topic's rules an append must follow.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub struct AppendRules {
     /// The largest record, in bytes of key, value and headers.
     pub max_record_bytes: usize,
     /// Which timestamp records keep.
     pub timestamp_type: TimestampType,
+    /// Every record needs a key (compacted topics).
+    pub require_keys: bool,
+    /// Per-shard write limits, when throttling is on.
+    pub limits: Option<ShardLimits>,
 }
 
 impl Default for AppendRules {
@@ -103,6 +132,8 @@ impl Default for AppendRules {
         AppendRules {
             max_record_bytes: MAX_RECORD_BYTES,
             timestamp_type: TimestampType::CreateTime,
+            require_keys: false,
+            limits: None,
         }
     }
 }
@@ -121,6 +152,40 @@ pub struct BatchIndexEntry {
     /// index keeps it: never decreasing, so "the first batch whose value is at least T" holds the
     /// first record with a timestamp at least T.
     pub max_timestamp_so_far: Timestamp,
+    /// Records in the batch (fewer than its offset span after compaction).
+    pub record_count: u32,
+    /// The encoded batch's size in bytes.
+    pub size_bytes: u64,
+}
+
+/// A change to a partition's stored batches, planned by retention or compaction and applied by a
+/// store atomically with the partition's new state (see [`PartitionState::plan_rewrite`]).
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct BatchRewrite {
+    /// The partition's rewrite epoch the plan was made at; a store refuses the plan if another
+    /// rewrite happened since.
+    pub epoch: u64,
+    /// Batches to delete, by base offset, with their index entries as planned.
+    pub deleted: Vec<BatchIndexEntry>,
+    /// Batches to replace: the new index entry (same base offset) and the new bytes.
+    pub replaced: Vec<(BatchIndexEntry, Vec<u8>)>,
+    /// The old index entries of the replaced batches, in the same order.
+    pub replaced_before: Vec<BatchIndexEntry>,
+    /// The new log start offset, if it moves.
+    pub log_start_offset: Option<Offset>,
+}
+
+/// Why a batch rewrite could not be applied.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum RewriteConflict {
+    /// Another retention or compaction run changed the partition since the plan was made.
+    #[error("the partition was rewritten since this plan was made (epoch {planned}, now {current}); plan again")]
+    Stale {
+        /// The epoch the plan was made at.
+        planned: u64,
+        /// The partition's epoch now.
+        current: u64,
+    },
 }
 
 /// A planned append: the new partition state and the encoded batch to store with it, atomically.
@@ -137,7 +202,7 @@ pub struct PlannedAppend {
 }
 
 /// A partition's (shard's) metadata: everything the dashboard shows without reading records.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct PartitionState {
     partition: PartitionId,
     log_start_offset: Offset,
@@ -148,10 +213,14 @@ pub struct PartitionState {
     max_timestamp: Timestamp,
     hash_key_range: Option<HashKeyRange>,
     shard_state: ShardState,
+    parents: Vec<PartitionId>,
+    ending_sequence_number: Option<SequenceNumber>,
+    rewrite_epoch: u64,
+    write_quota: Option<WriteQuota>,
 }
 
 /// The fields of a [`PartitionState`], for stores that write it out and read it back.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct PartitionStateParts {
     /// See [`PartitionState::partition`].
     pub partition: PartitionId,
@@ -171,6 +240,14 @@ pub struct PartitionStateParts {
     pub hash_key_range: Option<HashKeyRange>,
     /// See [`PartitionState::shard_state`].
     pub shard_state: ShardState,
+    /// See [`PartitionState::parents`].
+    pub parents: Vec<PartitionId>,
+    /// See [`PartitionState::ending_sequence_number`].
+    pub ending_sequence_number: Option<SequenceNumber>,
+    /// See [`PartitionState::rewrite_epoch`].
+    pub rewrite_epoch: u64,
+    /// See [`PartitionState::write_quota`].
+    pub write_quota: Option<WriteQuota>,
 }
 
 impl PartitionState {
@@ -186,6 +263,40 @@ impl PartitionState {
             max_timestamp: Timestamp(i64::MIN),
             hash_key_range,
             shard_state: ShardState::Open,
+            parents: Vec::new(),
+            ending_sequence_number: None,
+            rewrite_epoch: 0,
+            write_quota: None,
+        }
+    }
+
+    /// A new, open child shard of `parents` owning `range`. Its sequence numbers start above
+    /// every parent's, so a reader that drains the parents first sees them increase.
+    pub fn child(
+        partition: PartitionId,
+        range: HashKeyRange,
+        parents: &[&PartitionState],
+    ) -> PartitionState {
+        let floor = parents
+            .iter()
+            .map(|p| p.next_sequence_number)
+            .max()
+            .unwrap_or_default();
+        PartitionState {
+            next_sequence_number: floor,
+            parents: parents.iter().map(|p| p.partition).collect(),
+            ..PartitionState::new(partition, Some(range))
+        }
+    }
+
+    /// This shard closed by a split or merge: it takes no more records, and its ending sequence
+    /// number is its last record's (none when it never held one).
+    pub fn closed(&self) -> PartitionState {
+        PartitionState {
+            shard_state: ShardState::Closed,
+            ending_sequence_number: (self.log_end_offset.0 > 0)
+                .then(|| SequenceNumber(self.next_sequence_number.0.saturating_sub(1))),
+            ..self.clone()
         }
     }
 
@@ -205,6 +316,10 @@ impl PartitionState {
             max_timestamp: parts.max_timestamp,
             hash_key_range: parts.hash_key_range,
             shard_state: parts.shard_state,
+            parents: parts.parents,
+            ending_sequence_number: parts.ending_sequence_number,
+            rewrite_epoch: parts.rewrite_epoch,
+            write_quota: parts.write_quota,
         })
     }
 
@@ -220,6 +335,10 @@ impl PartitionState {
             max_timestamp: self.max_timestamp,
             hash_key_range: self.hash_key_range,
             shard_state: self.shard_state,
+            parents: self.parents.clone(),
+            ending_sequence_number: self.ending_sequence_number,
+            rewrite_epoch: self.rewrite_epoch,
+            write_quota: self.write_quota,
         }
     }
 
@@ -274,6 +393,72 @@ impl PartitionState {
         self.shard_state
     }
 
+    /// The shards this one was split or merged from (Kinesis' ParentShardId and
+    /// AdjacentParentShardId; more after UpdateShardCount). Empty for original shards.
+    pub fn parents(&self) -> &[PartitionId] {
+        &self.parents
+    }
+
+    /// A closed shard's last sequence number (Kinesis' EndingSequenceNumber).
+    pub fn ending_sequence_number(&self) -> Option<SequenceNumber> {
+        self.ending_sequence_number
+    }
+
+    /// Counts retention and compaction rewrites, so a stale plan is refused.
+    pub fn rewrite_epoch(&self) -> u64 {
+        self.rewrite_epoch
+    }
+
+    /// The shard's write quota when throttling is on (`None` means full).
+    pub fn write_quota(&self) -> Option<&WriteQuota> {
+        self.write_quota.as_ref()
+    }
+
+    /// The state after `rewrite` is applied: the log start moves, counts drop by what was
+    /// removed, and the rewrite epoch advances. Refuses a plan made at another epoch.
+    pub fn plan_rewrite(&self, rewrite: &BatchRewrite) -> Result<PartitionState, RewriteConflict> {
+        if rewrite.epoch != self.rewrite_epoch {
+            return Err(RewriteConflict::Stale {
+                planned: rewrite.epoch,
+                current: self.rewrite_epoch,
+            });
+        }
+        let removed_records: u64 = rewrite
+            .deleted
+            .iter()
+            .chain(&rewrite.replaced_before)
+            .map(|e| u64::from(e.record_count))
+            .sum::<u64>()
+            - rewrite
+                .replaced
+                .iter()
+                .map(|(e, _)| u64::from(e.record_count))
+                .sum::<u64>();
+        let removed_bytes: u64 = rewrite
+            .deleted
+            .iter()
+            .chain(&rewrite.replaced_before)
+            .map(|e| e.size_bytes)
+            .sum::<u64>()
+            - rewrite
+                .replaced
+                .iter()
+                .map(|(e, _)| e.size_bytes)
+                .sum::<u64>();
+        let log_start_offset = rewrite
+            .log_start_offset
+            .unwrap_or(self.log_start_offset)
+            .max(self.log_start_offset)
+            .min(self.log_end_offset);
+        Ok(PartitionState {
+            log_start_offset,
+            record_count: self.record_count.saturating_sub(removed_records),
+            byte_count: self.byte_count.saturating_sub(removed_bytes),
+            rewrite_epoch: self.rewrite_epoch + 1,
+            ..self.clone()
+        })
+    }
+
     /// Plans appending `records` at `append_time`: assigns offsets from the log end offset and
     /// sequence numbers, encodes the batch, and returns the state to store with it. A store
     /// applies the result atomically or not at all.
@@ -296,6 +481,9 @@ impl PartitionState {
             return Err(AppendError::ShardClosed(self.shard_id()));
         }
         for (index, r) in records.iter().enumerate() {
+            if rules.require_keys && r.key.is_none() {
+                return Err(AppendError::KeylessRecordOnCompactedTopic { index });
+            }
             let size = payload_size(&r.key, &r.value, &r.headers);
             if size > max_record_bytes {
                 return Err(AppendError::RecordTooLarge {
@@ -344,12 +532,32 @@ impl PartitionState {
             .0
             .checked_add(u128::from(count))
             .ok_or_else(overflow)?;
+        // Throttling is decided last, so a request refused for any other reason costs no quota.
+        let write_quota = match &rules.limits {
+            None => self.write_quota,
+            Some(limits) => {
+                let bytes = records
+                    .iter()
+                    .map(|r| payload_size(&r.key, &r.value, &r.headers))
+                    .sum();
+                let quota =
+                    WriteQuota::take(self.write_quota, limits, records.len(), bytes, append_time)
+                        .map_err(
+                        |retry_after_ms| AppendError::ProvisionedThroughputExceeded {
+                            shard: self.shard_id(),
+                            retry_after_ms,
+                        },
+                    )?;
+                Some(quota)
+            }
+        };
         let state = PartitionState {
             log_end_offset: Offset(next_offset),
             next_sequence_number: SequenceNumber(next_sequence),
             record_count: self.record_count + u64::from(count),
             byte_count: self.byte_count + batch.len() as u64,
             max_timestamp,
+            write_quota,
             ..self.clone()
         };
         let index = BatchIndexEntry {
@@ -357,6 +565,8 @@ impl PartitionState {
             next_offset: state.log_end_offset,
             base_sequence,
             max_timestamp_so_far: state.max_timestamp,
+            record_count: count,
+            size_bytes: batch.len() as u64,
         };
         Ok(PlannedAppend {
             state,

@@ -99,6 +99,14 @@ pub enum PositionError<E> {
     /// A stored batch failed its checks.
     #[error(transparent)]
     Corrupt(CorruptBatch),
+    /// The group has no committed offset here and the reset policy is `none`.
+    #[error("group '{group}' has no committed offset for {topic_partition} and auto.offset.reset is none")]
+    NoCommittedOffset {
+        /// The group.
+        group: crate::group::GroupId,
+        /// The partition.
+        topic_partition: TopicPartition,
+    },
     /// The storage failed.
     #[error("storage failed: {0}")]
     Storage(#[source] E),
@@ -142,12 +150,14 @@ pub async fn resolve_position<S: Storage>(
             else {
                 return Ok(end);
             };
-            // Every earlier batch holds only older records; the answer is in this one.
-            let found = first_in_batch(store, topic_partition, entry.base_offset, |r| {
+            // Every earlier batch holds only older records, so the answer is in this batch or
+            // after it. It is in this one unless retention deleted the batch that raised the
+            // running maximum; then the first record at or after T comes later.
+            let found = first_from(store, topic_partition, entry.base_offset, end, |r| {
                 r.timestamp() >= t
             })
             .await?;
-            Ok(clamp(found.unwrap_or(entry.next_offset)))
+            Ok(clamp(found.unwrap_or(end)))
         }
         Position::AtSequenceNumber(s) | Position::AfterSequenceNumber(s) => {
             if s >= state.next_sequence_number() {
@@ -206,26 +216,43 @@ pub async fn sequence_number_at<S: Storage>(
         .map(|e| SequenceNumber(e.base_sequence.0 + u128::from(offset.0 - e.base_offset.0))))
 }
 
-/// The offset of the first record of the batch at `base_offset` that satisfies `pred`.
-async fn first_in_batch<S: Storage>(
+/// The offset of the first record from `from` on that satisfies `pred`, reading batch by batch
+/// up to `end`.
+async fn first_from<S: Storage>(
     store: &S,
     tp: &TopicPartition,
-    base_offset: Offset,
+    from: Offset,
+    end: Offset,
     pred: impl Fn(&crate::record::Record) -> bool,
 ) -> Result<Option<Offset>, PositionError<S::Error>> {
-    let batches = store
-        .read_batches(tp, base_offset, 0)
-        .await
-        .map_err(PositionError::Storage)?;
-    let Some(stored) = batches.into_iter().find(|b| b.base_offset == base_offset) else {
-        return Ok(None);
-    };
-    let batch = RecordBatch::decode(&stored.bytes).map_err(|source| {
-        PositionError::Corrupt(CorruptBatch {
-            topic_partition: tp.clone(),
-            base_offset,
-            source,
-        })
-    })?;
-    Ok(batch.records().iter().find(|r| pred(r)).map(|r| r.offset()))
+    let mut next = from;
+    while next < end {
+        let batches = store
+            .read_batches(tp, next, 0)
+            .await
+            .map_err(PositionError::Storage)?;
+        let Some(stored) = batches.into_iter().next() else {
+            return Ok(None);
+        };
+        let batch = RecordBatch::decode(&stored.bytes).map_err(|source| {
+            PositionError::Corrupt(CorruptBatch {
+                topic_partition: tp.clone(),
+                base_offset: stored.base_offset,
+                source,
+            })
+        })?;
+        if let Some(found) = batch
+            .records()
+            .iter()
+            .find(|r| r.offset() >= next && pred(r))
+        {
+            return Ok(Some(found.offset()));
+        }
+        let after = batch.header().next_offset();
+        if after <= next {
+            return Ok(None);
+        }
+        next = after;
+    }
+    Ok(None)
 }

@@ -2,10 +2,11 @@
 
 use crate::names::{NameError, TopicName, MAX_PARTITIONS};
 use crate::partition::{
-    AppendError, AppendInfo, AppendRules, BatchIndexEntry, PartitionState, RecordData,
-    TimestampType, MAX_RECORD_BYTES,
+    AppendError, AppendInfo, AppendRules, BatchIndexEntry, BatchRewrite, PartitionState,
+    RecordData, TimestampType, MAX_RECORD_BYTES,
 };
 use crate::partitioner::uniform_hash_key_ranges;
+use crate::throttle::ShardLimits;
 use crate::types::{Mode, Offset, PartitionId, Timestamp, TopicPartition};
 
 /// Why a topic configuration was refused.
@@ -20,6 +21,75 @@ pub enum TopicConfigError {
         /// The count asked for.
         given: u32,
     },
+    /// A retention time outside what the mode allows.
+    #[error("retention of {given_ms} ms is out of range; {mode} allows {min_ms} to {max_ms} ms")]
+    Retention {
+        /// The retention asked for, in milliseconds.
+        given_ms: i64,
+        /// The mode whose rule applies.
+        mode: Mode,
+        /// The shortest allowed.
+        min_ms: i64,
+        /// The longest allowed.
+        max_ms: i64,
+    },
+    /// A setting that the other system has, asked of a topic in this mode.
+    #[error("{setting} is a {owner} setting; this topic is in {mode} mode")]
+    NotInMode {
+        /// The setting.
+        setting: &'static str,
+        /// The mode that has it.
+        owner: Mode,
+        /// The topic's mode.
+        mode: Mode,
+    },
+}
+
+/// What happens to old records (Kafka's `cleanup.policy`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum CleanupPolicy {
+    /// Retention deletes whole batches older than `retention.ms` or beyond `retention.bytes`.
+    #[default]
+    Delete,
+    /// Compaction keeps the newest record per key; tombstones go after `delete.retention.ms`.
+    Compact,
+}
+
+/// Kinesis' shortest retention period is 24 hours; a lab may go down to one minute so that
+/// learners can watch the trim horizon move.
+pub const KINESIS_MIN_LAB_RETENTION_MS: i64 = 60_000;
+/// Kinesis' longest retention period: 365 days.
+pub const KINESIS_MAX_RETENTION_MS: i64 = 365 * 24 * 3_600_000;
+/// Kinesis' default retention period: 24 hours.
+pub const KINESIS_DEFAULT_RETENTION_MS: i64 = 24 * 3_600_000;
+/// Kafka's default `retention.ms`: 7 days.
+pub const KAFKA_DEFAULT_RETENTION_MS: i64 = 7 * 24 * 3_600_000;
+/// Kafka's default `delete.retention.ms`: 1 day.
+pub const KAFKA_DEFAULT_DELETE_RETENTION_MS: i64 = 24 * 3_600_000;
+
+/// Every field of a [`TopicConfig`], for stores that write it out and read it back.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TopicConfigParts {
+    /// The name.
+    pub name: String,
+    /// Kafka or Kinesis.
+    pub mode: Mode,
+    /// Partitions (shards, open and closed).
+    pub partition_count: u32,
+    /// Largest record.
+    pub max_record_bytes: usize,
+    /// Which timestamp records keep.
+    pub timestamp_type: TimestampType,
+    /// Retention by time; `None` keeps records forever (Kafka `retention.ms=-1`).
+    pub retention_ms: Option<i64>,
+    /// Retention by size; `None` is unlimited.
+    pub retention_bytes: Option<u64>,
+    /// Delete or compact.
+    pub cleanup_policy: CleanupPolicy,
+    /// How long a tombstone outlives compaction.
+    pub delete_retention_ms: i64,
+    /// Kinesis' per-shard write limits enforced.
+    pub throttling: bool,
 }
 
 /// A topic's (stream's) configuration.
@@ -30,6 +100,11 @@ pub struct TopicConfig {
     partition_count: u32,
     max_record_bytes: usize,
     timestamp_type: TimestampType,
+    retention_ms: Option<i64>,
+    retention_bytes: Option<u64>,
+    cleanup_policy: CleanupPolicy,
+    delete_retention_ms: i64,
+    throttling: bool,
 }
 
 impl TopicConfig {
@@ -51,23 +126,186 @@ impl TopicConfig {
                 Mode::Kafka => TimestampType::CreateTime,
                 Mode::Kinesis => TimestampType::LogAppendTime,
             },
+            retention_ms: Some(match mode {
+                Mode::Kafka => KAFKA_DEFAULT_RETENTION_MS,
+                Mode::Kinesis => KINESIS_DEFAULT_RETENTION_MS,
+            }),
+            retention_bytes: None,
+            cleanup_policy: CleanupPolicy::Delete,
+            delete_retention_ms: KAFKA_DEFAULT_DELETE_RETENTION_MS,
+            throttling: false,
         })
     }
 
-    /// Rebuilds a configuration read back from storage, checking it as [`TopicConfig::new`] does
-    /// (the name under the looser Kafka length rule).
-    pub fn from_stored(
-        name: &str,
-        mode: Mode,
-        partition_count: u32,
-        max_record_bytes: usize,
-        timestamp_type: TimestampType,
+    /// The same configuration with another retention time (`None`: keep forever, Kafka only).
+    /// Kafka takes any time from 0; Kinesis 1 minute (a lab's shortest) to 365 days.
+    pub fn with_retention_ms(
+        mut self,
+        retention_ms: Option<i64>,
     ) -> Result<Self, TopicConfigError> {
-        let mut config = TopicConfig::new(name, Mode::Kafka, partition_count)?;
-        config.mode = mode;
-        config.max_record_bytes = max_record_bytes;
-        config.timestamp_type = timestamp_type;
-        Ok(config)
+        let (min_ms, max_ms) = match self.mode {
+            Mode::Kafka => (0, i64::MAX),
+            Mode::Kinesis => (KINESIS_MIN_LAB_RETENTION_MS, KINESIS_MAX_RETENTION_MS),
+        };
+        match retention_ms {
+            Some(ms) if !(min_ms..=max_ms).contains(&ms) => Err(TopicConfigError::Retention {
+                given_ms: ms,
+                mode: self.mode,
+                min_ms,
+                max_ms,
+            }),
+            None if self.mode == Mode::Kinesis => Err(TopicConfigError::Retention {
+                given_ms: -1,
+                mode: self.mode,
+                min_ms,
+                max_ms,
+            }),
+            _ => {
+                self.retention_ms = retention_ms;
+                Ok(self)
+            }
+        }
+    }
+
+    /// The same configuration with a size limit per partition (Kafka `retention.bytes`).
+    pub fn with_retention_bytes(
+        mut self,
+        retention_bytes: Option<u64>,
+    ) -> Result<Self, TopicConfigError> {
+        if retention_bytes.is_some() && self.mode != Mode::Kafka {
+            return Err(self.not_in_mode("retention.bytes", Mode::Kafka));
+        }
+        self.retention_bytes = retention_bytes;
+        Ok(self)
+    }
+
+    /// The same configuration with another cleanup policy (compaction is Kafka's).
+    pub fn with_cleanup_policy(mut self, policy: CleanupPolicy) -> Result<Self, TopicConfigError> {
+        if policy == CleanupPolicy::Compact && self.mode != Mode::Kafka {
+            return Err(self.not_in_mode("cleanup.policy=compact", Mode::Kafka));
+        }
+        self.cleanup_policy = policy;
+        Ok(self)
+    }
+
+    /// The same configuration with another `delete.retention.ms` (at least 0).
+    pub fn with_delete_retention_ms(mut self, ms: i64) -> Result<Self, TopicConfigError> {
+        if ms < 0 {
+            return Err(TopicConfigError::Retention {
+                given_ms: ms,
+                mode: self.mode,
+                min_ms: 0,
+                max_ms: i64::MAX,
+            });
+        }
+        self.delete_retention_ms = ms;
+        Ok(self)
+    }
+
+    /// The same configuration with Kinesis' per-shard write limits on or off.
+    pub fn with_throttling(mut self, on: bool) -> Result<Self, TopicConfigError> {
+        if on && self.mode != Mode::Kinesis {
+            return Err(self.not_in_mode("throttling", Mode::Kinesis));
+        }
+        self.throttling = on;
+        Ok(self)
+    }
+
+    fn not_in_mode(&self, setting: &'static str, owner: Mode) -> TopicConfigError {
+        TopicConfigError::NotInMode {
+            setting,
+            owner,
+            mode: self.mode,
+        }
+    }
+
+    /// Every field, for writing out.
+    pub fn to_parts(&self) -> TopicConfigParts {
+        TopicConfigParts {
+            name: self.name.as_str().to_owned(),
+            mode: self.mode,
+            partition_count: self.partition_count,
+            max_record_bytes: self.max_record_bytes,
+            timestamp_type: self.timestamp_type,
+            retention_ms: self.retention_ms,
+            retention_bytes: self.retention_bytes,
+            cleanup_policy: self.cleanup_policy,
+            delete_retention_ms: self.delete_retention_ms,
+            throttling: self.throttling,
+        }
+    }
+
+    /// Rebuilds a configuration read back from storage, checking it as the builders do (the
+    /// name under the looser Kafka length rule).
+    pub fn from_parts(parts: TopicConfigParts) -> Result<Self, TopicConfigError> {
+        let mut config = TopicConfig::new(&parts.name, Mode::Kafka, parts.partition_count)?;
+        config.mode = parts.mode;
+        config.max_record_bytes = parts.max_record_bytes;
+        config.timestamp_type = parts.timestamp_type;
+        config
+            .with_retention_ms(parts.retention_ms)?
+            .with_retention_bytes(parts.retention_bytes)?
+            .with_cleanup_policy(parts.cleanup_policy)?
+            .with_delete_retention_ms(parts.delete_retention_ms)?
+            .with_throttling(parts.throttling)
+    }
+
+    /// Retention by time, if any.
+    pub fn retention_ms(&self) -> Option<i64> {
+        self.retention_ms
+    }
+
+    /// Retention by size per partition, if any.
+    pub fn retention_bytes(&self) -> Option<u64> {
+        self.retention_bytes
+    }
+
+    /// Delete or compact.
+    pub fn cleanup_policy(&self) -> CleanupPolicy {
+        self.cleanup_policy
+    }
+
+    /// How long tombstones outlive compaction.
+    pub fn delete_retention_ms(&self) -> i64 {
+        self.delete_retention_ms
+    }
+
+    /// Whether Kinesis' per-shard write limits are enforced.
+    pub fn throttling(&self) -> bool {
+        self.throttling
+    }
+
+    /// The same configuration counting `count` partitions (after adding partitions or
+    /// resharding).
+    pub(crate) fn with_partition_count(mut self, count: u32) -> Self {
+        self.partition_count = count;
+        self
+    }
+
+    /// The same configuration with another record size limit.
+    pub fn with_max_record_bytes(mut self, max_record_bytes: usize) -> Self {
+        self.max_record_bytes = max_record_bytes;
+        self
+    }
+
+    /// The topic's name.
+    pub fn name(&self) -> &TopicName {
+        &self.name
+    }
+
+    /// Kafka or Kinesis.
+    pub fn mode(&self) -> Mode {
+        self.mode
+    }
+
+    /// How many partitions (shards, open and closed) the topic has.
+    pub fn partition_count(&self) -> u32 {
+        self.partition_count
+    }
+
+    /// The largest record allowed, in bytes of key, value and headers.
+    pub fn max_record_bytes(&self) -> usize {
+        self.max_record_bytes
     }
 
     /// The same configuration with another timestamp type (Kafka mode; Kinesis always uses the
@@ -89,33 +327,9 @@ impl TopicConfig {
         AppendRules {
             max_record_bytes: self.max_record_bytes,
             timestamp_type: self.timestamp_type,
+            require_keys: self.cleanup_policy == CleanupPolicy::Compact,
+            limits: self.throttling.then_some(ShardLimits::KINESIS),
         }
-    }
-
-    /// The same configuration with another record size limit.
-    pub fn with_max_record_bytes(mut self, max_record_bytes: usize) -> Self {
-        self.max_record_bytes = max_record_bytes;
-        self
-    }
-
-    /// The topic's name.
-    pub fn name(&self) -> &TopicName {
-        &self.name
-    }
-
-    /// Kafka or Kinesis.
-    pub fn mode(&self) -> Mode {
-        self.mode
-    }
-
-    /// How many partitions (shards) the topic was created with.
-    pub fn partition_count(&self) -> u32 {
-        self.partition_count
-    }
-
-    /// The largest record allowed, in bytes of key, value and headers.
-    pub fn max_record_bytes(&self) -> usize {
-        self.max_record_bytes
     }
 
     /// The partitions of a new topic: empty and open; Kinesis shards own the uniform hash-key
@@ -135,7 +349,7 @@ impl TopicConfig {
 }
 
 /// A topic and the state of each of its partitions.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct TopicMetadata {
     /// The configuration.
     pub config: TopicConfig,
@@ -153,6 +367,49 @@ pub enum CreateTopicError<E> {
     #[error("storage failed: {0}")]
     Storage(#[source] E),
 }
+
+/// Why a topic update was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum UpdateTopicError<E> {
+    /// The topic does not exist.
+    #[error("topic '{0}' does not exist")]
+    UnknownTopic(TopicName),
+    /// The log refused the change (see [`crate::ReshardError`]).
+    #[error(transparent)]
+    Refused(crate::reshard::ReshardError),
+    /// The storage failed; nothing changed.
+    #[error("storage failed: {0}")]
+    Storage(#[source] E),
+}
+
+/// Why a batch rewrite (retention, compaction) was not applied.
+#[derive(Debug, thiserror::Error)]
+pub enum RewriteError<E> {
+    /// The topic or partition does not exist.
+    #[error("unknown topic or partition {0}")]
+    UnknownTopicOrPartition(TopicPartition),
+    /// Another rewrite happened since the plan was made.
+    #[error(transparent)]
+    Conflict(#[from] crate::partition::RewriteConflict),
+    /// The storage failed; nothing changed.
+    #[error("storage failed: {0}")]
+    Storage(#[source] E),
+}
+
+/// A consumer group's committed position in one partition (Kinesis: a shard's checkpoint).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CommittedOffset {
+    /// The next offset the group will read.
+    pub offset: Offset,
+    /// Free text the consumer attached (Kafka's commit metadata).
+    pub metadata: String,
+    /// When the commit happened.
+    pub commit_time: Timestamp,
+}
+
+/// The change a topic update makes, decided by the log from the topic's current metadata.
+pub type TopicUpdate<'a> =
+    &'a dyn Fn(&TopicMetadata) -> Result<TopicMetadata, crate::reshard::ReshardError>;
 
 /// One stored record batch, still encoded.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -189,7 +446,12 @@ pub enum BatchLookup {
 /// - `read_batches` returns batches in offset order, starting with the batch that holds `from`
 ///   (the greatest base offset at or below it) and stopping once `max_bytes` have been returned
 ///   (always at least one batch when any holds offsets at or after `from`; a store may return
-///   fewer batches than fit, never none while some remain).
+///   fewer batches than fit, never none while some remain). A batch that ends at or before
+///   `from` (possible after compaction deleted the batch that held it) is not returned.
+/// - `update_topic` reads the topic's metadata, calls the update, and stores the result (config
+///   and every partition state) in one atomic step; partitions are never removed.
+/// - `rewrite_batches` applies a retention or compaction plan atomically with
+///   [`PartitionState::plan_rewrite`], which refuses a stale plan.
 #[allow(async_fn_in_trait)] // The futures are deliberately not Send (see above).
 pub trait Storage {
     /// The store's own failures (IO, quota, a closed database).
@@ -220,6 +482,41 @@ pub trait Storage {
         records: &[RecordData],
         append_time: Timestamp,
     ) -> Result<AppendInfo, AppendError<Self::Error>>;
+
+    /// Applies `update` to the topic's current metadata and stores the result atomically.
+    async fn update_topic(
+        &self,
+        name: &TopicName,
+        update: TopicUpdate<'_>,
+    ) -> Result<TopicMetadata, UpdateTopicError<Self::Error>>;
+
+    /// Every batch index entry of the partition, in offset order (for retention and compaction
+    /// planning; O(batches)).
+    async fn batch_index(
+        &self,
+        topic_partition: &TopicPartition,
+    ) -> Result<Vec<BatchIndexEntry>, Self::Error>;
+
+    /// Applies a retention or compaction plan (see the contract above).
+    async fn rewrite_batches(
+        &self,
+        topic_partition: &TopicPartition,
+        rewrite: &BatchRewrite,
+    ) -> Result<PartitionState, RewriteError<Self::Error>>;
+
+    /// Stores a group's committed offsets, all or none.
+    async fn commit_offsets(
+        &self,
+        group: &crate::group::GroupId,
+        offsets: &[(TopicPartition, CommittedOffset)],
+    ) -> Result<(), Self::Error>;
+
+    /// A group's committed offsets in one topic, by partition.
+    async fn committed_offsets(
+        &self,
+        group: &crate::group::GroupId,
+        topic: &TopicName,
+    ) -> Result<std::collections::BTreeMap<PartitionId, CommittedOffset>, Self::Error>;
 
     /// Finds one batch's index entry (see [`BatchLookup`]), or `None` when no batch matches.
     async fn lookup_batch(

@@ -8,8 +8,10 @@ use js_sys::{ArrayBuffer, Object, Reflect, Uint8Array};
 use wasm_bindgen::{JsCast, JsValue};
 
 use streamlab_log::{
-    BatchIndexEntry, HashKey, HashKeyRange, Mode, Offset, PartitionId, PartitionState,
-    PartitionStateParts, SequenceNumber, ShardState, Timestamp, TimestampType, TopicConfig,
+    BatchIndexEntry, CleanupPolicy, CommittedOffset, HashKey, HashKeyRange, Mode, Offset,
+    PartitionId, PartitionState, PartitionStateParts, SequenceNumber, ShardState, Timestamp,
+    TimestampType, TokenBucket, TopicConfig, WriteQuota, KAFKA_DEFAULT_RETENTION_MS,
+    KINESIS_DEFAULT_RETENTION_MS,
 };
 
 use crate::error::IdbError;
@@ -75,30 +77,52 @@ pub(crate) fn number(v: u64, what: &str) -> Result<JsValue, IdbError> {
     Ok(JsValue::from_f64(f))
 }
 
+fn optional_number(v: Option<f64>) -> JsValue {
+    v.map_or(JsValue::NULL, JsValue::from_f64)
+}
+
 /// `topics` value for a configuration.
 pub fn topic_to_js(config: &TopicConfig) -> Object {
+    let parts = config.to_parts();
     let obj = Object::new();
-    set(&obj, "name", JsValue::from_str(config.name().as_str()));
-    set(&obj, "mode", JsValue::from_str(config.mode().as_str()));
-    set(
-        &obj,
-        "partitionCount",
-        JsValue::from(config.partition_count()),
-    );
+    set(&obj, "name", JsValue::from_str(&parts.name));
+    set(&obj, "mode", JsValue::from_str(parts.mode.as_str()));
+    set(&obj, "partitionCount", JsValue::from(parts.partition_count));
     set(
         &obj,
         "maxRecordBytes",
-        JsValue::from_f64(config.max_record_bytes() as f64),
+        JsValue::from_f64(parts.max_record_bytes as f64),
     );
-    let timestamp_type = match config.timestamp_type() {
+    let timestamp_type = match parts.timestamp_type {
         TimestampType::CreateTime => "CreateTime",
         TimestampType::LogAppendTime => "LogAppendTime",
     };
     set(&obj, "timestampType", JsValue::from_str(timestamp_type));
+    set(
+        &obj,
+        "retentionMs",
+        optional_number(parts.retention_ms.map(|v| v as f64)),
+    );
+    set(
+        &obj,
+        "retentionBytes",
+        optional_number(parts.retention_bytes.map(|v| v as f64)),
+    );
+    let policy = match parts.cleanup_policy {
+        CleanupPolicy::Delete => "delete",
+        CleanupPolicy::Compact => "compact",
+    };
+    set(&obj, "cleanupPolicy", JsValue::from_str(policy));
+    set(
+        &obj,
+        "deleteRetentionMs",
+        JsValue::from_f64(parts.delete_retention_ms as f64),
+    );
+    set(&obj, "throttling", JsValue::from_bool(parts.throttling));
     obj
 }
 
-/// Reads a `topics` value.
+/// Reads a `topics` value. Fields that schema 1 did not have take the mode's defaults.
 pub fn topic_from_js(value: &JsValue) -> Result<TopicConfig, IdbError> {
     let what = "topic";
     let name = get_string(value, "name", what)?;
@@ -107,10 +131,21 @@ pub fn topic_from_js(value: &JsValue) -> Result<TopicConfig, IdbError> {
         .ok_or_else(|| IdbError::malformed(what, format!("unknown mode '{mode_text}'")))?;
     let count = u32::try_from(get_u64(value, "partitionCount", what)?)
         .map_err(|_| IdbError::malformed(what, "partitionCount is too large"))?;
-    let max_record_bytes = usize::try_from(get_u64(value, "maxRecordBytes", what)?)
+    let defaults = TopicConfig::new(&name, Mode::Kafka, count.max(1))
+        .map_err(|e| IdbError::malformed(what, e.to_string()))?;
+    let mut parts = defaults.to_parts();
+    parts.mode = mode;
+    parts.partition_count = count;
+    parts.max_record_bytes = usize::try_from(get_u64(value, "maxRecordBytes", what)?)
         .map_err(|_| IdbError::malformed(what, "maxRecordBytes is too large"))?;
-    // Schema 1 had no timestamp type; its topics behaved as their mode's default.
-    let timestamp_type = match get(value, "timestampType", what)?.as_string().as_deref() {
+    let present = |key: &str| -> Result<Option<JsValue>, IdbError> {
+        let v = get(value, key, what)?;
+        Ok((!v.is_undefined()).then_some(v))
+    };
+    parts.timestamp_type = match present("timestampType")?
+        .and_then(|v| v.as_string())
+        .as_deref()
+    {
         Some("CreateTime") => TimestampType::CreateTime,
         Some("LogAppendTime") => TimestampType::LogAppendTime,
         None if mode == Mode::Kafka => TimestampType::CreateTime,
@@ -122,8 +157,36 @@ pub fn topic_from_js(value: &JsValue) -> Result<TopicConfig, IdbError> {
             ))
         }
     };
-    TopicConfig::from_stored(&name, mode, count, max_record_bytes, timestamp_type)
-        .map_err(|e| IdbError::malformed(what, e.to_string()))
+    parts.retention_ms = match present("retentionMs")? {
+        None if mode == Mode::Kinesis => Some(KINESIS_DEFAULT_RETENTION_MS),
+        None => Some(KAFKA_DEFAULT_RETENTION_MS),
+        Some(v) if v.is_null() => None,
+        Some(_) => Some(get_i64(value, "retentionMs", what)?),
+    };
+    parts.retention_bytes = match present("retentionBytes")? {
+        Some(v) if !v.is_null() => Some(get_u64(value, "retentionBytes", what)?),
+        _ => None,
+    };
+    parts.cleanup_policy = match present("cleanupPolicy")?
+        .and_then(|v| v.as_string())
+        .as_deref()
+    {
+        None | Some("delete") => CleanupPolicy::Delete,
+        Some("compact") => CleanupPolicy::Compact,
+        Some(other) => {
+            return Err(IdbError::malformed(
+                what,
+                format!("unknown cleanup policy '{other}'"),
+            ))
+        }
+    };
+    if present("deleteRetentionMs")?.is_some() {
+        parts.delete_retention_ms = get_i64(value, "deleteRetentionMs", what)?;
+    }
+    parts.throttling = present("throttling")?
+        .and_then(|v| v.as_bool())
+        .unwrap_or(false);
+    TopicConfig::from_parts(parts).map_err(|e| IdbError::malformed(what, e.to_string()))
 }
 
 /// `partitions` value for a partition's state.
@@ -182,6 +245,36 @@ pub fn partition_to_js(state: &PartitionState) -> Result<Object, IdbError> {
         ShardState::Closed => "closed",
     };
     set(&obj, "state", JsValue::from_str(shard_state));
+    let parents: js_sys::Array = state.parents().iter().map(|p| JsValue::from(p.0)).collect();
+    set(&obj, "parents", parents.into());
+    set(
+        &obj,
+        "endingSequenceNumber",
+        state
+            .ending_sequence_number()
+            .map_or(JsValue::NULL, |s| JsValue::from_str(&s.to_string())),
+    );
+    set(&obj, "rewriteEpoch", number(state.rewrite_epoch(), what)?);
+    let quota = match state.write_quota() {
+        None => JsValue::NULL,
+        Some(q) => {
+            let o = Object::new();
+            set(&o, "records", JsValue::from_f64(q.records.tokens));
+            set(
+                &o,
+                "recordsAt",
+                JsValue::from_f64(q.records.updated_at.0 as f64),
+            );
+            set(&o, "bytes", JsValue::from_f64(q.bytes.tokens));
+            set(
+                &o,
+                "bytesAt",
+                JsValue::from_f64(q.bytes.updated_at.0 as f64),
+            );
+            o.into()
+        }
+    };
+    set(&obj, "writeQuota", quota);
     Ok(obj)
 }
 
@@ -213,7 +306,56 @@ pub fn partition_from_js(value: &JsValue) -> Result<PartitionState, IdbError> {
             ))
         }
     };
+    // Fields schema 1 did not have: absent means none.
+    let parents = match get(value, "parents", what)? {
+        v if v.is_undefined() || v.is_null() => Vec::new(),
+        v => js_sys::Array::from(&v)
+            .iter()
+            .map(|p| {
+                p.as_f64()
+                    .filter(|f| (0.0..=f64::from(u32::MAX)).contains(f) && f.fract() == 0.0)
+                    .map(|f| PartitionId(f as u32))
+                    .ok_or_else(|| IdbError::malformed(what, "a parent is not a partition number"))
+            })
+            .collect::<Result<_, _>>()?,
+    };
+    let ending_sequence_number = match get(value, "endingSequenceNumber", what)? {
+        v if v.is_undefined() || v.is_null() => None,
+        _ => Some(SequenceNumber(get_u128(
+            value,
+            "endingSequenceNumber",
+            what,
+        )?)),
+    };
+    let rewrite_epoch = match get(value, "rewriteEpoch", what)? {
+        v if v.is_undefined() => 0,
+        _ => get_u64(value, "rewriteEpoch", what)?,
+    };
+    let write_quota = match get(value, "writeQuota", what)? {
+        q if q.is_undefined() || q.is_null() => None,
+        q => {
+            let num = |key: &str| {
+                get(&q, key, what)?.as_f64().ok_or_else(|| {
+                    IdbError::malformed(what, format!("writeQuota.{key} is not a number"))
+                })
+            };
+            Some(WriteQuota {
+                records: TokenBucket {
+                    tokens: num("records")?,
+                    updated_at: Timestamp(num("recordsAt")? as i64),
+                },
+                bytes: TokenBucket {
+                    tokens: num("bytes")?,
+                    updated_at: Timestamp(num("bytesAt")? as i64),
+                },
+            })
+        }
+    };
     PartitionState::from_parts(PartitionStateParts {
+        parents,
+        ending_sequence_number,
+        rewrite_epoch,
+        write_quota,
         partition: PartitionId(partition),
         log_start_offset: Offset(get_u64(value, "logStartOffset", what)?),
         log_end_offset: Offset(get_u64(value, "logEndOffset", what)?),
@@ -266,6 +408,8 @@ pub fn index_entry_to_js(
         "maxTimestampSoFar",
         JsValue::from_f64(entry.max_timestamp_so_far.0 as f64),
     );
+    set(&obj, "recordCount", JsValue::from(entry.record_count));
+    set(&obj, "sizeBytes", number(entry.size_bytes, what)?);
     Ok(obj)
 }
 
@@ -277,5 +421,31 @@ pub fn index_entry_from_js(value: &JsValue) -> Result<BatchIndexEntry, IdbError>
         next_offset: Offset(get_u64(value, "nextOffset", what)?),
         base_sequence: sequence_from_key(&get(value, "baseSequence", what)?, what)?,
         max_timestamp_so_far: Timestamp(get_i64(value, "maxTimestampSoFar", what)?),
+        record_count: u32::try_from(get_u64(value, "recordCount", what)?)
+            .map_err(|_| IdbError::malformed(what, "recordCount is too large"))?,
+        size_bytes: get_u64(value, "sizeBytes", what)?,
+    })
+}
+
+/// `groups` value for a committed offset.
+pub fn committed_to_js(c: &CommittedOffset) -> Result<Object, IdbError> {
+    let obj = Object::new();
+    set(&obj, "offset", number(c.offset.0, "committed offset")?);
+    set(&obj, "metadata", JsValue::from_str(&c.metadata));
+    set(
+        &obj,
+        "commitTime",
+        JsValue::from_f64(c.commit_time.0 as f64),
+    );
+    Ok(obj)
+}
+
+/// Reads a `groups` value.
+pub fn committed_from_js(value: &JsValue) -> Result<CommittedOffset, IdbError> {
+    let what = "committed offset";
+    Ok(CommittedOffset {
+        offset: Offset(get_u64(value, "offset", what)?),
+        metadata: get_string(value, "metadata", what)?,
+        commit_time: Timestamp(get_i64(value, "commitTime", what)?),
     })
 }

@@ -8,15 +8,18 @@ use web_sys::{
     IdbTransactionMode,
 };
 
+use std::collections::BTreeMap;
+
 use streamlab_log::{
-    AppendError, AppendInfo, BatchIndexEntry, BatchLookup, CreateTopicError, Offset,
-    PartitionState, RecordBatch, RecordData, SequenceNumber, Storage, StoredBatch, Timestamp,
-    TopicConfig, TopicMetadata, TopicName, TopicPartition,
+    AppendError, AppendInfo, BatchIndexEntry, BatchLookup, BatchRewrite, CommittedOffset,
+    CreateTopicError, GroupId, Offset, PartitionId, PartitionState, RecordBatch, RecordData,
+    RewriteError, SequenceNumber, Storage, StoredBatch, Timestamp, TopicConfig, TopicMetadata,
+    TopicName, TopicPartition, TopicUpdate, UpdateTopicError,
 };
 
 use crate::codec::{
-    index_entry_from_js, index_entry_to_js, number, partition_from_js, partition_to_js,
-    sequence_key, topic_from_js, topic_to_js,
+    committed_from_js, committed_to_js, index_entry_from_js, index_entry_to_js, number,
+    partition_from_js, partition_to_js, sequence_key, topic_from_js, topic_to_js,
 };
 use crate::error::IdbError;
 use crate::idb::{open, request, Migration, Tx};
@@ -105,6 +108,8 @@ async fn index_existing_batches(tx: &IdbTransaction) -> Result<(), IdbError> {
                     next_offset: header.next_offset(),
                     base_sequence: header.base_sequence,
                     max_timestamp_so_far: running_max,
+                    record_count: header.record_count,
+                    size_bytes: bytes.len() as u64,
                 };
                 let tp_key = batch_key_raw(&topic, partition, header.base_offset.0 as f64);
                 let _ = index
@@ -374,6 +379,172 @@ impl Storage for IdbStore {
         Ok(planned.info)
     }
 
+    async fn update_topic(
+        &self,
+        name: &TopicName,
+        update: TopicUpdate<'_>,
+    ) -> Result<TopicMetadata, UpdateTopicError<IdbError>> {
+        let storage = UpdateTopicError::Storage;
+        let tx = self
+            .tx(&[TOPICS, PARTITIONS], IdbTransactionMode::Readwrite)
+            .map_err(storage)?;
+        let topics = tx.store(TOPICS).map_err(storage)?;
+        let partitions = tx.store(PARTITIONS).map_err(storage)?;
+        let key = JsValue::from_str(name.as_str());
+        let req = topics
+            .get(&key)
+            .map_err(|e| storage(IdbError::from_js(e)))?;
+        let value = request(&req).await.map_err(storage)?;
+        if value.is_undefined() {
+            return Err(UpdateTopicError::UnknownTopic(name.clone()));
+        }
+        let current = TopicMetadata {
+            config: topic_from_js(&value).map_err(storage)?,
+            partitions: read_partitions(&partitions, name).await.map_err(storage)?,
+        };
+        // The log decides the change from the state read in this very transaction.
+        let updated = update(&current).map_err(UpdateTopicError::Refused)?;
+        let _ = topics
+            .put_with_key(&topic_to_js(&updated.config), &key)
+            .map_err(|e| storage(IdbError::from_js(e)))?;
+        for state in &updated.partitions {
+            let tp = TopicPartition::new(name.clone(), state.partition());
+            let _ = partitions
+                .put_with_key(
+                    &partition_to_js(state).map_err(storage)?.into(),
+                    &partition_key(&tp),
+                )
+                .map_err(|e| storage(IdbError::from_js(e)))?;
+        }
+        tx.commit().await.map_err(storage)?;
+        Ok(updated)
+    }
+
+    async fn batch_index(&self, tp: &TopicPartition) -> Result<Vec<BatchIndexEntry>, IdbError> {
+        let tx = self.tx(&[BATCH_INDEX], IdbTransactionMode::Readonly)?;
+        let range = IdbKeyRange::bound(&batch_key(tp, 0.0), &batch_key(tp, f64::INFINITY))
+            .map_err(IdbError::from_js)?;
+        let req = tx
+            .store(BATCH_INDEX)?
+            .get_all_with_key(&range)
+            .map_err(IdbError::from_js)?;
+        let values: Array = request(&req).await?.unchecked_into();
+        values.iter().map(|v| index_entry_from_js(&v)).collect()
+    }
+
+    async fn rewrite_batches(
+        &self,
+        tp: &TopicPartition,
+        rewrite: &BatchRewrite,
+    ) -> Result<PartitionState, RewriteError<IdbError>> {
+        let storage = RewriteError::Storage;
+        let tx = self
+            .tx(
+                &[PARTITIONS, BATCHES, BATCH_INDEX],
+                IdbTransactionMode::Readwrite,
+            )
+            .map_err(storage)?;
+        let partitions = tx.store(PARTITIONS).map_err(storage)?;
+        let batches = tx.store(BATCHES).map_err(storage)?;
+        let index = tx.store(BATCH_INDEX).map_err(storage)?;
+        let req = partitions
+            .get(&partition_key(tp))
+            .map_err(|e| storage(IdbError::from_js(e)))?;
+        let value = request(&req).await.map_err(storage)?;
+        if value.is_undefined() {
+            return Err(RewriteError::UnknownTopicOrPartition(tp.clone()));
+        }
+        let state = partition_from_js(&value)
+            .map_err(storage)?
+            .plan_rewrite(rewrite)?;
+        let key_of = |o: Offset| {
+            number(o.0, "base offset").map(|n| batch_key(tp, n.as_f64().unwrap_or_default()))
+        };
+        for entry in &rewrite.deleted {
+            let key = key_of(entry.base_offset).map_err(storage)?;
+            let _ = batches
+                .delete(&key)
+                .map_err(|e| storage(IdbError::from_js(e)))?;
+            let _ = index
+                .delete(&key)
+                .map_err(|e| storage(IdbError::from_js(e)))?;
+        }
+        for (entry, bytes) in &rewrite.replaced {
+            let key = key_of(entry.base_offset).map_err(storage)?;
+            let _ = batches
+                .put_with_key(&Uint8Array::from(bytes.as_slice()), &key)
+                .map_err(|e| storage(IdbError::from_js(e)))?;
+            let js =
+                index_entry_to_js(tp.topic().as_str(), tp.partition().0, entry).map_err(storage)?;
+            let _ = index
+                .put_with_key(&js, &key)
+                .map_err(|e| storage(IdbError::from_js(e)))?;
+        }
+        let _ = partitions
+            .put_with_key(
+                &partition_to_js(&state).map_err(storage)?.into(),
+                &partition_key(tp),
+            )
+            .map_err(|e| storage(IdbError::from_js(e)))?;
+        tx.commit().await.map_err(storage)?;
+        Ok(state)
+    }
+
+    async fn commit_offsets(
+        &self,
+        group: &GroupId,
+        offsets: &[(TopicPartition, CommittedOffset)],
+    ) -> Result<(), IdbError> {
+        let tx = self.tx(&[GROUPS], IdbTransactionMode::Readwrite)?;
+        let groups = tx.store(GROUPS)?;
+        for (tp, committed) in offsets {
+            let key = Array::of3(
+                &JsValue::from_str(group.as_str()),
+                &JsValue::from_str(tp.topic().as_str()),
+                &JsValue::from(tp.partition().0),
+            );
+            let _ = groups
+                .put_with_key(&committed_to_js(committed)?.into(), &key)
+                .map_err(IdbError::from_js)?;
+        }
+        tx.commit().await
+    }
+
+    async fn committed_offsets(
+        &self,
+        group: &GroupId,
+        topic: &TopicName,
+    ) -> Result<BTreeMap<PartitionId, CommittedOffset>, IdbError> {
+        let tx = self.tx(&[GROUPS], IdbTransactionMode::Readonly)?;
+        let groups = tx.store(GROUPS)?;
+        let bound = |p: f64| {
+            Array::of3(
+                &JsValue::from_str(group.as_str()),
+                &JsValue::from_str(topic.as_str()),
+                &JsValue::from_f64(p),
+            )
+        };
+        let range =
+            IdbKeyRange::bound(&bound(0.0), &bound(f64::INFINITY)).map_err(IdbError::from_js)?;
+        let keys_req = groups
+            .get_all_keys_with_key(&range)
+            .map_err(IdbError::from_js)?;
+        let values_req = groups.get_all_with_key(&range).map_err(IdbError::from_js)?;
+        let keys: Array = request(&keys_req).await?.unchecked_into();
+        let values: Array = request(&values_req).await?.unchecked_into();
+        keys.iter()
+            .zip(values.iter())
+            .map(|(k, v)| {
+                let k: Array = k.unchecked_into();
+                let p = k.get(2).as_f64().unwrap_or(-1.0);
+                if !(0.0..=f64::from(u32::MAX)).contains(&p) {
+                    return Err(IdbError::malformed("group key", format!("partition {p}")));
+                }
+                Ok((PartitionId(p as u32), committed_from_js(&v)?))
+            })
+            .collect()
+    }
+
     async fn lookup_batch(
         &self,
         tp: &TopicPartition,
@@ -428,21 +599,25 @@ impl Storage for IdbStore {
         from: Offset,
         max_bytes: usize,
     ) -> Result<Vec<StoredBatch>, IdbError> {
-        let tx = self.tx(&[BATCHES], IdbTransactionMode::Readonly)?;
+        let tx = self.tx(&[BATCHES, BATCH_INDEX], IdbTransactionMode::Readonly)?;
         let batches = tx.store(BATCHES)?;
         let from_f = number(from.0, "offset")?.as_f64().unwrap_or_default();
 
-        // The batch holding `from`: the greatest key at or below [topic, partition, from].
+        // The batch holding `from`: the greatest base offset at or below it, unless that batch
+        // ends at or before `from` (compaction deleted the batch that held it).
         let below = IdbKeyRange::bound(&batch_key(tp, 0.0), &batch_key(tp, from_f))
             .map_err(IdbError::from_js)?;
-        let cursor_req = batches
+        let cursor_req = tx
+            .store(BATCH_INDEX)?
             .open_cursor_with_range_and_direction(&below, IdbCursorDirection::Prev)
             .map_err(IdbError::from_js)?;
         let cursor = request(&cursor_req).await?;
         let mut start = from_f;
         if let Ok(cursor) = cursor.dyn_into::<IdbCursorWithValue>() {
-            let key: Array = cursor.key().map_err(IdbError::from_js)?.unchecked_into();
-            start = key.get(2).as_f64().unwrap_or(from_f);
+            let entry = index_entry_from_js(&cursor.value().map_err(IdbError::from_js)?)?;
+            if entry.next_offset > from {
+                start = entry.base_offset.0 as f64;
+            }
         }
 
         let mut out = Vec::new();

@@ -31,14 +31,17 @@ pub struct LabState {
     pub generation: u64,
     /// Bumped by every action, so context consumers can tell one state from the next.
     pub revision: u64,
+    /// The generation the shown views were loaded at; an older load finishing late is ignored.
+    pub loaded_generation: u64,
 }
 
 /// What can happen to the dashboard.
 pub enum Action {
     /// The database is open.
     StoreOpened(Rc<IdbStore>),
-    /// Fresh views were read from the store.
+    /// Fresh views were read from the store, for the state at `generation`.
     Loaded {
+        generation: u64,
         topics: Vec<TopicMetadata>,
         records: Vec<RecordRow>,
     },
@@ -73,13 +76,23 @@ impl Reducible for LabState {
             error: self.error.clone(),
             generation: self.generation,
             revision: self.revision + 1,
+            loaded_generation: self.loaded_generation,
         };
         match action {
             Action::StoreOpened(store) => {
                 next.store = Some(store);
                 next.generation += 1;
             }
-            Action::Loaded { topics, records } => {
+            Action::Loaded {
+                generation,
+                topics,
+                records,
+            } => {
+                // Loads run concurrently; one started earlier may finish later. Keep the newest.
+                if generation < next.loaded_generation {
+                    return self;
+                }
+                next.loaded_generation = generation;
                 next.topics = topics;
                 next.records = records;
             }

@@ -183,15 +183,18 @@ pub fn use_lab(db: AttrValue) -> LabHandle {
         let dispatch = state.dispatcher();
         let store = state.store.clone();
         let open_topic = state.open_topic.clone();
+        let generation = state.generation;
         use_effect_with(
-            (state.generation, open_topic.clone(), store.is_some()),
+            (generation, open_topic.clone(), store.is_some()),
             move |_| {
                 if let Some(store) = store {
                     spawn_local(async move {
                         match load_views(&store, open_topic.as_ref()).await {
-                            Ok((topics, records)) => {
-                                dispatch.dispatch(Action::Loaded { topics, records })
-                            }
+                            Ok((topics, records)) => dispatch.dispatch(Action::Loaded {
+                                generation,
+                                topics,
+                                records,
+                            }),
                             Err(message) => dispatch.dispatch(Action::Error(message)),
                         }
                     });
