@@ -26,7 +26,10 @@ build:
 
 # Benchmarks print figures; they are never part of `make test` (see BENCHMARKS.md).
 bench:
+	bash scripts/install.sh test
 	cargo run --release -q -p streamlab-log --example bench_log
+	trunk build --release
+	node bench/browser.mjs
 
 # 100,000 random, mutated record batches through the decoder (see crates/log/examples).
 fuzz:

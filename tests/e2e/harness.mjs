@@ -21,14 +21,19 @@ const types = {
   '.png': 'image/png',
 };
 
-/** Serves `dist/` on an ephemeral loopback port; resolves to { url, close }. */
-export async function serveDist() {
+/**
+ * Serves `dist/` on an ephemeral loopback port, plus `mounts` ({ '/prefix/': directory });
+ * resolves to { url, close }.
+ */
+export async function serveDist(mounts = {}) {
   const server = createServer(async (req, res) => {
     const path = decodeURIComponent(new URL(req.url, 'http://x').pathname);
     const rel = normalize(path === '/' ? '/index.html' : path);
     if (rel.includes('..')) { res.writeHead(400).end(); return; }
+    const mount = Object.keys(mounts).find((prefix) => rel.startsWith(prefix));
+    const file = mount ? join(mounts[mount], rel.slice(mount.length)) : join(distDir, rel);
     try {
-      const body = await readFile(join(distDir, rel));
+      const body = await readFile(file);
       res.writeHead(200, { 'content-type': types[extname(rel)] ?? 'application/octet-stream' });
       res.end(body);
     } catch {

@@ -79,8 +79,8 @@ pub use position::{
     ShardIteratorType,
 };
 pub use produce::{
-    produce, ProduceError, ProduceRecord, RecordMetadata, Target, PUT_RECORDS_MAX_BYTES,
-    PUT_RECORDS_MAX_RECORDS,
+    produce, produce_to, ProduceError, ProduceRecord, RecordMetadata, Target,
+    PUT_RECORDS_MAX_BYTES, PUT_RECORDS_MAX_RECORDS,
 };
 pub use record::{Header, Record};
 pub use reshard::{

@@ -178,6 +178,21 @@ pub async fn produce<S: Storage>(
         .await
         .map_err(ProduceError::Storage)?
         .ok_or_else(|| ProduceError::UnknownTopic(topic.clone()))?;
+    produce_to(store, &metadata, records, keyless, now).await
+}
+
+/// [`produce`] with topic metadata the producer already holds, as a Kafka producer caches its
+/// metadata: no read of the topic per request. Stale metadata is safe: a store checks each
+/// append against the partition's current state (a closed shard refuses with
+/// [`AppendError::ShardClosed`]), and the producer then reads the metadata again.
+pub async fn produce_to<S: Storage>(
+    store: &S,
+    metadata: &crate::storage::TopicMetadata,
+    records: &[ProduceRecord],
+    keyless: &KeylessPartitioner,
+    now: Timestamp,
+) -> Result<Vec<RecordMetadata>, ProduceError<S::Error>> {
+    let topic = metadata.config.name();
     let config = &metadata.config;
     let partition_count = metadata.partitions.len() as u32;
     if records.is_empty() {

@@ -56,6 +56,25 @@ pub enum ProducerCommand {
         /// The records, in order.
         records: Vec<WireRecord>,
     },
+    /// Generate and produce `batches` requests of `batch_size` records each, as fast as the
+    /// store takes them: keys `<key_prefix><n % 1000>`, values of `value_bytes` bytes. The
+    /// worker holds the topic's metadata for the whole run.
+    ProduceGenerated {
+        /// Echoed in the reply.
+        request_id: u64,
+        /// The IndexedDB database name.
+        db: String,
+        /// The topic (stream) name.
+        topic: String,
+        /// How many requests.
+        batches: u32,
+        /// Records per request.
+        batch_size: u32,
+        /// Bytes per value.
+        value_bytes: u32,
+        /// Key prefix.
+        key_prefix: String,
+    },
 }
 
 /// Where one produced record landed.
@@ -87,8 +106,17 @@ impl ProduceAck {
 }
 
 /// What the producer worker reports.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum ProducerEvent {
+    /// A generated run finished: every record acknowledged.
+    Generated {
+        /// The request's id.
+        request_id: u64,
+        /// Records appended.
+        records: u64,
+        /// Time from the first append to the last acknowledgement, measured in the worker.
+        elapsed_ms: f64,
+    },
     /// Every record of the request is stored.
     Acked {
         /// The request's id.

@@ -19,6 +19,14 @@ pub enum IdbError {
     /// Another tab holds the database open at an older version and does not let go.
     #[error("the database upgrade is blocked by another tab that has Streamlab open; close it")]
     Blocked,
+    /// The database was written by a newer Streamlab (a higher schema version).
+    #[error(
+        "this database was written by a newer version of Streamlab; reload to update ({message})"
+    )]
+    NewerSchema {
+        /// The browser's message.
+        message: String,
+    },
     /// The database was closed (another tab upgraded it, or the browser closed it).
     #[error("the database was closed; reload the page")]
     Closed,
@@ -41,8 +49,9 @@ pub enum IdbError {
 }
 
 impl IdbError {
-    /// Converts a thrown JavaScript value (usually a `DOMException`).
-    pub(crate) fn from_js(value: JsValue) -> IdbError {
+    /// Converts a value IndexedDB threw or failed with (usually a `DOMException`), so that
+    /// code calling IndexedDB directly reports errors the way this store does.
+    pub fn from_js(value: JsValue) -> IdbError {
         match value.dyn_into::<DomException>() {
             Ok(e) => IdbError::from_dom(&e),
             Err(other) => IdbError::Dom {
@@ -61,6 +70,9 @@ impl IdbError {
                 message: e.message(),
             },
             "InvalidStateError" if e.message().contains("clos") => IdbError::Closed,
+            "VersionError" => IdbError::NewerSchema {
+                message: e.message(),
+            },
             name => IdbError::Dom {
                 name: name.to_owned(),
                 message: e.message(),

@@ -107,12 +107,28 @@ pub(crate) async fn open(
         req.set_onblocked(Some(on_blocked.unchecked_ref()));
     });
     let outcome = JsFuture::from(promise).await;
-    req.set_onupgradeneeded(None);
     req.set_onblocked(None);
-    drop(on_upgrade);
     match outcome {
-        Ok(_) => Ok(req.result().map_err(IdbError::from_js)?.unchecked_into()),
-        Err(reason) if reason.as_string().as_deref() == Some("blocked") => Err(IdbError::Blocked),
+        Ok(_) => {
+            req.set_onupgradeneeded(None);
+            drop(on_upgrade);
+            Ok(req.result().map_err(IdbError::from_js)?.unchecked_into())
+        }
+        Err(reason) if reason.as_string().as_deref() == Some("blocked") => {
+            // An open request cannot be cancelled: once the other connection closes, it goes
+            // ahead. It must still run the upgrade (or the database would be at the new
+            // version without its stores), and the connection it yields is nobody's: close it.
+            on_upgrade.forget();
+            let late = req.clone();
+            let close = wasm_bindgen::closure::Closure::<dyn FnMut()>::new(move || {
+                if let Ok(db) = late.result() {
+                    db.unchecked_into::<IdbDatabase>().close();
+                }
+            });
+            req.set_onsuccess(Some(close.as_ref().unchecked_ref()));
+            close.forget();
+            Err(IdbError::Blocked)
+        }
         Err(_) => Err(match req.error() {
             Ok(Some(e)) => IdbError::from_dom(&e),
             _ => IdbError::Dom {

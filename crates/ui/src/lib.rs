@@ -6,6 +6,7 @@
 
 mod components;
 mod hooks;
+pub mod script;
 mod state;
 mod view;
 

@@ -1,23 +1,33 @@
 //! The producer worker.
 
-use std::cell::RefCell;
-use std::collections::HashMap;
+use std::cell::{Cell, RefCell};
+use std::collections::{HashMap, VecDeque};
 use std::rc::Rc;
 
 use gloo_worker::{HandlerId, Worker, WorkerScope};
+use wasm_bindgen_futures::spawn_local;
 
 use streamlab_idb::IdbStore;
-use streamlab_log::{produce, KeylessPartitioner, Mode, ProduceRecord, Timestamp, TopicName};
+use streamlab_log::{
+    produce, produce_to, KeylessPartitioner, Mode, ProduceRecord, RecordData, Storage, Target,
+    Timestamp, TopicName,
+};
 use streamlab_protocol::{ProduceAck, ProducerCommand, ProducerEvent};
+use wasm_bindgen::JsCast;
 
 /// Appends what the UI asks for and acknowledges each record with its partition and offset.
+///
+/// Requests are handled one at a time, in the order they arrive: a producer's records keep its
+/// order in every partition, as a Kafka producer's do with one request in flight.
 pub struct ProducerWorker {
     stores: Rc<RefCell<HashMap<String, Rc<IdbStore>>>>,
     keyless: Rc<KeylessPartitioner>,
+    queue: Rc<RefCell<VecDeque<(HandlerId, ProducerCommand)>>>,
+    draining: Rc<Cell<bool>>,
 }
 
 impl Worker for ProducerWorker {
-    type Message = (HandlerId, ProducerEvent);
+    type Message = ();
     type Input = ProducerCommand;
     type Output = ProducerEvent;
 
@@ -25,37 +35,141 @@ impl Worker for ProducerWorker {
         ProducerWorker {
             stores: Rc::default(),
             keyless: Rc::default(),
+            queue: Rc::default(),
+            draining: Rc::default(),
         }
     }
 
-    fn update(&mut self, scope: &WorkerScope<Self>, (id, event): Self::Message) {
-        scope.respond(id, event);
-    }
+    fn update(&mut self, _scope: &WorkerScope<Self>, (): Self::Message) {}
 
     fn received(&mut self, scope: &WorkerScope<Self>, command: Self::Input, id: HandlerId) {
-        match command {
-            ProducerCommand::Produce {
+        self.queue.borrow_mut().push_back((id, command));
+        if self.draining.replace(true) {
+            return; // the running drain will get to it
+        }
+        let (queue, draining) = (Rc::clone(&self.queue), Rc::clone(&self.draining));
+        let (stores, keyless, scope) = (
+            Rc::clone(&self.stores),
+            Rc::clone(&self.keyless),
+            scope.clone(),
+        );
+        spawn_local(async move {
+            loop {
+                let next = queue.borrow_mut().pop_front();
+                let Some((id, command)) = next else { break };
+                let event = handle(&stores, &keyless, command).await;
+                scope.respond(id, event);
+            }
+            draining.set(false);
+        });
+    }
+}
+
+async fn handle(
+    stores: &RefCell<HashMap<String, Rc<IdbStore>>>,
+    keyless: &KeylessPartitioner,
+    command: ProducerCommand,
+) -> ProducerEvent {
+    match command {
+        ProducerCommand::Produce {
+            request_id,
+            db,
+            topic,
+            records,
+        } => match produce_request(stores, keyless, &db, &topic, &records).await {
+            Ok(acks) => ProducerEvent::Acked { request_id, acks },
+            Err(message) => ProducerEvent::Failed {
                 request_id,
-                db,
-                topic,
-                records,
-            } => {
-                let stores = Rc::clone(&self.stores);
-                let keyless = Rc::clone(&self.keyless);
-                scope.send_future(async move {
-                    let event =
-                        match produce_request(&stores, &keyless, &db, &topic, &records).await {
-                            Ok(acks) => ProducerEvent::Acked { request_id, acks },
-                            Err(message) => ProducerEvent::Failed {
-                                request_id,
-                                message,
-                            },
-                        };
-                    (id, event)
-                });
+                message,
+            },
+        },
+        ProducerCommand::ProduceGenerated {
+            request_id,
+            db,
+            topic,
+            batches,
+            batch_size,
+            value_bytes,
+            key_prefix,
+        } => {
+            let load = Load {
+                batches,
+                batch_size,
+                value_bytes,
+                key_prefix,
+            };
+            match produce_generated(stores, keyless, &db, &topic, &load).await {
+                Ok((records, elapsed_ms)) => ProducerEvent::Generated {
+                    request_id,
+                    records,
+                    elapsed_ms,
+                },
+                Err(message) => ProducerEvent::Failed {
+                    request_id,
+                    message,
+                },
             }
         }
     }
+}
+
+/// A generated load.
+struct Load {
+    batches: u32,
+    batch_size: u32,
+    value_bytes: u32,
+    key_prefix: String,
+}
+
+fn now_ms() -> f64 {
+    // `performance` exists in workers and pages alike.
+    js_sys::Reflect::get(&js_sys::global(), &"performance".into())
+        .ok()
+        .and_then(|p| p.dyn_into::<web_sys::Performance>().ok())
+        .map_or_else(js_sys::Date::now, |p| p.now())
+}
+
+async fn produce_generated(
+    stores: &RefCell<HashMap<String, Rc<IdbStore>>>,
+    keyless: &KeylessPartitioner,
+    db: &str,
+    topic: &str,
+    load: &Load,
+) -> Result<(u64, f64), String> {
+    let topic = TopicName::new(topic, Mode::Kafka).map_err(|e| e.to_string())?;
+    let store = store_for(stores, db).await?;
+    let metadata = store
+        .describe_topic(&topic)
+        .await
+        .map_err(|e| e.to_string())?
+        .ok_or_else(|| format!("topic '{topic}' does not exist"))?;
+    let mut records = 0u64;
+    let started = now_ms();
+    for b in 0..load.batches {
+        // Build the batch first, so the timing covers the same work as a producer's send.
+        let batch: Vec<ProduceRecord> = (0..load.batch_size)
+            .map(|i| {
+                let n = u64::from(b) * u64::from(load.batch_size) + u64::from(i);
+                let mut value = format!("{{\"n\":{n},\"pad\":\"").into_bytes();
+                value.resize(load.value_bytes as usize, b'x');
+                ProduceRecord {
+                    data: RecordData {
+                        key: Some(format!("{}{}", load.key_prefix, n % 1000).into_bytes()),
+                        value: Some(value),
+                        headers: Vec::new(),
+                        timestamp: None,
+                    },
+                    target: Target::ByKey,
+                }
+            })
+            .collect();
+        let now = Timestamp(js_sys::Date::now() as i64);
+        let acks = produce_to(store.as_ref(), &metadata, &batch, keyless, now)
+            .await
+            .map_err(|e| e.to_string())?;
+        records += acks.len() as u64;
+    }
+    Ok((records, now_ms() - started))
 }
 
 async fn store_for(

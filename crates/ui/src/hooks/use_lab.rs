@@ -157,6 +157,10 @@ pub fn use_lab(db: AttrValue) -> LabHandle {
                     ProducerEvent::Failed { message, .. } => {
                         dispatch.dispatch(Action::ProduceFailed(message))
                     }
+                    // A generated run changed the log; its records are not listed one by one.
+                    ProducerEvent::Generated { .. } => {
+                        dispatch.dispatch(Action::Produced(Vec::new()))
+                    }
                 }
             };
             // Trunk builds the worker with wasm-bindgen's `no-modules` target: a classic worker.

@@ -1,0 +1,137 @@
+// Browser benchmarks, run by `make bench` (never by `make test`): Streamlab against raw
+// IndexedDB and Dexie, on the same machine, records and browser, in one run. Prints a Markdown
+// table; BENCHMARKS.md keeps the latest one.
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { serveDist, launchBrowser } from '../tests/e2e/harness.mjs';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const server = await serveDist({ '/dexie/': join(root, 'node_modules', 'dexie', 'dist') });
+const browser = await launchBrowser();
+const { page } = browser;
+page.setDefaultTimeout(600_000);
+
+try {
+  await page.goto(server.url);
+  await page.waitForFunction(() => window.wasmBindings?.produce_generated);
+
+  // The baselines, written as a web developer would: raw IndexedDB storing one encoded
+  // ArrayBuffer per batch (the browser's practical limit), and Dexie bulkAdd, one value per record.
+  await page.evaluate(async () => {
+    const request = (r) => new Promise((resolve, reject) => { r.onsuccess = () => resolve(r.result); r.onerror = () => reject(r.error); });
+    const done = (tx) => new Promise((resolve, reject) => { tx.oncomplete = resolve; tx.onerror = () => reject(tx.error); tx.onabort = () => reject(tx.error); });
+    const enc = new TextEncoder();
+    const makeRecords = (first, count, valueBytes) => Array.from({ length: count }, (_, i) => {
+      const n = first + i;
+      const head = `{"n":${n},"pad":"`;
+      return { key: `key-${n % 1000}`, value: head + 'x'.repeat(Math.max(0, valueBytes - head.length)), ts: Date.now() };
+    });
+    // The same shape as a Streamlab batch: length-prefixed key and value per record.
+    const encodeBatch = (records) => {
+      const parts = records.map((r) => [enc.encode(r.key), enc.encode(r.value)]);
+      const size = parts.reduce((s, [k, v]) => s + 16 + k.length + v.length, 0);
+      const buf = new Uint8Array(size);
+      const view = new DataView(buf.buffer);
+      let at = 0;
+      for (const [k, v] of parts) {
+        view.setUint32(at, k.length, true); buf.set(k, at + 4); at += 4 + k.length;
+        view.setUint32(at, v.length, true); buf.set(v, at + 4); at += 4 + v.length;
+        view.setFloat64(at, Date.now(), true); at += 8;
+      }
+      return buf;
+    };
+    const openRaw = (name) => new Promise((resolve, reject) => {
+      indexedDB.deleteDatabase(name);
+      const r = indexedDB.open(name, 1);
+      r.onupgradeneeded = () => r.result.createObjectStore('batches');
+      r.onsuccess = () => resolve(r.result);
+      r.onerror = () => reject(r.error);
+    });
+    window.bench = {
+      async rawAppend(name, total, batchSize, valueBytes) {
+        const db = await openRaw(name);
+        const start = performance.now();
+        for (let base = 0; base < total; base += batchSize) {
+          const tx = db.transaction('batches', 'readwrite');
+          tx.objectStore('batches').put(encodeBatch(makeRecords(base, batchSize, valueBytes)), ['t', 0, base]);
+          await done(tx);
+        }
+        const ms = performance.now() - start;
+        db.close();
+        return ms;
+      },
+      async rawRead(name) {
+        const r = indexedDB.open(name, 1);
+        const db = await request(r);
+        const start = performance.now();
+        const tx = db.transaction('batches', 'readonly');
+        const values = await request(tx.objectStore('batches').getAll());
+        let records = 0;
+        for (const value of values) {
+          const bytes = new Uint8Array(value);
+          const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+          for (let at = 0; at < bytes.length; records++) {
+            at += 4 + view.getUint32(at, true);
+            at += 4 + view.getUint32(at, true) + 8;
+          }
+        }
+        const ms = performance.now() - start;
+        db.close();
+        return [records, ms];
+      },
+      async dexieAppend(name, total, batchSize, valueBytes) {
+        const { default: Dexie } = await import('/dexie/dexie.mjs');
+        await Dexie.delete(name);
+        const db = new Dexie(name);
+        db.version(1).stores({ records: '++id' });
+        const start = performance.now();
+        for (let base = 0; base < total; base += batchSize) {
+          await db.records.bulkAdd(makeRecords(base, batchSize, valueBytes));
+        }
+        const ms = performance.now() - start;
+        db.close();
+        return ms;
+      },
+    };
+  });
+
+  const rows = [];
+  const rate = (records, ms) => records / (ms / 1000);
+  const fmt = (r) => r >= 1e6 ? `${(r / 1e6).toFixed(2)} M/s` : `${Math.round(r / 1000)} k/s`;
+  for (const valueBytes of [100, 1024]) {
+    const total = 100_000;
+    const rawMs = await page.evaluate(([n, v]) => window.bench.rawAppend(`raw-${v}`, n, 1000, v), [total, valueBytes]);
+    const raw = rate(total, rawMs);
+    rows.push([`raw IndexedDB, one value per 1,000-record batch, ${valueBytes} B values (main thread)`, total, raw, 'baseline']);
+    const dexieTotal = 30_000;
+    const dexieMs = await page.evaluate(([n, v]) => window.bench.dexieAppend(`dexie-${v}`, n, 1000, v), [dexieTotal, valueBytes]);
+    const dexie = rate(dexieTotal, dexieMs);
+    rows.push([`Dexie bulkAdd, one value per record, ${valueBytes} B values (main thread)`, dexieTotal, dexie, `${(dexie / raw).toFixed(2)}× raw`]);
+    const batchSizes = valueBytes === 100 ? [1, 100, 1000, 10_000] : [1000];
+    for (const batchSize of batchSizes) {
+      const records = batchSize === 1 ? 3_000 : total;
+      const topic = `append-${valueBytes}-${batchSize}`;
+      const [appended, ms] = await page.evaluate(async ([topic, n, b, v]) => {
+        await window.wasmBindings.create_topic('bench', topic, 1, 'kafka');
+        return window.wasmBindings.produce_generated('bench', topic, n / b, b, v);
+      }, [topic, records, batchSize, valueBytes]);
+      const r = rate(appended, ms);
+      const note = batchSize === 1000 ? `${(r / raw).toFixed(2)}× raw, ${(r / dexie).toFixed(1)}× Dexie` : `${(r / raw).toFixed(2)}× raw`;
+      rows.push([`Streamlab append from a producer worker, ${batchSize}-record batches, ${valueBytes} B values`, appended, r, note]);
+    }
+    const [rawRecords, rawReadMs] = await page.evaluate((v) => window.bench.rawRead(`raw-${v}`), valueBytes);
+    const rawRead = rate(rawRecords, rawReadMs);
+    rows.push([`raw IndexedDB read of all batch values, ${valueBytes} B values (main thread)`, rawRecords, rawRead, 'baseline']);
+    const [replayed, replayMs] = await page.evaluate((topic) => window.wasmBindings.replay_partition('bench', topic, 0), `append-${valueBytes}-1000`);
+    const replay = rate(replayed, replayMs);
+    rows.push([`Streamlab replay (fetch and decode every record), ${valueBytes} B values (main thread)`, replayed, replay, `${(replay / rawRead).toFixed(2)}× raw`]);
+  }
+  const version = await browser.context.browser()?.version?.() ?? 'chromium';
+  console.log(`\nBrowser benchmarks (${version}, headless, fresh profile)\n`);
+  console.log('| benchmark | records | rate | vs baseline |');
+  console.log('|---|---:|---:|---|');
+  for (const [name, n, r, note] of rows) console.log(`| ${name} | ${n.toLocaleString('en')} | ${fmt(r)} | ${note} |`);
+} finally {
+  await browser.close();
+  await server.close();
+}
