@@ -620,6 +620,10 @@ impl Storage for IdbStore {
             }
         }
 
+        // Read the (small) index entries first and fetch only as many batch values as fit the
+        // byte budget: batch values can be a megabyte each, and reading ones a fetch will not
+        // return costs as much as reading the ones it does.
+        let index = tx.store(BATCH_INDEX)?;
         let mut out = Vec::new();
         let mut total = 0usize;
         let mut lower = batch_key(tp, start);
@@ -632,43 +636,45 @@ impl Storage for IdbStore {
                 false,
             )
             .map_err(IdbError::from_js)?;
-            let keys_req = batches
-                .get_all_keys_with_key_and_limit(&range, READ_CHUNK)
-                .map_err(IdbError::from_js)?;
-            let values_req = batches
+            let entries_req = index
                 .get_all_with_key_and_limit(&range, READ_CHUNK)
                 .map_err(IdbError::from_js)?;
-            let keys: Array = request(&keys_req).await?.unchecked_into();
-            let values: Array = request(&values_req).await?.unchecked_into();
-            if values.length() == 0 {
+            let entries: Array = request(&entries_req).await?.unchecked_into();
+            let entries = entries
+                .iter()
+                .map(|e| index_entry_from_js(&e))
+                .collect::<Result<Vec<_>, _>>()?;
+            let mut take = 0usize;
+            for entry in &entries {
+                let size = usize::try_from(entry.size_bytes).unwrap_or(usize::MAX);
+                if (!out.is_empty() || take > 0) && total.saturating_add(size) > max_bytes {
+                    break;
+                }
+                total = total.saturating_add(size);
+                take += 1;
+            }
+            if take == 0 {
                 break;
             }
-            for (key, value) in keys.iter().zip(values.iter()) {
-                let key: Array = key.unchecked_into();
-                let base = key.get(2).as_f64().unwrap_or(-1.0);
-                if !(0.0..=9_007_199_254_740_991.0).contains(&base) {
-                    return Err(IdbError::malformed(
-                        "batch key",
-                        format!("base offset {base}"),
-                    ));
-                }
+            let values_req = batches
+                .get_all_with_key_and_limit(&range, take as u32)
+                .map_err(IdbError::from_js)?;
+            let values: Array = request(&values_req).await?.unchecked_into();
+            for (entry, value) in entries.iter().zip(values.iter()) {
                 let bytes = value
                     .dyn_into::<Uint8Array>()
                     .map_err(|_| IdbError::malformed("batch", "value is not bytes"))?
                     .to_vec();
-                if !out.is_empty() && total + bytes.len() > max_bytes {
-                    return Ok(out);
-                }
-                total += bytes.len();
                 out.push(StoredBatch {
-                    base_offset: Offset(base as u64),
+                    base_offset: entry.base_offset,
                     bytes,
                 });
             }
-            if values.length() < READ_CHUNK {
+            if take < entries.len() || entries.len() < READ_CHUNK as usize {
                 break;
             }
-            lower = keys.get(keys.length() - 1);
+            let last = entries[take - 1].base_offset;
+            lower = batch_key(tp, number(last.0, "offset")?.as_f64().unwrap_or_default());
             lower_open = true;
         }
         Ok(out)
