@@ -1,5 +1,7 @@
 //! The record batch: the unit that is stored, checked and read.
 
+use bytes::Bytes;
+
 use crate::record::{Header, Record};
 use crate::types::{Offset, SequenceNumber, Timestamp};
 
@@ -192,17 +194,20 @@ impl RecordBatch {
 
     /// Decodes and checks a whole batch. Never panics, whatever the bytes.
     pub fn decode(bytes: &[u8]) -> Result<RecordBatch, DecodeError> {
-        RecordBatch::decode_range(bytes, Offset(0), usize::MAX)
+        RecordBatch::decode_range(Bytes::copy_from_slice(bytes), Offset(0), usize::MAX)
     }
 
     /// Decodes and checks a whole batch, but keeps only up to `max_records` records from offset
     /// `from` on: every record is still validated (so an error never depends on where a read
     /// starts), yet only the kept ones are copied out.
+    ///
+    /// The records' keys and values are slices of `shared` (no copy).
     pub fn decode_range(
-        bytes: &[u8],
+        shared: Bytes,
         from: Offset,
         max_records: usize,
     ) -> Result<RecordBatch, DecodeError> {
+        let bytes: &[u8] = &shared;
         let header = RecordBatch::decode_header(bytes)?;
         if header.record_count == 0 {
             return Err(DecodeError::CountMismatch {
@@ -291,12 +296,12 @@ impl RecordBatch {
                 .checked_add(ts_delta)
                 .ok_or(DecodeError::Overflow { index })?;
             if offset >= from.0 && records.len() < max_records {
-                records.push(Record::new(
+                records.push(Record::shared(
                     Offset(offset),
                     SequenceNumber(sequence),
                     Timestamp(timestamp),
-                    key.map(<[u8]>::to_vec),
-                    value.map(<[u8]>::to_vec),
+                    key.map(|k| shared.slice_ref(k)),
+                    value.map(|v| shared.slice_ref(v)),
                     headers
                         .into_iter()
                         .map(|(key, value)| Header {

@@ -142,13 +142,15 @@ pub async fn fetch<S: Storage>(
     for stored in batches {
         let wanted = limits.max_records - fetched.records.len();
         // Only the records from `offset` on, and no more than still fit, are copied out.
-        let batch = RecordBatch::decode_range(&stored.bytes, offset, wanted).map_err(|source| {
-            FetchError::Corrupt(CorruptBatch {
-                topic_partition: topic_partition.clone(),
-                base_offset: stored.base_offset,
-                source,
-            })
-        })?;
+        // The records share the stored batch's buffer: no copy per record.
+        let batch =
+            RecordBatch::decode_range(stored.bytes.into(), offset, wanted).map_err(|source| {
+                FetchError::Corrupt(CorruptBatch {
+                    topic_partition: topic_partition.clone(),
+                    base_offset: stored.base_offset,
+                    source,
+                })
+            })?;
         let next_after_batch = batch.header().next_offset();
         for record in batch.into_records() {
             fetched.next_offset = Offset(record.offset().0 + 1);

@@ -1,5 +1,7 @@
 //! Records: what a producer sends and what a consumer reads.
 
+use bytes::Bytes;
+
 use crate::types::{Offset, SequenceNumber, Timestamp};
 
 /// A record header: a string key and an optional bytes value, as Kafka's `Header`.
@@ -12,14 +14,15 @@ pub struct Header {
 }
 
 /// A record as stored in the log: its place (offset and, for Kinesis, sequence number) and its
-/// contents.
+/// contents. A decoded record's key and value share the buffer of the batch they came from, so
+/// reading a batch allocates once, not twice per record.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Record {
     offset: Offset,
     sequence_number: SequenceNumber,
     timestamp: Timestamp,
-    key: Option<Vec<u8>>,
-    value: Option<Vec<u8>>,
+    key: Option<Bytes>,
+    value: Option<Bytes>,
     headers: Vec<Header>,
 }
 
@@ -32,6 +35,25 @@ impl Record {
         timestamp: Timestamp,
         key: Option<Vec<u8>>,
         value: Option<Vec<u8>>,
+        headers: Vec<Header>,
+    ) -> Record {
+        Record {
+            offset,
+            sequence_number,
+            timestamp,
+            key: key.map(Bytes::from),
+            value: value.map(Bytes::from),
+            headers,
+        }
+    }
+
+    /// A record whose key and value are slices of a shared buffer (the decoder's way).
+    pub(crate) fn shared(
+        offset: Offset,
+        sequence_number: SequenceNumber,
+        timestamp: Timestamp,
+        key: Option<Bytes>,
+        value: Option<Bytes>,
         headers: Vec<Header>,
     ) -> Record {
         Record {
@@ -76,7 +98,9 @@ impl Record {
 
     /// The bytes this record counts against size limits: key, value, header names and values.
     pub fn size(&self) -> usize {
-        payload_size(&self.key, &self.value, &self.headers)
+        self.key.as_ref().map_or(0, Bytes::len)
+            + self.value.as_ref().map_or(0, Bytes::len)
+            + headers_size(&self.headers)
     }
 }
 
@@ -86,10 +110,12 @@ pub(crate) fn payload_size(
     value: &Option<Vec<u8>>,
     headers: &[Header],
 ) -> usize {
-    key.as_ref().map_or(0, Vec::len)
-        + value.as_ref().map_or(0, Vec::len)
-        + headers
-            .iter()
-            .map(|h| h.key.len() + h.value.as_ref().map_or(0, Vec::len))
-            .sum::<usize>()
+    key.as_ref().map_or(0, Vec::len) + value.as_ref().map_or(0, Vec::len) + headers_size(headers)
+}
+
+fn headers_size(headers: &[Header]) -> usize {
+    headers
+        .iter()
+        .map(|h| h.key.len() + h.value.as_ref().map_or(0, Vec::len))
+        .sum()
 }
