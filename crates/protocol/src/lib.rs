@@ -132,3 +132,129 @@ pub enum ProducerEvent {
         message: String,
     },
 }
+
+/// A start or seek position, in either vocabulary (see `streamlab_log::Position`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum WirePosition {
+    /// Kafka `earliest`, Kinesis TRIM_HORIZON.
+    Earliest,
+    /// Kafka `latest`, Kinesis LATEST.
+    Latest,
+    /// This offset in every partition (out of range: the log start).
+    Offset(u64),
+    /// The first record at or after this time (ms), Kinesis AT_TIMESTAMP.
+    Timestamp(i64),
+    /// Kinesis AT_SEQUENCE_NUMBER, decimal.
+    AtSequenceNumber(String),
+    /// Kinesis AFTER_SEQUENCE_NUMBER, decimal.
+    AfterSequenceNumber(String),
+}
+
+/// Why a wire position could not be read.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("'{0}' is not a sequence number (a decimal integer)")]
+pub struct BadSequenceNumber(pub String);
+
+impl WirePosition {
+    /// The log's position.
+    pub fn to_position(&self) -> Result<streamlab_log::Position, BadSequenceNumber> {
+        use streamlab_log::{Offset, Position, SequenceNumber, Timestamp};
+        let seq = |s: &String| SequenceNumber::parse(s).ok_or_else(|| BadSequenceNumber(s.clone()));
+        Ok(match self {
+            WirePosition::Earliest => Position::Earliest,
+            WirePosition::Latest => Position::Latest,
+            WirePosition::Offset(o) => Position::Offset(Offset(*o)),
+            WirePosition::Timestamp(t) => Position::Timestamp(Timestamp(*t)),
+            WirePosition::AtSequenceNumber(s) => Position::AtSequenceNumber(seq(s)?),
+            WirePosition::AfterSequenceNumber(s) => Position::AfterSequenceNumber(seq(s)?),
+        })
+    }
+}
+
+/// A command to a consumer worker.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ConsumerCommand {
+    /// Start reading `topic` in database `db` from `position`, following the log end. With a
+    /// group, the committed offsets win over `position`, and offsets are committed every second.
+    Start {
+        /// The IndexedDB database name.
+        db: String,
+        /// The topic (stream).
+        topic: String,
+        /// The consumer group, if any.
+        group: Option<String>,
+        /// Where to start where the group has no commit.
+        position: WirePosition,
+    },
+    /// Move every partition to `position` and read on from there (replay).
+    Seek {
+        /// The new position.
+        position: WirePosition,
+    },
+    /// Commit the current positions now.
+    Commit,
+    /// Commit (with a group) and stop reading.
+    Stop,
+}
+
+/// A record as a consumer delivers it to the UI: text, for display.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConsumedRecord {
+    /// Partition (shard index).
+    pub partition: u32,
+    /// Offset.
+    pub offset: u64,
+    /// Sequence number, decimal.
+    pub sequence_number: String,
+    /// Key as text (lossy), if any.
+    pub key: Option<String>,
+    /// Value as text (lossy); `None` for a tombstone.
+    pub value: Option<String>,
+    /// Timestamp, ms.
+    pub timestamp: i64,
+}
+
+impl ConsumedRecord {
+    /// The display form of `record` of `partition` (keys and values as lossy UTF-8 text).
+    pub fn from_record(partition: u32, record: &streamlab_log::Record) -> ConsumedRecord {
+        let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+        ConsumedRecord {
+            partition,
+            offset: record.offset().0,
+            sequence_number: record.sequence_number().to_string(),
+            key: record.key().map(text),
+            value: record.value().map(text),
+            timestamp: record.timestamp().0,
+        }
+    }
+}
+
+/// What a consumer worker reports.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ConsumerEvent {
+    /// Records read, in one message per fetch (never one message per record), with every
+    /// partition's next offset after them.
+    Records {
+        /// The records, by partition and offset.
+        records: Vec<ConsumedRecord>,
+        /// `(partition, next offset)` for every partition read.
+        positions: Vec<(u32, u64)>,
+    },
+    /// Offsets committed for the group.
+    Committed {
+        /// `(partition, committed offset)`.
+        offsets: Vec<(u32, u64)>,
+    },
+    /// The consumer stopped on an error; the message is for the user.
+    Failed {
+        /// What went wrong.
+        message: String,
+    },
+}
+
+/// The BroadcastChannel on which every producer of database `db` announces appends (the message
+/// is the topic's name), so consumers and dashboards in any worker or tab follow the log end
+/// without polling.
+pub fn log_channel(db: &str) -> String {
+    format!("streamlab:{db}")
+}

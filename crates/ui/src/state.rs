@@ -6,7 +6,7 @@ use yew::Reducible;
 
 use streamlab_idb::IdbStore;
 use streamlab_log::{TopicMetadata, TopicName};
-use streamlab_protocol::ProduceAck;
+use streamlab_protocol::{ConsumedRecord, ConsumerEvent, ProduceAck};
 
 use crate::view::RecordRow;
 
@@ -33,6 +33,36 @@ pub struct LabState {
     pub revision: u64,
     /// The generation the shown views were loaded at; an older load finishing late is ignored.
     pub loaded_generation: u64,
+    /// The consumers started from this dashboard.
+    pub consumers: Vec<ConsumerView>,
+}
+
+/// How many of a consumer's latest records it shows.
+const RECENT_CONSUMED: usize = 8;
+
+/// One consumer worker as the dashboard shows it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ConsumerView {
+    /// The dashboard's number for it.
+    pub id: u32,
+    /// The topic it reads.
+    pub topic: TopicName,
+    /// Its group, if any.
+    pub group: Option<String>,
+    /// Where it started, in words.
+    pub start: String,
+    /// Records received.
+    pub consumed: u64,
+    /// `(partition, next offset)`.
+    pub positions: Vec<(u32, u64)>,
+    /// `(partition, committed offset)` of its last commit.
+    pub committed: Vec<(u32, u64)>,
+    /// Its latest records, oldest first.
+    pub recent: Vec<ConsumedRecord>,
+    /// Still reading.
+    pub running: bool,
+    /// Why it stopped, if it failed.
+    pub error: Option<String>,
 }
 
 /// What can happen to the dashboard.
@@ -57,6 +87,14 @@ pub enum Action {
     Error(String),
     /// The user dismissed the error, or fixed the input.
     ClearError,
+    /// A producer somewhere (this tab, a worker, another tab) appended.
+    LogChanged,
+    /// A consumer worker was started.
+    ConsumerStarted(ConsumerView),
+    /// A consumer worker reported.
+    Consumer(u32, ConsumerEvent),
+    /// A consumer was stopped.
+    ConsumerStopped(u32),
 }
 
 /// At most this many produce results are kept on screen.
@@ -77,6 +115,7 @@ impl Reducible for LabState {
             generation: self.generation,
             revision: self.revision + 1,
             loaded_generation: self.loaded_generation,
+            consumers: self.consumers.clone(),
         };
         match action {
             Action::StoreOpened(store) => {
@@ -122,6 +161,33 @@ impl Reducible for LabState {
             }
             Action::Error(message) => next.error = Some(message),
             Action::ClearError => next.error = None,
+            Action::LogChanged => next.generation += 1,
+            Action::ConsumerStarted(view) => next.consumers.push(view),
+            Action::ConsumerStopped(id) => {
+                if let Some(c) = next.consumers.iter_mut().find(|c| c.id == id) {
+                    c.running = false;
+                }
+            }
+            Action::Consumer(id, event) => {
+                let Some(c) = next.consumers.iter_mut().find(|c| c.id == id) else {
+                    return self;
+                };
+                match event {
+                    ConsumerEvent::Records { records, positions } => {
+                        c.consumed += records.len() as u64;
+                        c.positions = positions;
+                        c.recent.extend(records);
+                        let excess = c.recent.len().saturating_sub(RECENT_CONSUMED);
+                        c.recent.drain(..excess);
+                    }
+                    ConsumerEvent::Committed { offsets } => c.committed = offsets,
+                    ConsumerEvent::Failed { message } => {
+                        c.running = false;
+                        c.error = Some(message.clone());
+                        next.error = Some(message);
+                    }
+                }
+            }
         }
         Rc::new(next)
     }

@@ -1,42 +1,9 @@
 //! Turning the log's values into text for the screen.
 
-use streamlab_log::{Record, ShardId, TopicMetadata};
+use streamlab_log::{ShardId, TopicMetadata};
 
-/// One record as the records table shows it.
-#[derive(Clone, Debug, PartialEq)]
-pub struct RecordRow {
-    /// Partition (shard index).
-    pub partition: u32,
-    /// Offset.
-    pub offset: u64,
-    /// Sequence number, decimal.
-    pub sequence_number: String,
-    /// The key as text, or `None` when the record has none.
-    pub key: Option<String>,
-    /// The value as text, or `None` for a tombstone.
-    pub value: Option<String>,
-    /// Timestamp in milliseconds.
-    pub timestamp: i64,
-}
-
-impl RecordRow {
-    /// The row for `record` of `partition`.
-    pub fn new(partition: u32, record: &Record) -> RecordRow {
-        RecordRow {
-            partition,
-            offset: record.offset().0,
-            sequence_number: record.sequence_number().to_string(),
-            key: record.key().map(text),
-            value: record.value().map(text),
-            timestamp: record.timestamp().0,
-        }
-    }
-}
-
-/// Bytes as text; invalid UTF-8 shows replacement characters rather than failing.
-pub fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
+/// One record as the records table shows it: the same text form consumers deliver.
+pub type RecordRow = streamlab_protocol::ConsumedRecord;
 
 /// `shardId-000000000003` for partition 3.
 pub fn shard_id(partition: u32) -> String {

@@ -7,9 +7,24 @@
 //! Workers hold no authoritative state; a killed worker loses only what it had not yet
 //! acknowledged.
 
+mod consumer;
 mod producer;
 
+pub use consumer::ConsumerWorker;
 pub use producer::ProducerWorker;
 
-/// The script Trunk builds for the worker binary (`no-modules` target), relative to the page.
+/// The script Trunk builds for the producer worker binary (`no-modules` target), relative to the
+/// page.
 pub const WORKER_SCRIPT: &str = "./streamlab-worker.js";
+
+/// The script Trunk builds for the consumer worker binary.
+pub const CONSUMER_SCRIPT: &str = "./streamlab-consumer.js";
+
+/// The time now, in milliseconds (`performance.now` where there is one).
+pub(crate) fn now_ms() -> f64 {
+    use wasm_bindgen::JsCast;
+    js_sys::Reflect::get(&js_sys::global(), &"performance".into())
+        .ok()
+        .and_then(|p| p.dyn_into::<web_sys::Performance>().ok())
+        .map_or_else(js_sys::Date::now, |p| p.now())
+}

@@ -12,8 +12,9 @@ use streamlab_log::{
     produce, produce_to, KeylessPartitioner, Mode, ProduceRecord, RecordData, Storage, Target,
     Timestamp, TopicName,
 };
-use streamlab_protocol::{ProduceAck, ProducerCommand, ProducerEvent};
-use wasm_bindgen::JsCast;
+use streamlab_protocol::{log_channel, ProduceAck, ProducerCommand, ProducerEvent};
+
+use crate::now_ms;
 
 /// Appends what the UI asks for and acknowledges each record with its partition and offset.
 ///
@@ -121,14 +122,6 @@ struct Load {
     key_prefix: String,
 }
 
-fn now_ms() -> f64 {
-    // `performance` exists in workers and pages alike.
-    js_sys::Reflect::get(&js_sys::global(), &"performance".into())
-        .ok()
-        .and_then(|p| p.dyn_into::<web_sys::Performance>().ok())
-        .map_or_else(js_sys::Date::now, |p| p.now())
-}
-
 async fn produce_generated(
     stores: &RefCell<HashMap<String, Rc<IdbStore>>>,
     keyless: &KeylessPartitioner,
@@ -168,8 +161,31 @@ async fn produce_generated(
             .await
             .map_err(|e| e.to_string())?;
         records += acks.len() as u64;
+        announce(db, topic.as_str());
     }
     Ok((records, now_ms() - started))
+}
+
+/// Tells every consumer and dashboard of database `db` that `topic` grew.
+fn announce(db: &str, topic: &str) {
+    thread_local! {
+        static CHANNELS: RefCell<HashMap<String, web_sys::BroadcastChannel>> = RefCell::default();
+    }
+    CHANNELS.with(|channels| {
+        let mut channels = channels.borrow_mut();
+        if !channels.contains_key(db) {
+            match web_sys::BroadcastChannel::new(&log_channel(db)) {
+                Ok(channel) => {
+                    channels.insert(db.to_owned(), channel);
+                }
+                // Without BroadcastChannel, consumers still see the records on their next read.
+                Err(_) => return,
+            }
+        }
+        if let Some(channel) = channels.get(db) {
+            let _ = channel.post_message(&topic.into());
+        }
+    });
 }
 
 async fn store_for(
@@ -200,6 +216,7 @@ async fn produce_request(
     let metadata = produce(store.as_ref(), &topic, &to_produce, keyless, now)
         .await
         .map_err(|e| e.to_string())?;
+    announce(db, topic.as_str());
     Ok(records
         .iter()
         .zip(&metadata)

@@ -4,6 +4,7 @@ use yew::prelude::*;
 
 use streamlab_log::Mode;
 
+use crate::components::consumer_panel::ConsumerPanel;
 use crate::components::error_banner::ErrorBanner;
 use crate::components::partition_grid::PartitionGrid;
 use crate::components::produce_panel::ProducePanel;
@@ -52,6 +53,7 @@ pub fn Lab(props: &LabProps) -> Html {
                     </header>
                     <ProducePanel mode={topic.config.mode()} />
                     <PartitionGrid topic={topic.clone()} />
+                    <ConsumerPanel topic={topic.clone()} />
                     <RecordsTable mode={topic.config.mode()} rows={state.records.clone()} />
                     <p class="sl-muted sl-footnote">
                         { format!("Everything on this {what} lives in IndexedDB database '{}'; reload the page and it is still here.", props.db) }

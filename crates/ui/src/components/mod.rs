@@ -1,4 +1,5 @@
 //! One component per file.
+pub mod consumer_panel;
 pub mod error_banner;
 pub mod lab;
 pub mod partition_grid;

@@ -1,6 +1,7 @@
 //! `use_lab`: one lab's store, producer worker, state and the operations on them.
 
 use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
 use std::rc::Rc;
 
 use gloo_worker::{Spawnable, WorkerBridge};
@@ -12,10 +13,14 @@ use streamlab_log::{
     fetch, CreateTopicError, FetchLimits, Mode, Offset, Storage, TopicConfig, TopicName,
     TopicPartition,
 };
-use streamlab_protocol::{ProducerCommand, ProducerEvent, WireRecord};
-use streamlab_workers::{ProducerWorker, WORKER_SCRIPT};
+use streamlab_protocol::{
+    log_channel, ConsumerCommand, ProducerCommand, ProducerEvent, WirePosition, WireRecord,
+};
+use streamlab_workers::{ConsumerWorker, ProducerWorker, CONSUMER_SCRIPT, WORKER_SCRIPT};
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::JsCast;
 
-use crate::state::{Action, LabState};
+use crate::state::{Action, ConsumerView, LabState};
 use crate::view::RecordRow;
 
 /// How many of the newest records per partition the records table shows.
@@ -33,6 +38,8 @@ pub struct LabHandle {
     db: AttrValue,
     producer: Rc<RefCell<Option<WorkerBridge<ProducerWorker>>>>,
     next_request: Rc<Cell<u64>>,
+    consumers: Rc<RefCell<HashMap<u32, WorkerBridge<ConsumerWorker>>>>,
+    next_consumer: Rc<Cell<u32>>,
 }
 
 impl PartialEq for LabHandle {
@@ -136,6 +143,136 @@ impl LabHandle {
     pub fn clear_error(&self) {
         self.state.dispatch(Action::ClearError);
     }
+
+    /// Starts a consumer worker on the open topic. `kind` is a position name of either
+    /// vocabulary (`earliest`, `latest`, `offset`, `timestamp`, `TRIM_HORIZON`, `LATEST`,
+    /// `AT_SEQUENCE_NUMBER`, `AFTER_SEQUENCE_NUMBER`, `AT_TIMESTAMP`); `value` goes with the kinds
+    /// that need one.
+    pub fn start_consumer(&self, kind: &str, value: &str, group: &str) {
+        let dispatch = self.state.dispatcher();
+        let Some(topic) = self.state.open_topic.clone() else {
+            dispatch.dispatch(Action::Error("open a topic first".into()));
+            return;
+        };
+        let position = match parse_position(kind, value.trim()) {
+            Ok(p) => p,
+            Err(message) => {
+                dispatch.dispatch(Action::Error(message));
+                return;
+            }
+        };
+        let id = self.next_consumer.get();
+        self.next_consumer.set(id + 1);
+        let on_event = {
+            let dispatch = dispatch.clone();
+            move |event| dispatch.dispatch(Action::Consumer(id, event))
+        };
+        let bridge = ConsumerWorker::spawner()
+            .as_module(false)
+            .callback(on_event)
+            .spawn(CONSUMER_SCRIPT);
+        let group = (!group.trim().is_empty()).then(|| group.trim().to_owned());
+        bridge.send(ConsumerCommand::Start {
+            db: self.db.to_string(),
+            topic: topic.as_str().to_owned(),
+            group: group.clone(),
+            position,
+        });
+        self.consumers.borrow_mut().insert(id, bridge);
+        let start = if value.trim().is_empty() {
+            kind.to_owned()
+        } else {
+            format!("{kind} {}", value.trim())
+        };
+        dispatch.dispatch(Action::ClearError);
+        dispatch.dispatch(Action::ConsumerStarted(ConsumerView {
+            id,
+            topic,
+            group,
+            start,
+            consumed: 0,
+            positions: Vec::new(),
+            committed: Vec::new(),
+            recent: Vec::new(),
+            running: true,
+            error: None,
+        }));
+    }
+
+    /// Sends a command to a running consumer.
+    fn command(&self, id: u32, command: ConsumerCommand) {
+        if let Some(bridge) = self.consumers.borrow().get(&id) {
+            bridge.send(command);
+        }
+    }
+
+    /// Replays from the start: seeks the consumer to the earliest offset of every partition.
+    pub fn replay_consumer(&self, id: u32) {
+        self.command(
+            id,
+            ConsumerCommand::Seek {
+                position: WirePosition::Earliest,
+            },
+        );
+    }
+
+    /// Commits the consumer's positions now.
+    pub fn commit_consumer(&self, id: u32) {
+        self.command(id, ConsumerCommand::Commit);
+    }
+
+    /// Stops the consumer (it commits first) and ends its worker.
+    pub fn stop_consumer(&self, id: u32) {
+        self.command(id, ConsumerCommand::Stop);
+        // Give the worker a moment to commit before its bridge (and so the worker) goes away.
+        let consumers = Rc::clone(&self.consumers);
+        run_after(500, move || {
+            consumers.borrow_mut().remove(&id);
+        });
+        self.state.dispatch(Action::ConsumerStopped(id));
+    }
+}
+
+/// Runs `f` after `ms` milliseconds.
+fn run_after(ms: i32, f: impl FnOnce() + 'static) {
+    let callback = Closure::once_into_js(f);
+    if let Some(window) = web_sys::window() {
+        let _ = window
+            .set_timeout_with_callback_and_timeout_and_arguments_0(callback.unchecked_ref(), ms);
+    }
+}
+
+/// Reads a consumer start position from the form.
+pub fn parse_position(kind: &str, value: &str) -> Result<WirePosition, String> {
+    let offset = || {
+        value
+            .parse::<u64>()
+            .map_err(|_| format!("'{value}' is not an offset (a whole number from 0)"))
+    };
+    let time = || {
+        value.parse::<i64>().or_else(|_| {
+            let ms = js_sys::Date::parse(value);
+            if ms.is_nan() {
+                Err(format!("'{value}' is not a time (milliseconds since 1970, or a date like 2026-11-25T10:00:00Z)"))
+            } else {
+                Ok(ms as i64)
+            }
+        })
+    };
+    let sequence = || {
+        streamlab_log::SequenceNumber::parse(value)
+            .map(|_| value.to_owned())
+            .ok_or_else(|| format!("'{value}' is not a sequence number (a decimal integer)"))
+    };
+    Ok(match kind {
+        "earliest" | "TRIM_HORIZON" => WirePosition::Earliest,
+        "latest" | "LATEST" => WirePosition::Latest,
+        "offset" => WirePosition::Offset(offset()?),
+        "timestamp" | "AT_TIMESTAMP" => WirePosition::Timestamp(time()?),
+        "AT_SEQUENCE_NUMBER" => WirePosition::AtSequenceNumber(sequence()?),
+        "AFTER_SEQUENCE_NUMBER" => WirePosition::AfterSequenceNumber(sequence()?),
+        other => return Err(format!("unknown start position '{other}'")),
+    })
 }
 
 /// Opens the lab's database, starts its producer worker, and reloads the views whenever the log
@@ -145,6 +282,29 @@ pub fn use_lab(db: AttrValue) -> LabHandle {
     let state = use_reducer(LabState::default);
     let producer = use_mut_ref(|| None::<WorkerBridge<ProducerWorker>>);
     let next_request = use_memo((), |_| Cell::new(0u64));
+    let consumers = use_mut_ref(HashMap::<u32, WorkerBridge<ConsumerWorker>>::new);
+    let next_consumer = use_memo((), |_| Cell::new(1u32));
+
+    // Any producer of this database, in any worker or tab, announces appends: refresh the views.
+    {
+        let dispatch = state.dispatcher();
+        use_effect_with(db.clone(), move |db| {
+            let channel = web_sys::BroadcastChannel::new(&log_channel(db)).ok();
+            let on_message = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |_| {
+                dispatch.dispatch(Action::LogChanged)
+            });
+            if let Some(channel) = &channel {
+                channel.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+            }
+            move || {
+                if let Some(channel) = channel {
+                    channel.set_onmessage(None);
+                    channel.close();
+                }
+                drop(on_message);
+            }
+        });
+    }
 
     {
         let dispatch = state.dispatcher();
@@ -213,6 +373,8 @@ pub fn use_lab(db: AttrValue) -> LabHandle {
         db,
         producer,
         next_request,
+        consumers,
+        next_consumer,
     }
 }
 
@@ -240,7 +402,7 @@ async fn load_views(
                 fetched
                     .records
                     .iter()
-                    .map(|r| RecordRow::new(partition.partition().0, r)),
+                    .map(|r| RecordRow::from_record(partition.partition().0, r)),
             );
         }
     }

@@ -1,0 +1,155 @@
+//! Consumers of the open topic (`consumer-start`, `consumer-row`).
+
+use web_sys::{HtmlInputElement, HtmlSelectElement};
+use yew::prelude::*;
+
+use streamlab_log::{Mode, TopicMetadata};
+
+use crate::hooks::use_lab::LabHandle;
+use crate::view::shard_id;
+
+/// Properties of [`ConsumerPanel`].
+#[derive(Properties, PartialEq)]
+pub struct ConsumerPanelProps {
+    /// The open topic.
+    pub topic: TopicMetadata,
+}
+
+/// Start consumers (Web Workers) at any position of the topic's mode; each shows what it read,
+/// where it is, its lag, and its group's last commit.
+#[function_component]
+pub fn ConsumerPanel(props: &ConsumerPanelProps) -> Html {
+    let lab = use_context::<LabHandle>();
+    let position = use_node_ref();
+    let value = use_node_ref();
+    let group = use_node_ref();
+    let kinesis = props.topic.config.mode() == Mode::Kinesis;
+    let onsubmit = {
+        let (position, value, group, lab) =
+            (position.clone(), value.clone(), group.clone(), lab.clone());
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            let (Some(lab), Some(p), Some(v), Some(g)) = (
+                lab.as_ref(),
+                position.cast::<HtmlSelectElement>(),
+                value.cast::<HtmlInputElement>(),
+                group.cast::<HtmlInputElement>(),
+            ) else {
+                return;
+            };
+            lab.start_consumer(&p.value(), &v.value(), &g.value());
+        })
+    };
+    let Some(lab) = lab else {
+        return Html::default();
+    };
+    let positions: &[(&str, &str)] = if kinesis {
+        &[
+            ("TRIM_HORIZON", "TRIM_HORIZON"),
+            ("LATEST", "LATEST"),
+            ("AT_SEQUENCE_NUMBER", "AT_SEQUENCE_NUMBER"),
+            ("AFTER_SEQUENCE_NUMBER", "AFTER_SEQUENCE_NUMBER"),
+            ("AT_TIMESTAMP", "AT_TIMESTAMP"),
+        ]
+    } else {
+        &[
+            ("earliest", "earliest"),
+            ("latest", "latest"),
+            ("offset", "offset N"),
+            ("timestamp", "timestamp T"),
+        ]
+    };
+    let name = props.topic.config.name();
+    let rows = lab
+        .state
+        .consumers
+        .iter()
+        .filter(|c| &c.topic == name)
+        .map(|c| {
+            let position_attr = c
+                .positions
+                .iter()
+                .map(|(p, o)| format!("{p}:{o}"))
+                .collect::<Vec<_>>()
+                .join(",");
+            let lag: u64 = c
+                .positions
+                .iter()
+                .filter_map(|(p, o)| {
+                    props.topic.partitions.get(*p as usize).map(|s| s.log_end_offset().0.saturating_sub(*o))
+                })
+                .sum();
+            let id = c.id;
+            let onreplay = { let lab = lab.clone(); Callback::from(move |_| lab.replay_consumer(id)) };
+            let oncommit = { let lab = lab.clone(); Callback::from(move |_| lab.commit_consumer(id)) };
+            let onstop = { let lab = lab.clone(); Callback::from(move |_| lab.stop_consumer(id)) };
+            let place = |p: u32| if kinesis { shard_id(p) } else { format!("p{p}") };
+            let recent = c.recent.iter().rev().map(|r| {
+                html! {
+                    <li>
+                        <span class="sl-muted">{ if kinesis { format!("{} seq {}", shard_id(r.partition), r.sequence_number) } else { format!("p{}@{}", r.partition, r.offset) } }</span>
+                        { " " }
+                        <code>{ r.key.clone().unwrap_or_else(|| "null".into()) }</code>
+                        { " " }
+                        <span class="sl-value">{ r.value.clone().unwrap_or_else(|| "null (tombstone)".into()) }</span>
+                    </li>
+                }
+            });
+            html! {
+                <div key={id} class="sl-consumer" data-testid="consumer-row"
+                     data-consumer={id.to_string()} data-consumed={c.consumed.to_string()}
+                     data-position={position_attr} data-running={c.running.to_string()}>
+                    <div class="sl-consumer-head">
+                        <strong>{ format!("consumer {id}") }</strong>
+                        <span class="sl-muted">{ match &c.group { Some(g) => format!("group {g} · from {}", c.start), None => format!("standalone · from {}", c.start) } }</span>
+                        <span class="sl-grow"></span>
+                        <span>{ format!("{} consumed", c.consumed) }</span>
+                        <span class="sl-muted">{ if kinesis { format!("{lag} records behind") } else { format!("lag {lag}") } }</span>
+                    </div>
+                    <div class="sl-muted sl-hint">
+                        { "position " }
+                        { for c.positions.iter().map(|(p, o)| html! { <code>{ format!("{} → {o}", place(*p)) }</code> }) }
+                        if !c.committed.is_empty() {
+                            { " · committed " }
+                            { for c.committed.iter().map(|(p, o)| html! { <code>{ format!("{} → {o}", place(*p)) }</code> }) }
+                        }
+                    </div>
+                    <ul class="sl-recent">{ for recent }</ul>
+                    if c.running {
+                        <div class="sl-row sl-actions">
+                            <button onclick={onreplay} data-testid="consumer-replay">{ "Replay from start" }</button>
+                            if c.group.is_some() {
+                                <button onclick={oncommit} data-testid="consumer-commit">{ "Commit" }</button>
+                            }
+                            <button onclick={onstop} data-testid="consumer-stop">{ "Stop" }</button>
+                        </div>
+                    } else {
+                        <p class="sl-muted sl-hint">{ c.error.clone().unwrap_or_else(|| "stopped".into()) }</p>
+                    }
+                </div>
+            }
+        });
+    html! {
+        <div class="sl-card sl-consumers">
+            <form novalidate=true {onsubmit}>
+                <h3>{ "Consumers" }</h3>
+                <div class="sl-row">
+                    <label>{ if kinesis { "Shard iterator type" } else { "Start at" } }
+                        <select ref={position} data-testid="consumer-position">
+                            { for positions.iter().map(|(v, label)| html! { <option value={*v}>{ *label }</option> }) }
+                        </select>
+                    </label>
+                    <label>{ if kinesis { "Sequence number or time" } else { "Offset or time" } }
+                        <input ref={value} data-testid="consumer-offset" placeholder={if kinesis { "only for AT_/AFTER_/AT_TIMESTAMP" } else { "only for offset N or timestamp T" }} autocomplete="off" />
+                    </label>
+                    <label>{ if kinesis { "Application (group)" } else { "Consumer group (optional)" } }
+                        <input ref={group} data-testid="consumer-group" placeholder="billing" autocomplete="off" />
+                    </label>
+                    <button type="submit" class="sl-primary" data-testid="consumer-start">{ "Start consumer" }</button>
+                </div>
+                <p class="sl-muted sl-hint">{ "Each consumer is its own Web Worker reading from IndexedDB. It wakes when a producer appends (BroadcastChannel), so it never polls." }</p>
+            </form>
+            { for rows }
+        </div>
+    }
+}
