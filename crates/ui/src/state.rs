@@ -35,6 +35,10 @@ pub struct LabState {
     pub loaded_generation: u64,
     /// The consumers started from this dashboard.
     pub consumers: Vec<ConsumerView>,
+    /// The open topic's table view (latest value per key), when it is small enough to build.
+    pub table: Option<streamlab_log::TableView>,
+    /// What the last cleanup did.
+    pub cleanup: Option<String>,
 }
 
 /// How many of a consumer's latest records it shows.
@@ -74,6 +78,7 @@ pub enum Action {
         generation: u64,
         topics: Vec<TopicMetadata>,
         records: Vec<RecordRow>,
+        table: Option<streamlab_log::TableView>,
     },
     /// The user opened a topic.
     OpenTopic(TopicName),
@@ -95,6 +100,8 @@ pub enum Action {
     Consumer(u32, ConsumerEvent),
     /// A consumer was stopped.
     ConsumerStopped(u32),
+    /// A cleanup ran; what it did, in words.
+    Cleaned(String),
 }
 
 /// At most this many produce results are kept on screen.
@@ -116,6 +123,8 @@ impl Reducible for LabState {
             revision: self.revision + 1,
             loaded_generation: self.loaded_generation,
             consumers: self.consumers.clone(),
+            table: self.table.clone(),
+            cleanup: self.cleanup.clone(),
         };
         match action {
             Action::StoreOpened(store) => {
@@ -126,6 +135,7 @@ impl Reducible for LabState {
                 generation,
                 topics,
                 records,
+                table,
             } => {
                 // Loads run concurrently; one started earlier may finish later. Keep the newest.
                 if generation < next.loaded_generation {
@@ -134,10 +144,13 @@ impl Reducible for LabState {
                 next.loaded_generation = generation;
                 next.topics = topics;
                 next.records = records;
+                next.table = table;
             }
             Action::OpenTopic(topic) => {
                 if next.open_topic.as_ref() != Some(&topic) {
                     next.produced.clear();
+                    next.cleanup = None;
+                    next.table = None;
                 }
                 next.open_topic = Some(topic);
                 next.records.clear();
@@ -162,6 +175,10 @@ impl Reducible for LabState {
             Action::Error(message) => next.error = Some(message),
             Action::ClearError => next.error = None,
             Action::LogChanged => next.generation += 1,
+            Action::Cleaned(summary) => {
+                next.cleanup = Some(summary);
+                next.generation += 1;
+            }
             Action::ConsumerStarted(view) => next.consumers.push(view),
             Action::ConsumerStopped(id) => {
                 if let Some(c) = next.consumers.iter_mut().find(|c| c.id == id) {

@@ -9,6 +9,7 @@ use crate::components::error_banner::ErrorBanner;
 use crate::components::partition_grid::PartitionGrid;
 use crate::components::produce_panel::ProducePanel;
 use crate::components::records_table::RecordsTable;
+use crate::components::table_view::TableViewCard;
 use crate::components::topic_create::TopicCreate;
 use crate::components::topic_list::TopicList;
 use crate::hooks::use_lab::{use_lab, LabHandle};
@@ -55,6 +56,7 @@ pub fn Lab(props: &LabProps) -> Html {
                     <PartitionGrid topic={topic.clone()} />
                     <ConsumerPanel topic={topic.clone()} />
                     <RecordsTable mode={topic.config.mode()} rows={state.records.clone()} />
+                    <TableViewCard mode={topic.config.mode()} />
                     <p class="sl-muted sl-footnote">
                         { format!("Everything on this {what} lives in IndexedDB database '{}'; reload the page and it is still here.", props.db) }
                     </p>

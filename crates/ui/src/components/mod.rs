@@ -5,5 +5,6 @@ pub mod lab;
 pub mod partition_grid;
 pub mod produce_panel;
 pub mod records_table;
+pub mod table_view;
 pub mod topic_create;
 pub mod topic_list;

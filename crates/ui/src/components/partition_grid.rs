@@ -2,9 +2,24 @@
 
 use yew::prelude::*;
 
-use streamlab_log::{Mode, ShardState, TopicMetadata};
+use streamlab_log::{HashKey, Mode, PartitionState, ShardState, TopicMetadata};
 
+use crate::hooks::use_lab::LabHandle;
 use crate::view::shard_id;
+
+/// The open shard whose range starts right after `shard`'s, if any (its merge partner).
+fn next_adjacent(topic: &TopicMetadata, shard: &PartitionState) -> Option<u32> {
+    let end = shard.hash_key_range()?.ending_hash_key.0.checked_add(1)?;
+    topic
+        .partitions
+        .iter()
+        .find(|p| {
+            p.shard_state() == ShardState::Open
+                && p.hash_key_range()
+                    .is_some_and(|r| r.starting_hash_key.0 == end)
+        })
+        .map(|p| p.partition().0)
+}
 
 /// Properties of [`PartitionGrid`].
 #[derive(Properties, PartialEq)]
@@ -17,9 +32,35 @@ pub struct PartitionGridProps {
 /// id, hash-key range and state.
 #[function_component]
 pub fn PartitionGrid(props: &PartitionGridProps) -> Html {
+    let lab = use_context::<LabHandle>();
     let kinesis = props.topic.config.mode() == Mode::Kinesis;
     let rows = props.topic.partitions.iter().map(|p| {
         let range = p.hash_key_range();
+        let open = p.shard_state() == ShardState::Open;
+        let split = match (lab.clone(), range) {
+            (Some(lab), Some(r)) if open && r.ending_hash_key.0 > r.starting_hash_key.0 => {
+                // Split in the middle of the range, as the console suggests by default.
+                let mid = HashKey(r.starting_hash_key.0 + (r.ending_hash_key.0 - r.starting_hash_key.0) / 2 + 1);
+                let shard = p.partition();
+                let onclick = Callback::from(move |_| lab.split_shard(shard, mid));
+                html! { <button class="sl-small" data-testid="shard-split" title="SplitShard at the middle of the hash-key range" {onclick}>{ "Split" }</button> }
+            }
+            _ => Html::default(),
+        };
+        let merge = match (lab.clone(), next_adjacent(&props.topic, p)) {
+            (Some(lab), Some(next)) if open => {
+                let shard = p.partition();
+                let onclick = Callback::from(move |_| lab.merge_shards(shard, streamlab_log::PartitionId(next)));
+                let title = format!("MergeShards with {}, whose hash-key range starts where this one ends", shard_id(next));
+                html! { <button class="sl-small" data-testid="shard-merge" {title} {onclick}>{ format!("Merge with #{next}") }</button> }
+            }
+            _ => Html::default(),
+        };
+        let lineage = if p.parents().is_empty() {
+            String::new()
+        } else {
+            format!("from {}", p.parents().iter().map(|x| shard_id(x.0)).collect::<Vec<_>>().join(" + "))
+        };
         let state = match p.shard_state() {
             ShardState::Open => "OPEN",
             ShardState::Closed => "CLOSED",
@@ -33,7 +74,8 @@ pub fn PartitionGrid(props: &PartitionGridProps) -> Html {
                 data-shard-id={kinesis.then(|| shard_id(p.partition().0))}
                 data-starting-hash-key={range.filter(|_| kinesis).map(|r| r.starting_hash_key.to_string())}
                 data-ending-hash-key={range.filter(|_| kinesis).map(|r| r.ending_hash_key.to_string())}
-                data-state={kinesis.then_some(state)}>
+                data-state={kinesis.then_some(state)}
+                data-parents={kinesis.then(|| p.parents().iter().map(|x| x.0.to_string()).collect::<Vec<_>>().join(","))}>
                 <td>{ if kinesis { shard_id(p.partition().0) } else { p.partition().0.to_string() } }</td>
                 <td class="sl-num">{ p.log_start_offset().0 }</td>
                 <td class="sl-num">{ p.log_end_offset().0 }</td>
@@ -43,7 +85,14 @@ pub fn PartitionGrid(props: &PartitionGridProps) -> Html {
                     <td class="sl-hash">
                         { range.map(|r| format!("{} … {}", r.starting_hash_key, r.ending_hash_key)).unwrap_or_default() }
                     </td>
-                    <td>{ state }</td>
+                    <td>
+                        { state }
+                        <div class="sl-muted sl-hint">{ lineage }</div>
+                        if let Some(end) = p.ending_sequence_number() {
+                            <div class="sl-muted sl-hint">{ format!("ends at seq {end}") }</div>
+                        }
+                    </td>
+                    <td class="sl-actions">{ split }{ merge }</td>
                 }
             </tr>
         }
@@ -62,11 +111,49 @@ pub fn PartitionGrid(props: &PartitionGridProps) -> Html {
                         if kinesis {
                             <th>{ "Hash-key range" }</th>
                             <th>{ "State" }</th>
+                            <th></th>
                         }
                     </tr>
                 </thead>
                 <tbody>{ for rows }</tbody>
             </table>
+            if let Some(lab) = lab {
+                <div class="sl-row sl-actions sl-below">
+                    if !kinesis {
+                        <button class="sl-small" data-testid="partition-add" onclick={{ let lab = lab.clone(); Callback::from(move |_| lab.add_partition()) }}>
+                            { "Add partition" }
+                        </button>
+                    }
+                    <button class="sl-small" data-testid="topic-clean" onclick={{ let lab = lab.clone(); Callback::from(move |_| lab.clean_topic()) }}>
+                        { match props.topic.config.cleanup_policy() {
+                            streamlab_log::CleanupPolicy::Compact => "Compact now",
+                            streamlab_log::CleanupPolicy::Delete => "Apply retention now",
+                        } }
+                    </button>
+                    <span class="sl-muted sl-hint">
+                        { retention_words(&props.topic) }
+                        if let Some(done) = lab.state.cleanup.clone() {
+                            <span data-testid="cleanup-result">{ format!(" · {done}") }</span>
+                        }
+                    </span>
+                </div>
+            }
         </div>
+    }
+}
+
+/// The topic's cleanup settings in words.
+fn retention_words(topic: &TopicMetadata) -> String {
+    let c = &topic.config;
+    match c.cleanup_policy() {
+        streamlab_log::CleanupPolicy::Compact => format!(
+            "cleanup.policy=compact: newest value per key; tombstones go after {} ms",
+            c.delete_retention_ms()
+        ),
+        streamlab_log::CleanupPolicy::Delete => match (c.retention_ms(), c.retention_bytes()) {
+            (Some(ms), _) => format!("retention {ms} ms: older batches are deleted whole"),
+            (None, Some(b)) => format!("retention {b} bytes per partition"),
+            (None, None) => "retention: forever".to_owned(),
+        },
     }
 }

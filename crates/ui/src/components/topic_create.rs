@@ -3,7 +3,7 @@
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
-use crate::hooks::use_lab::LabHandle;
+use crate::hooks::use_lab::{LabHandle, TopicForm};
 
 /// Name, partitions (shards) and mode; validated by the log, errors in `error-message`.
 #[function_component]
@@ -12,19 +12,40 @@ pub fn TopicCreate() -> Html {
     let name = use_node_ref();
     let partitions = use_node_ref();
     let mode = use_node_ref();
+    let cleanup = use_node_ref();
+    let retention = use_node_ref();
+    let throttling = use_node_ref();
     let onsubmit = {
-        let (name, partitions, mode) = (name.clone(), partitions.clone(), mode.clone());
+        let refs = (
+            name.clone(),
+            partitions.clone(),
+            mode.clone(),
+            cleanup.clone(),
+            retention.clone(),
+            throttling.clone(),
+        );
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
-            let (Some(lab), Some(n), Some(p), Some(m)) = (
+            let (name, partitions, mode, cleanup, retention, throttling) = &refs;
+            let (Some(lab), Some(n), Some(p), Some(m), Some(c), Some(r), Some(t)) = (
                 lab.as_ref(),
                 name.cast::<HtmlInputElement>(),
                 partitions.cast::<HtmlInputElement>(),
                 mode.cast::<HtmlSelectElement>(),
+                cleanup.cast::<HtmlSelectElement>(),
+                retention.cast::<HtmlInputElement>(),
+                throttling.cast::<HtmlInputElement>(),
             ) else {
                 return;
             };
-            lab.create_topic(&n.value(), &p.value(), &m.value());
+            lab.create_topic(&TopicForm {
+                name: n.value(),
+                partitions: p.value(),
+                mode: m.value(),
+                cleanup: c.value(),
+                retention_ms: r.value(),
+                throttling: t.checked(),
+            });
         })
     };
     html! {
@@ -44,6 +65,24 @@ pub fn TopicCreate() -> Html {
                     </select>
                 </label>
             </div>
+            <details class="sl-more">
+                <summary>{ "Retention, cleanup, limits" }</summary>
+                <div class="sl-row">
+                    <label>{ "Cleanup policy (Kafka)" }
+                        <select ref={cleanup} data-testid="topic-create-cleanup">
+                            <option value="delete" selected=true>{ "delete" }</option>
+                            <option value="compact">{ "compact" }</option>
+                        </select>
+                    </label>
+                    <label>{ "Retention (ms)" }
+                        <input ref={retention} data-testid="topic-create-retention-ms" placeholder="default" autocomplete="off" />
+                    </label>
+                </div>
+                <label class="sl-check">
+                    <input ref={throttling} type="checkbox" data-testid="topic-create-throttling" />
+                    { "Kinesis write limits (1,000 records/s and 1 MiB/s per shard)" }
+                </label>
+            </details>
             <button type="submit" class="sl-primary" data-testid="topic-create-submit">{ "Create" }</button>
         </form>
     }

@@ -10,8 +10,9 @@ use yew::prelude::*;
 
 use streamlab_idb::IdbStore;
 use streamlab_log::{
-    fetch, CreateTopicError, FetchLimits, Mode, Offset, Storage, TopicConfig, TopicName,
-    TopicPartition,
+    add_partitions, clean_partition, fetch, merge_shards, split_shard, CleanupPolicy,
+    CreateTopicError, FetchLimits, HashKey, Mode, Offset, PartitionId, ReshardError, Storage,
+    TableView, Timestamp, TopicConfig, TopicMetadata, TopicName, TopicPartition,
 };
 use streamlab_protocol::{
     log_channel, ConsumerCommand, ProducerCommand, ProducerEvent, WirePosition, WireRecord,
@@ -51,7 +52,12 @@ impl PartialEq for LabHandle {
 
 impl LabHandle {
     /// Validates and creates a topic, then opens it.
-    pub fn create_topic(&self, name: &str, partitions: &str, mode: &str) {
+    pub fn create_topic(&self, form: &TopicForm) {
+        let (name, partitions, mode) = (
+            form.name.as_str(),
+            form.partitions.as_str(),
+            form.mode.as_str(),
+        );
         let dispatch = self.state.dispatcher();
         let Some(mode) = Mode::parse(mode) else {
             dispatch.dispatch(Action::Error(format!("unknown mode '{mode}'")));
@@ -70,10 +76,10 @@ impl LabHandle {
                 return;
             }
         };
-        let config = match TopicConfig::new(name.trim(), mode, count) {
+        let config = match topic_config(name.trim(), mode, count, form) {
             Ok(config) => config,
-            Err(e) => {
-                dispatch.dispatch(Action::Error(e.to_string()));
+            Err(message) => {
+                dispatch.dispatch(Action::Error(message));
                 return;
             }
         };
@@ -92,6 +98,77 @@ impl LabHandle {
                 }
                 Err(e) => dispatch.dispatch(Action::Error(e.to_string())),
             }
+        });
+    }
+
+    /// Runs a change to the open topic's partitions (split, merge, add) and reports refusals.
+    fn update_open_topic(
+        &self,
+        update: impl Fn(&TopicMetadata) -> Result<TopicMetadata, ReshardError> + 'static,
+    ) {
+        let dispatch = self.state.dispatcher();
+        let (Some(store), Some(topic)) = (self.state.store.clone(), self.state.open_topic.clone())
+        else {
+            return;
+        };
+        spawn_local(async move {
+            match store.update_topic(&topic, &update).await {
+                Ok(_) => {
+                    dispatch.dispatch(Action::ClearError);
+                    dispatch.dispatch(Action::LogChanged);
+                }
+                Err(e) => dispatch.dispatch(Action::Error(e.to_string())),
+            }
+        });
+    }
+
+    /// Splits an open shard at the middle of its hash-key range (SplitShard).
+    pub fn split_shard(&self, shard: PartitionId, at: HashKey) {
+        self.update_open_topic(move |m| split_shard(m, shard, at));
+    }
+
+    /// Merges two adjacent open shards (MergeShards).
+    pub fn merge_shards(&self, shard: PartitionId, adjacent: PartitionId) {
+        self.update_open_topic(move |m| merge_shards(m, shard, adjacent));
+    }
+
+    /// Adds one partition to the open Kafka topic.
+    pub fn add_partition(&self) {
+        self.update_open_topic(|m| add_partitions(m, m.partitions.len() as u32 + 1));
+    }
+
+    /// Runs the open topic's cleanup policy (retention or compaction) on every partition now.
+    pub fn clean_topic(&self) {
+        let dispatch = self.state.dispatcher();
+        let (Some(store), Some(topic)) = (self.state.store.clone(), self.state.open_topic.clone())
+        else {
+            return;
+        };
+        let partitions = self
+            .state
+            .topics
+            .iter()
+            .find(|t| t.config.name() == &topic)
+            .map_or(0, |t| t.partitions.len() as u32);
+        spawn_local(async move {
+            let now = Timestamp(js_sys::Date::now() as i64);
+            let (mut deleted, mut rewritten) = (0, 0);
+            for p in 0..partitions {
+                let tp = TopicPartition::new(topic.clone(), PartitionId(p));
+                match clean_partition(store.as_ref(), &tp, now).await {
+                    Ok(out) => {
+                        deleted += out.batches_deleted;
+                        rewritten += out.batches_rewritten;
+                    }
+                    Err(e) => {
+                        dispatch.dispatch(Action::Error(e.to_string()));
+                        return;
+                    }
+                }
+            }
+            dispatch.dispatch(Action::Cleaned(format!(
+                "cleanup: {deleted} batches deleted, {rewritten} rewritten"
+            )));
         });
     }
 
@@ -242,6 +319,51 @@ fn run_after(ms: i32, f: impl FnOnce() + 'static) {
     }
 }
 
+/// What the create-topic form holds.
+#[derive(Clone, Debug, Default)]
+pub struct TopicForm {
+    /// Name.
+    pub name: String,
+    /// Partition (shard) count, as typed.
+    pub partitions: String,
+    /// `kafka` or `kinesis`.
+    pub mode: String,
+    /// `delete` or `compact`.
+    pub cleanup: String,
+    /// Retention in ms, as typed; empty for the mode's default.
+    pub retention_ms: String,
+    /// Kinesis write limits on.
+    pub throttling: bool,
+}
+
+/// The configuration the form describes, validated by the log.
+fn topic_config(
+    name: &str,
+    mode: Mode,
+    count: u32,
+    form: &TopicForm,
+) -> Result<TopicConfig, String> {
+    let mut config = TopicConfig::new(name, mode, count).map_err(|e| e.to_string())?;
+    let retention = form.retention_ms.trim();
+    if !retention.is_empty() {
+        let ms = retention
+            .parse::<i64>()
+            .map_err(|_| format!("'{retention}' is not a retention time in milliseconds"))?;
+        config = config
+            .with_retention_ms(Some(ms))
+            .map_err(|e| e.to_string())?;
+    }
+    if form.cleanup == "compact" {
+        config = config
+            .with_cleanup_policy(CleanupPolicy::Compact)
+            .map_err(|e| e.to_string())?;
+    }
+    if form.throttling {
+        config = config.with_throttling(true).map_err(|e| e.to_string())?;
+    }
+    Ok(config)
+}
+
 /// Reads a consumer start position from the form.
 pub fn parse_position(kind: &str, value: &str) -> Result<WirePosition, String> {
     let offset = || {
@@ -354,10 +476,11 @@ pub fn use_lab(db: AttrValue) -> LabHandle {
                 if let Some(store) = store {
                     spawn_local(async move {
                         match load_views(&store, open_topic.as_ref()).await {
-                            Ok((topics, records)) => dispatch.dispatch(Action::Loaded {
+                            Ok((topics, records, table)) => dispatch.dispatch(Action::Loaded {
                                 generation,
                                 topics,
                                 records,
+                                table,
                             }),
                             Err(message) => dispatch.dispatch(Action::Error(message)),
                         }
@@ -378,14 +501,50 @@ pub fn use_lab(db: AttrValue) -> LabHandle {
     }
 }
 
-async fn load_views(
-    store: &IdbStore,
-    open_topic: Option<&TopicName>,
-) -> Result<(Vec<streamlab_log::TopicMetadata>, Vec<RecordRow>), String> {
+/// The largest topic whose table view the dashboard builds on every change.
+const TABLE_VIEW_MAX_RECORDS: u64 = 10_000;
+
+/// The table view of a whole topic, or `None` when it holds too many records to rebuild on
+/// every change.
+async fn table_view(store: &IdbStore, topic: &TopicMetadata) -> Result<Option<TableView>, String> {
+    let total: u64 = topic.partitions.iter().map(|p| p.record_count()).sum();
+    if total > TABLE_VIEW_MAX_RECORDS {
+        return Ok(None);
+    }
+    let mut table = TableView::new();
+    for partition in &topic.partitions {
+        let tp = TopicPartition::new(topic.config.name().clone(), partition.partition());
+        let mut offset = partition.log_start_offset();
+        while offset < partition.log_end_offset() {
+            let limits = FetchLimits {
+                max_records: 10_000,
+                ..FetchLimits::default()
+            };
+            let fetched = fetch(store, &tp, offset, limits)
+                .await
+                .map_err(|e| e.to_string())?;
+            for r in &fetched.records {
+                table.apply(partition.partition(), r);
+            }
+            if fetched.next_offset == offset {
+                break;
+            }
+            offset = fetched.next_offset;
+        }
+    }
+    Ok(Some(table))
+}
+
+/// Everything the dashboard shows, read from the store.
+type Views = (Vec<TopicMetadata>, Vec<RecordRow>, Option<TableView>);
+
+async fn load_views(store: &IdbStore, open_topic: Option<&TopicName>) -> Result<Views, String> {
     let topics = store.list_topics().await.map_err(|e| e.to_string())?;
     let mut records = Vec::new();
+    let mut table = None;
     if let Some(topic) = open_topic.and_then(|name| topics.iter().find(|t| t.config.name() == name))
     {
+        table = table_view(store, topic).await?;
         for partition in &topic.partitions {
             let from = partition.log_start_offset().max(Offset(
                 partition.log_end_offset().0.saturating_sub(RECENT_RECORDS),
@@ -406,5 +565,5 @@ async fn load_views(
             );
         }
     }
-    Ok((topics, records))
+    Ok((topics, records, table))
 }
