@@ -62,6 +62,8 @@ test('consumers follow the log live, start anywhere, replay, and resume from a g
 
   // From offset 1 in every partition.
   const second = await startConsumer(page, 'offset', '1');
+  // The form keeps the user's choice when the new consumer appears.
+  assert.equal(await byTestId(page, 'consumer-position').inputValue(), 'offset');
   const expected = ends.reduce((n, [, end]) => n + Math.max(0, end - 1), 0);
   await consumed(page, await second.getAttribute('data-consumer'), expected);
 

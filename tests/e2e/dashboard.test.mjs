@@ -74,6 +74,10 @@ test('a produced record shows its partition and offset and survives a reload', a
   await carol.waitFor();
   assert.equal(await carol.getAttribute('data-partition'), String(kafkaPartition('carol', 3)));
   assert.equal(await carol.getAttribute('data-offset'), '0');
+  // N records in one click; the typed count stays for the next click.
+  await produce(page, 'dave', 'twice', 2);
+  await byTestId(page, 'produce-result').nth(4).waitFor();
+  assert.equal(await byTestId(page, 'produce-count').inputValue(), '2');
 
   const record = page.locator(`[data-testid="record-row"][data-key="alice"][data-offset="1"]`);
   await record.waitFor();
@@ -130,6 +134,8 @@ test('bad input is refused with a message and stores nothing', async (t) => with
 test('kinesis records go to the shard whose hash-key range holds MD5(partition key)', async (t) => withBrowser(t, async ({ page, errors }) => {
   await page.goto(server.url);
   await createTopic(page, 'payments', 4, 'kinesis');
+  // The form keeps its mode after the new stream appears, ready for the next one.
+  assert.equal(await byTestId(page, 'topic-create-mode').inputValue(), 'kinesis');
   const shards = await page.locator('[data-testid="partition-row"]').evaluateAll((els) =>
     els.map((e) => ({ id: e.dataset.shardId, start: e.dataset.startingHashKey, end: e.dataset.endingHashKey, state: e.dataset.state })));
   assert.deepEqual(shards.map((s) => s.id),

@@ -24,6 +24,14 @@ pub fn ConsumerPanel(props: &ConsumerPanelProps) -> Html {
     let value = use_node_ref();
     let group = use_node_ref();
     let kinesis = props.topic.config.mode() == Mode::Kinesis;
+    // The chosen start position is state, so re-rendering (a new consumer row) never changes it.
+    let chosen = use_state(String::new);
+    let onchange = {
+        let chosen = chosen.clone();
+        Callback::from(move |e: Event| {
+            chosen.set(e.target_unchecked_into::<HtmlSelectElement>().value());
+        })
+    };
     let onsubmit = {
         let (position, value, group, lab) =
             (position.clone(), value.clone(), group.clone(), lab.clone());
@@ -59,6 +67,12 @@ pub fn ConsumerPanel(props: &ConsumerPanelProps) -> Html {
             ("timestamp", "timestamp T"),
         ]
     };
+    // A choice from the other mode's list (after switching topics) falls back to the first.
+    let current = positions
+        .iter()
+        .map(|(v, _)| *v)
+        .find(|v| **v == **chosen)
+        .unwrap_or(positions[0].0);
     let name = props.topic.config.name();
     let rows = lab
         .state
@@ -135,8 +149,10 @@ pub fn ConsumerPanel(props: &ConsumerPanelProps) -> Html {
                 <h3>{ "Consumers" }</h3>
                 <div class="sl-row">
                     <label>{ if kinesis { "Shard iterator type" } else { "Start at" } }
-                        <select ref={position} data-testid="consumer-position">
-                            { for positions.iter().map(|(v, label)| html! { <option value={*v}>{ *label }</option> }) }
+                        <select ref={position} data-testid="consumer-position" {onchange}>
+                            { for positions.iter().map(|(v, label)| html! {
+                                <option value={*v} selected={*v == current}>{ *label }</option>
+                            }) }
                         </select>
                     </label>
                     <label>{ if kinesis { "Sequence number or time" } else { "Offset or time" } }

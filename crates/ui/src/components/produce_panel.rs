@@ -23,6 +23,14 @@ pub fn ProducePanel(props: &ProducePanelProps) -> Html {
     let value = use_node_ref();
     let count = use_node_ref();
     let kinesis = props.mode == Mode::Kinesis;
+    // Yew re-applies a `value` on every render (each acknowledgement), so the count is state.
+    let count_value = use_state(|| "1".to_owned());
+    let oncount = {
+        let count_value = count_value.clone();
+        Callback::from(move |e: InputEvent| {
+            count_value.set(e.target_unchecked_into::<HtmlInputElement>().value())
+        })
+    };
     let onsubmit = {
         let (key, value, count) = (key.clone(), value.clone(), count.clone());
         let lab = lab.clone();
@@ -80,7 +88,7 @@ pub fn ProducePanel(props: &ProducePanelProps) -> Html {
                         <input ref={value} data-testid="produce-value" placeholder={r#"{"amount": 12}"#} autocomplete="off" />
                     </label>
                     <label class="sl-narrow">{ "Count" }
-                        <input ref={count} data-testid="produce-count" type="number" value="1" min="1" max={MAX_PRODUCE_COUNT.to_string()} />
+                        <input ref={count} data-testid="produce-count" type="number" value={(*count_value).clone()} oninput={oncount} min="1" max={MAX_PRODUCE_COUNT.to_string()} />
                     </label>
                     <button type="submit" class="sl-primary" data-testid="produce-submit">
                         { if state.pending > 0 { "Producing…" } else { "Produce" } }

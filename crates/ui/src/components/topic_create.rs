@@ -15,6 +15,24 @@ pub fn TopicCreate() -> Html {
     let cleanup = use_node_ref();
     let retention = use_node_ref();
     let throttling = use_node_ref();
+    // Selections are state, so a re-render (a new topic in the list) never changes them.
+    let mode_choice = use_state(|| "kafka".to_owned());
+    let cleanup_choice = use_state(|| "delete".to_owned());
+    let choose = |choice: &UseStateHandle<String>| {
+        let choice = choice.clone();
+        Callback::from(move |e: Event| {
+            choice.set(e.target_unchecked_into::<HtmlSelectElement>().value())
+        })
+    };
+    let (onmode, oncleanup) = (choose(&mode_choice), choose(&cleanup_choice));
+    // Yew re-applies a `value` on every render, so the typed count is state too.
+    let count = use_state(|| "3".to_owned());
+    let oncount = {
+        let count = count.clone();
+        Callback::from(move |e: InputEvent| {
+            count.set(e.target_unchecked_into::<HtmlInputElement>().value())
+        })
+    };
     let onsubmit = {
         let refs = (
             name.clone(),
@@ -56,12 +74,12 @@ pub fn TopicCreate() -> Html {
             </label>
             <div class="sl-row">
                 <label>{ "Partitions / shards" }
-                    <input ref={partitions} data-testid="topic-create-partitions" type="number" value="3" min="1" max="1024" />
+                    <input ref={partitions} data-testid="topic-create-partitions" type="number" value={(*count).clone()} oninput={oncount} min="1" max="1024" />
                 </label>
                 <label>{ "Mode" }
-                    <select ref={mode} data-testid="topic-create-mode">
-                        <option value="kafka" selected=true>{ "Kafka" }</option>
-                        <option value="kinesis">{ "Kinesis" }</option>
+                    <select ref={mode} data-testid="topic-create-mode" onchange={onmode}>
+                        <option value="kafka" selected={*mode_choice == "kafka"}>{ "Kafka" }</option>
+                        <option value="kinesis" selected={*mode_choice == "kinesis"}>{ "Kinesis" }</option>
                     </select>
                 </label>
             </div>
@@ -69,9 +87,9 @@ pub fn TopicCreate() -> Html {
                 <summary>{ "Retention, cleanup, limits" }</summary>
                 <div class="sl-row">
                     <label>{ "Cleanup policy (Kafka)" }
-                        <select ref={cleanup} data-testid="topic-create-cleanup">
-                            <option value="delete" selected=true>{ "delete" }</option>
-                            <option value="compact">{ "compact" }</option>
+                        <select ref={cleanup} data-testid="topic-create-cleanup" onchange={oncleanup}>
+                            <option value="delete" selected={*cleanup_choice == "delete"}>{ "delete" }</option>
+                            <option value="compact" selected={*cleanup_choice == "compact"}>{ "compact" }</option>
                         </select>
                     </label>
                     <label>{ "Retention (ms)" }
