@@ -97,7 +97,7 @@ pub use storage::{
     UpdateTopicError, KAFKA_DEFAULT_DELETE_RETENTION_MS, KAFKA_DEFAULT_RETENTION_MS,
     KINESIS_DEFAULT_RETENTION_MS, KINESIS_MAX_RETENTION_MS, KINESIS_MIN_LAB_RETENTION_MS,
 };
-pub use throttle::{ShardLimits, TokenBucket, WriteQuota};
+pub use throttle::{ReadLimiter, ShardLimits, TokenBucket, WriteQuota};
 pub use types::{Mode, Offset, PartitionId, SequenceNumber, ShardId, Timestamp, TopicPartition};
 
 /// Runs a future to completion on the current thread.

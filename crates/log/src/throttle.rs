@@ -101,6 +101,70 @@ impl WriteQuota {
     }
 }
 
+/// Kinesis' read limit (2 MiB/s per shard) for one reader, with the clock passed in.
+///
+/// A read may start while the shard's bucket holds any tokens; what it returned is then taken,
+/// possibly into debt, so a large response makes the next reads wait (as GetRecords answers
+/// ProvisionedThroughputExceeded until the shard's read budget recovers). Kinesis counts every
+/// reader of a shard against one budget; Streamlab keeps the bucket in the reader, so each
+/// consumer worker has its own 2 MiB/s.
+#[derive(Clone, Debug, Default)]
+pub struct ReadLimiter {
+    buckets: std::collections::BTreeMap<crate::types::PartitionId, TokenBucket>,
+}
+
+impl ReadLimiter {
+    /// A limiter with every shard's bucket full.
+    pub fn new() -> ReadLimiter {
+        ReadLimiter::default()
+    }
+
+    /// Whether `shard` may be read at `now`; otherwise how many milliseconds until it may.
+    pub fn check(
+        &mut self,
+        shard: crate::types::PartitionId,
+        limits: &ShardLimits,
+        now: Timestamp,
+    ) -> Result<(), u64> {
+        let rate = limits.read_bytes_per_sec;
+        let bucket = self
+            .buckets
+            .entry(shard)
+            .or_insert_with(|| TokenBucket::full(rate, now))
+            .refilled(rate, now);
+        self.buckets.insert(shard, bucket);
+        if bucket.tokens > 0.0 {
+            Ok(())
+        } else {
+            Err((((-bucket.tokens + 1.0) / rate) * 1000.0).ceil() as u64)
+        }
+    }
+
+    /// Takes `bytes` just read from `shard` at `now`.
+    pub fn record(
+        &mut self,
+        shard: crate::types::PartitionId,
+        limits: &ShardLimits,
+        bytes: usize,
+        now: Timestamp,
+    ) {
+        let rate = limits.read_bytes_per_sec;
+        let bucket = self
+            .buckets
+            .get(&shard)
+            .copied()
+            .unwrap_or_else(|| TokenBucket::full(rate, now))
+            .refilled(rate, now);
+        self.buckets.insert(
+            shard,
+            TokenBucket {
+                tokens: bucket.tokens - bytes as f64,
+                ..bucket
+            },
+        );
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -123,6 +187,23 @@ mod tests {
         assert_eq!(debt.tokens, -500.0);
         assert_eq!(debt.take(1.0, rate, Timestamp(0)), Err(501));
         assert!(debt.take(1.0, rate, Timestamp(501)).is_ok());
+    }
+
+    #[test]
+    fn reads_wait_once_two_mebibytes_a_second_are_used() {
+        use crate::types::PartitionId;
+        let limits = ShardLimits::KINESIS;
+        let mut reader = ReadLimiter::new();
+        let (a, b) = (PartitionId(0), PartitionId(1));
+        assert_eq!(reader.check(a, &limits, Timestamp(0)), Ok(()));
+        // A 3 MiB response goes through and leaves the shard 1 MiB in debt.
+        reader.record(a, &limits, 3 * 1024 * 1024, Timestamp(0));
+        let wait = reader.check(a, &limits, Timestamp(0)).expect_err("in debt");
+        assert_eq!(wait, 501, "1 MiB of debt at 2 MiB/s, plus one byte");
+        assert!(reader.check(a, &limits, Timestamp(400)).is_err());
+        assert_eq!(reader.check(a, &limits, Timestamp(501)), Ok(()));
+        // Each shard has its own budget.
+        assert_eq!(reader.check(b, &limits, Timestamp(0)), Ok(()));
     }
 
     #[test]
