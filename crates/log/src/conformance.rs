@@ -43,6 +43,7 @@ macro_rules! for_each_check {
         $check!(adding_kafka_partitions_moves_only_some_keys);
         $check!(throttling_refuses_over_the_limit_and_stores_nothing);
         $check!(groups_commit_resume_and_report_lag);
+        $check!(group_membership_is_kept_per_group_and_topic);
     };
 }
 
@@ -1174,6 +1175,43 @@ pub async fn throttling_refuses_over_the_limit_and_stores_nothing<S: Storage>(st
         .append(&p, &[data("x")], Timestamp(10_500))
         .await
         .is_err());
+}
+
+pub async fn group_membership_is_kept_per_group_and_topic<S: Storage>(store: &S) {
+    let (t, u) = (
+        TopicName::new("t", Mode::Kafka).unwrap(),
+        TopicName::new("u", Mode::Kafka).unwrap(),
+    );
+    let group = GroupId::new("billing").unwrap();
+    let (a, b) = (
+        crate::MemberId::new("a").unwrap(),
+        crate::MemberId::new("b").unwrap(),
+    );
+    let joined = store
+        .update_membership(&group, &t, &|m| m.heartbeat(&a, Timestamp(0), 3_000))
+        .await
+        .unwrap();
+    assert_eq!((joined.generation, joined.members.len()), (1, 1));
+    let both = store
+        .update_membership(&group, &t, &|m| m.heartbeat(&b, Timestamp(100), 3_000))
+        .await
+        .unwrap();
+    assert_eq!((both.generation, both.members.len()), (2, 2));
+    // Another topic and another group are separate memberships.
+    let other = store.update_membership(&group, &u, &|m| m).await.unwrap();
+    assert_eq!(other, crate::GroupMembership::default());
+    // b is silent past the session timeout: a's heartbeat removes it.
+    let expired = store
+        .update_membership(&group, &t, &|m| m.heartbeat(&a, Timestamp(5_000), 3_000))
+        .await
+        .unwrap();
+    assert_eq!((expired.generation, expired.members.len()), (3, 1));
+    // Memberships do not show up as committed offsets.
+    assert!(store
+        .committed_offsets(&group, &t)
+        .await
+        .unwrap()
+        .is_empty());
 }
 
 pub async fn groups_commit_resume_and_report_lag<S: Storage>(store: &S) {

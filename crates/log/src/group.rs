@@ -389,3 +389,95 @@ mod tests {
         assert!(GroupId::new("billing service ✓").is_ok());
     }
 }
+
+/// A group's members as the store keeps them: who is in, since their last heartbeat, and the
+/// generation, which changes whenever the membership does. Every member computes the same
+/// assignment from it ([`GroupMembership::assignment`]), so the assignment itself is not stored.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct GroupMembership {
+    /// Changes with every join, leave or expiry.
+    pub generation: u32,
+    /// Each member's last heartbeat.
+    pub members: BTreeMap<MemberId, Timestamp>,
+}
+
+impl GroupMembership {
+    /// `member` joins (or heartbeats) at `now`; members silent for longer than
+    /// `session_timeout_ms` are removed, as Kafka's coordinator removes them.
+    pub fn heartbeat(
+        mut self,
+        member: &MemberId,
+        now: Timestamp,
+        session_timeout_ms: i64,
+    ) -> GroupMembership {
+        let before: BTreeSet<MemberId> = self.members.keys().cloned().collect();
+        self.members.insert(member.clone(), now);
+        self.members
+            .retain(|m, last| m == member || now.0.saturating_sub(last.0) <= session_timeout_ms);
+        let after: BTreeSet<MemberId> = self.members.keys().cloned().collect();
+        if before != after {
+            self.generation += 1;
+        }
+        self
+    }
+
+    /// `member` leaves.
+    pub fn leave(mut self, member: &MemberId) -> GroupMembership {
+        if self.members.remove(member).is_some() {
+            self.generation += 1;
+        }
+        self
+    }
+
+    /// Each member's partitions of `partitions` by `strategy`.
+    pub fn assignment(
+        &self,
+        strategy: AssignmentStrategy,
+        partitions: &[TopicPartition],
+    ) -> BTreeMap<MemberId, Vec<TopicPartition>> {
+        let members: BTreeSet<MemberId> = self.members.keys().cloned().collect();
+        assign(strategy, &members, partitions)
+    }
+}
+
+#[cfg(test)]
+mod membership_tests {
+    use super::*;
+    use crate::names::TopicName;
+    use crate::types::{Mode, PartitionId};
+
+    fn m(id: &str) -> MemberId {
+        MemberId::new(id).expect("id")
+    }
+
+    #[test]
+    fn joins_leaves_and_expiries_change_the_generation() {
+        let g = GroupMembership::default().heartbeat(&m("a"), Timestamp(0), 3_000);
+        assert_eq!(g.generation, 1);
+        let g = g.heartbeat(&m("b"), Timestamp(500), 3_000);
+        assert_eq!(g.generation, 2);
+        // A heartbeat of a known member changes nothing.
+        let g = g.heartbeat(&m("a"), Timestamp(1_000), 3_000);
+        assert_eq!(g.generation, 2);
+        // b fell silent: a's heartbeat after the session timeout removes it.
+        let g = g.heartbeat(&m("a"), Timestamp(4_000), 3_000);
+        assert_eq!((g.generation, g.members.len()), (3, 1));
+        let g = g.leave(&m("a"));
+        assert_eq!((g.generation, g.members.len()), (4, 0));
+        assert_eq!(g.clone().leave(&m("a")).generation, 4);
+    }
+
+    #[test]
+    fn every_member_computes_the_same_assignment() {
+        let t = TopicName::new("t", Mode::Kafka).expect("name");
+        let tps: Vec<TopicPartition> = (0..3)
+            .map(|p| TopicPartition::new(t.clone(), PartitionId(p)))
+            .collect();
+        let g = GroupMembership::default()
+            .heartbeat(&m("x"), Timestamp(0), 3_000)
+            .heartbeat(&m("y"), Timestamp(0), 3_000);
+        let a = g.assignment(AssignmentStrategy::Range, &tps);
+        assert_eq!(a[&m("x")].len() + a[&m("y")].len(), 3);
+        assert_eq!(a, g.clone().assignment(AssignmentStrategy::Range, &tps));
+    }
+}

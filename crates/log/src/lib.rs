@@ -61,7 +61,7 @@ pub use fetch::{
 };
 pub use group::{
     assign, lag, millis_behind_latest, starting_offset, AssignmentStrategy, ConsumerGroup, GroupId,
-    GroupIdError, MemberId, Rebalance,
+    GroupIdError, GroupMembership, MemberId, Rebalance,
 };
 pub use memory::{MemoryStore, MemoryStoreError};
 pub use names::{NameError, TopicName, MAX_PARTITIONS};

@@ -4,7 +4,7 @@ use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::convert::Infallible;
 
-use crate::group::GroupId;
+use crate::group::{GroupId, GroupMembership};
 use crate::names::TopicName;
 use crate::partition::{
     AppendError, AppendInfo, BatchIndexEntry, BatchRewrite, PartitionState, RecordData,
@@ -37,6 +37,7 @@ struct PartitionEntry {
 pub struct MemoryStore {
     topics: RefCell<BTreeMap<TopicName, TopicEntry>>,
     groups: RefCell<BTreeMap<(GroupId, TopicName, PartitionId), CommittedOffset>>,
+    memberships: RefCell<BTreeMap<(GroupId, TopicName), GroupMembership>>,
 }
 
 impl MemoryStore {
@@ -241,6 +242,19 @@ impl Storage for MemoryStore {
             );
         }
         Ok(())
+    }
+
+    async fn update_membership(
+        &self,
+        group: &GroupId,
+        topic: &TopicName,
+        update: &dyn Fn(GroupMembership) -> GroupMembership,
+    ) -> Result<GroupMembership, Self::Error> {
+        let mut memberships = self.memberships.borrow_mut();
+        let key = (group.clone(), topic.clone());
+        let updated = update(memberships.get(&key).cloned().unwrap_or_default());
+        memberships.insert(key, updated.clone());
+        Ok(updated)
     }
 
     async fn committed_offsets(

@@ -511,6 +511,15 @@ pub trait Storage {
         offsets: &[(TopicPartition, CommittedOffset)],
     ) -> Result<(), Self::Error>;
 
+    /// Applies `update` to the membership of `group` on `topic` (empty when there is none) and
+    /// stores the result atomically.
+    async fn update_membership(
+        &self,
+        group: &crate::group::GroupId,
+        topic: &TopicName,
+        update: &dyn Fn(crate::group::GroupMembership) -> crate::group::GroupMembership,
+    ) -> Result<crate::group::GroupMembership, Self::Error>;
+
     /// A group's committed offsets in one topic, by partition.
     async fn committed_offsets(
         &self,

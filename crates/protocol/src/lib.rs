@@ -240,6 +240,15 @@ pub enum ConsumerEvent {
         /// `(partition, next offset)` for every partition read.
         positions: Vec<(u32, u64)>,
     },
+    /// The group's membership changed: this member now owns these partitions.
+    Assigned {
+        /// The group's generation.
+        generation: u32,
+        /// The partitions this member reads.
+        partitions: Vec<u32>,
+        /// Where it reads each of them from: `(partition, next offset)`.
+        positions: Vec<(u32, u64)>,
+    },
     /// Offsets committed for the group.
     Committed {
         /// `(partition, committed offset)`.

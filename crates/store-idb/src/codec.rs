@@ -8,10 +8,10 @@ use js_sys::{ArrayBuffer, Object, Reflect, Uint8Array};
 use wasm_bindgen::{JsCast, JsValue};
 
 use streamlab_log::{
-    BatchIndexEntry, CleanupPolicy, CommittedOffset, HashKey, HashKeyRange, Mode, Offset,
-    PartitionId, PartitionState, PartitionStateParts, SequenceNumber, ShardState, Timestamp,
-    TimestampType, TokenBucket, TopicConfig, WriteQuota, KAFKA_DEFAULT_RETENTION_MS,
-    KINESIS_DEFAULT_RETENTION_MS,
+    BatchIndexEntry, CleanupPolicy, CommittedOffset, GroupMembership, HashKey, HashKeyRange,
+    MemberId, Mode, Offset, PartitionId, PartitionState, PartitionStateParts, SequenceNumber,
+    ShardState, Timestamp, TimestampType, TokenBucket, TopicConfig, WriteQuota,
+    KAFKA_DEFAULT_RETENTION_MS, KINESIS_DEFAULT_RETENTION_MS,
 };
 
 use crate::error::IdbError;
@@ -447,5 +447,46 @@ pub fn committed_from_js(value: &JsValue) -> Result<CommittedOffset, IdbError> {
         offset: Offset(get_u64(value, "offset", what)?),
         metadata: get_string(value, "metadata", what)?,
         commit_time: Timestamp(get_i64(value, "commitTime", what)?),
+    })
+}
+
+/// `groups` value at `[group, topic, -1]`: a group's membership.
+pub fn membership_to_js(m: &GroupMembership) -> Object {
+    let obj = Object::new();
+    set(&obj, "generation", JsValue::from(m.generation));
+    let members = Object::new();
+    for (id, heartbeat) in &m.members {
+        set(&members, id.as_str(), JsValue::from_f64(heartbeat.0 as f64));
+    }
+    set(&obj, "members", members.into());
+    obj
+}
+
+/// Reads a membership value (`undefined`: no membership yet).
+pub fn membership_from_js(value: &JsValue) -> Result<GroupMembership, IdbError> {
+    let what = "group membership";
+    if value.is_undefined() {
+        return Ok(GroupMembership::default());
+    }
+    let generation = u32::try_from(get_u64(value, "generation", what)?)
+        .map_err(|_| IdbError::malformed(what, "generation is too large"))?;
+    let members_js = get(value, "members", what)?;
+    let mut members = std::collections::BTreeMap::new();
+    for entry in Object::entries(&members_js.unchecked_into()).iter() {
+        let pair: js_sys::Array = entry.unchecked_into();
+        let id = pair
+            .get(0)
+            .as_string()
+            .and_then(|s| MemberId::new(&s).ok())
+            .ok_or_else(|| IdbError::malformed(what, "a member id is not valid"))?;
+        let at = pair
+            .get(1)
+            .as_f64()
+            .ok_or_else(|| IdbError::malformed(what, "a heartbeat is not a number"))?;
+        members.insert(id, Timestamp(at as i64));
+    }
+    Ok(GroupMembership {
+        generation,
+        members,
     })
 }

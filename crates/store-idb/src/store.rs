@@ -12,14 +12,15 @@ use std::collections::BTreeMap;
 
 use streamlab_log::{
     AppendError, AppendInfo, BatchIndexEntry, BatchLookup, BatchRewrite, CommittedOffset,
-    CreateTopicError, GroupId, Offset, PartitionId, PartitionState, RecordBatch, RecordData,
-    RewriteError, SequenceNumber, Storage, StoredBatch, Timestamp, TopicConfig, TopicMetadata,
-    TopicName, TopicPartition, TopicUpdate, UpdateTopicError,
+    CreateTopicError, GroupId, GroupMembership, Offset, PartitionId, PartitionState, RecordBatch,
+    RecordData, RewriteError, SequenceNumber, Storage, StoredBatch, Timestamp, TopicConfig,
+    TopicMetadata, TopicName, TopicPartition, TopicUpdate, UpdateTopicError,
 };
 
 use crate::codec::{
-    committed_from_js, committed_to_js, index_entry_from_js, index_entry_to_js, number,
-    partition_from_js, partition_to_js, sequence_key, topic_from_js, topic_to_js,
+    committed_from_js, committed_to_js, index_entry_from_js, index_entry_to_js, membership_from_js,
+    membership_to_js, number, partition_from_js, partition_to_js, sequence_key, topic_from_js,
+    topic_to_js,
 };
 use crate::error::IdbError;
 use crate::idb::{open, request, Migration, Tx};
@@ -508,6 +509,30 @@ impl Storage for IdbStore {
                 .map_err(IdbError::from_js)?;
         }
         tx.commit().await
+    }
+
+    async fn update_membership(
+        &self,
+        group: &GroupId,
+        topic: &TopicName,
+        update: &dyn Fn(GroupMembership) -> GroupMembership,
+    ) -> Result<GroupMembership, IdbError> {
+        let tx = self.tx(&[GROUPS], IdbTransactionMode::Readwrite)?;
+        let groups = tx.store(GROUPS)?;
+        // Partition -1 sorts before every committed offset's key of the same group and topic.
+        let key = Array::of3(
+            &JsValue::from_str(group.as_str()),
+            &JsValue::from_str(topic.as_str()),
+            &JsValue::from_f64(-1.0),
+        );
+        let req = groups.get(&key).map_err(IdbError::from_js)?;
+        let current = membership_from_js(&request(&req).await?)?;
+        let updated = update(current);
+        let _ = groups
+            .put_with_key(&membership_to_js(&updated), &key)
+            .map_err(IdbError::from_js)?;
+        tx.commit().await?;
+        Ok(updated)
     }
 
     async fn committed_offsets(

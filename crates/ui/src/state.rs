@@ -67,6 +67,8 @@ pub struct ConsumerView {
     pub running: bool,
     /// Why it stopped, if it failed.
     pub error: Option<String>,
+    /// With a group: the group's generation and this member's partitions.
+    pub assigned: Option<(u32, Vec<u32>)>,
 }
 
 /// What can happen to the dashboard.
@@ -198,6 +200,16 @@ impl Reducible for LabState {
                         c.recent.drain(..excess);
                     }
                     ConsumerEvent::Committed { offsets } => c.committed = offsets,
+                    ConsumerEvent::Assigned {
+                        generation,
+                        partitions,
+                        positions,
+                    } => {
+                        // Positions of partitions handed to other members no longer apply.
+                        c.positions = positions;
+                        c.committed.retain(|(p, _)| partitions.contains(p));
+                        c.assigned = Some((generation, partitions));
+                    }
                     ConsumerEvent::Failed { message } => {
                         c.running = false;
                         c.error = Some(message.clone());

@@ -3,17 +3,19 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use futures::channel::mpsc;
+use futures::future::{select, Either};
 use futures::StreamExt;
 use gloo_worker::{HandlerId, Worker, WorkerScope};
 use wasm_bindgen::closure::Closure;
-use wasm_bindgen::JsCast;
+use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::spawn_local;
 
 use streamlab_idb::IdbStore;
 use streamlab_log::{
-    fetch, readable_shards, resolve_position, CommittedOffset, FetchError, FetchLimits, GroupId,
-    Mode, Offset, OffsetResetPolicy, PartitionId, Position, ShardState, Storage, Timestamp,
-    TopicMetadata, TopicName, TopicPartition,
+    fetch, readable_shards, resolve_position, AssignmentStrategy, CommittedOffset, FetchError,
+    FetchLimits, GroupId, GroupMembership, MemberId, Mode, Offset, OffsetResetPolicy, PartitionId,
+    Position, PositionError, ShardState, Storage, Timestamp, TopicMetadata, TopicName,
+    TopicPartition,
 };
 use streamlab_protocol::{
     log_channel, ConsumedRecord, ConsumerCommand, ConsumerEvent, WirePosition,
@@ -25,19 +27,28 @@ use crate::now_ms;
 const FETCH_RECORDS: usize = 500;
 /// How often a group member commits its positions.
 const AUTO_COMMIT_MS: f64 = 1_000.0;
+/// How often a group member heartbeats.
+const HEARTBEAT_MS: f64 = 1_000.0;
+/// A member silent this long is removed from its group (a terminated worker, a closed tab).
+const SESSION_TIMEOUT_MS: i64 = 3_000;
 
 /// What wakes a consumer that has caught up.
 enum Wake {
-    /// A producer announced an append to the topic.
+    /// A producer appended to the topic.
     Notice,
+    /// The group's membership changed: heartbeat now to learn the new assignment.
+    GroupChanged,
     /// The UI sent a command.
     Command(ConsumerCommand),
 }
 
 /// Reads a topic from a position, follows its end, and posts records to the UI in batches.
 ///
-/// One worker is one consumer. It holds its positions in memory; with a group it commits them
-/// to the store every second and on stop, and starts from the group's commits.
+/// One worker is one consumer. Without a group it reads every partition. With a group it joins
+/// the group's membership in the store, heartbeats every second, reads only its share (every
+/// member computes the same range assignment from the membership), commits its positions every
+/// second, on a rebalance and on stop, and starts partitions from the group's commits. A member
+/// that stops heartbeating (a terminated worker) is removed by the others after three seconds.
 pub struct ConsumerWorker {
     wake: Option<mpsc::UnboundedSender<Wake>>,
 }
@@ -92,6 +103,16 @@ struct Consumer<'a> {
     store: IdbStore,
     topic: TopicName,
     group: Option<GroupId>,
+    /// This consumer's id in its group.
+    member: MemberId,
+    /// The group's membership as last read (empty without a group).
+    membership: GroupMembership,
+    /// Where a partition without a commit starts.
+    start: WirePosition,
+    /// With a group: the partitions assigned to this member.
+    owned: BTreeSet<PartitionId>,
+    /// Another member announced a membership change since the last heartbeat.
+    membership_stale: bool,
     positions: BTreeMap<PartitionId, Offset>,
     /// Closed shards read to their end (Kinesis lineage).
     finished: BTreeSet<PartitionId>,
@@ -103,6 +124,10 @@ impl Consumer<'_> {
         TopicPartition::new(self.topic.clone(), p)
     }
 
+    fn reads(&self, p: PartitionId) -> bool {
+        self.group.is_none() || self.owned.contains(&p)
+    }
+
     async fn metadata(&self) -> Result<TopicMetadata, String> {
         self.store
             .describe_topic(&self.topic)
@@ -111,28 +136,33 @@ impl Consumer<'_> {
             .ok_or_else(|| format!("topic '{}' does not exist", self.topic))
     }
 
-    /// Every partition's position for `position`; out-of-range offsets go to the log start.
+    /// Where `p` starts for `position`; out-of-range offsets go to the log start.
+    async fn resolve(&self, p: PartitionId, position: Position) -> Result<Offset, String> {
+        resolve_position(
+            &self.store,
+            &self.tp(p),
+            position,
+            OffsetResetPolicy::Earliest,
+        )
+        .await
+        .or_else(|e| match e {
+            // A sequence number of another shard: start this shard at its beginning.
+            PositionError::SequenceNumberOutOfRange { .. } => Ok(Offset(0)),
+            other => Err(other.to_string()),
+        })
+    }
+
+    /// Moves every partition it reads to `position` (replay).
     async fn seek(&mut self, position: &WirePosition) -> Result<(), String> {
         let position = position.to_position().map_err(|e| e.to_string())?;
         let meta = self.metadata().await?;
         self.positions.clear();
         self.finished.clear();
         for p in &meta.partitions {
-            let at = resolve_position(
-                &self.store,
-                &self.tp(p.partition()),
-                position,
-                OffsetResetPolicy::Earliest,
-            )
-            .await
-            .or_else(|e| match e {
-                // A sequence number from another shard: start that shard at its beginning.
-                streamlab_log::PositionError::SequenceNumberOutOfRange { .. } => {
-                    Ok(p.log_start_offset())
-                }
-                other => Err(other.to_string()),
-            })?;
-            self.positions.insert(p.partition(), at);
+            if self.reads(p.partition()) {
+                let at = self.resolve(p.partition(), position).await?;
+                self.positions.insert(p.partition(), at);
+            }
         }
         Ok(())
     }
@@ -142,13 +172,15 @@ impl Consumer<'_> {
             return Ok(());
         };
         let now = Timestamp(js_sys::Date::now() as i64);
+        // Only owned partitions: a position in a partition handed to another member is stale.
         let offsets: Vec<(TopicPartition, CommittedOffset)> = self
             .positions
             .iter()
+            .filter(|(p, _)| self.owned.contains(p))
             .map(|(p, o)| {
                 let c = CommittedOffset {
                     offset: *o,
-                    metadata: String::new(),
+                    metadata: self.member.as_str().to_owned(),
                     commit_time: now,
                 };
                 (self.tp(*p), c)
@@ -159,19 +191,103 @@ impl Consumer<'_> {
             .await
             .map_err(|e| e.to_string())?;
         (self.respond)(ConsumerEvent::Committed {
-            offsets: self.positions.iter().map(|(p, o)| (p.0, o.0)).collect(),
+            offsets: offsets
+                .iter()
+                .map(|(tp, c)| (tp.partition().0, c.offset.0))
+                .collect(),
         });
         Ok(())
     }
 
-    /// One round over the readable partitions; whether any record was read.
+    /// Heartbeats (joining on the first call); on a new generation takes its new share. Returns
+    /// whether the membership changed.
+    async fn heartbeat(&mut self) -> Result<bool, String> {
+        let Some(group) = self.group.clone() else {
+            return Ok(false);
+        };
+        let now = Timestamp(js_sys::Date::now() as i64);
+        let member = self.member.clone();
+        let membership = self
+            .store
+            .update_membership(&group, &self.topic, &|m| {
+                m.heartbeat(&member, now, SESSION_TIMEOUT_MS)
+            })
+            .await
+            .map_err(|e| e.to_string())?;
+        let changed = membership.generation != self.membership.generation;
+        self.membership = membership;
+        if changed {
+            self.rebalance().await?;
+        }
+        Ok(changed)
+    }
+
+    /// Takes this member's share under the current membership: commits what it read so far,
+    /// drops the partitions it lost, and starts the ones it gained from the group's commits.
+    async fn rebalance(&mut self) -> Result<(), String> {
+        let Some(group) = self.group.clone() else {
+            return Ok(());
+        };
+        self.commit().await?;
+        let meta = self.metadata().await?;
+        let all: Vec<TopicPartition> = meta
+            .partitions
+            .iter()
+            .map(|p| self.tp(p.partition()))
+            .collect();
+        let share: BTreeSet<PartitionId> = self
+            .membership
+            .assignment(AssignmentStrategy::Range, &all)
+            .remove(&self.member)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|tp| tp.partition())
+            .collect();
+        let committed = self
+            .store
+            .committed_offsets(&group, &self.topic)
+            .await
+            .map_err(|e| e.to_string())?;
+        let start = self.start.to_position().map_err(|e| e.to_string())?;
+        self.positions.clear();
+        for &p in &share {
+            let position = committed
+                .get(&p)
+                .map_or(start, |c| Position::Offset(c.offset));
+            let at = self.resolve(p, position).await?;
+            self.positions.insert(p, at);
+        }
+        self.owned = share;
+        (self.respond)(ConsumerEvent::Assigned {
+            generation: self.membership.generation,
+            partitions: self.owned.iter().map(|p| p.0).collect(),
+            positions: self.positions.iter().map(|(p, o)| (p.0, o.0)).collect(),
+        });
+        Ok(())
+    }
+
+    /// Leaves the group (on stop), after committing.
+    async fn leave(&mut self) -> Result<(), String> {
+        let Some(group) = self.group.clone() else {
+            return Ok(());
+        };
+        let member = self.member.clone();
+        self.store
+            .update_membership(&group, &self.topic, &|m| m.leave(&member))
+            .await
+            .map_err(|e| e.to_string())?;
+        Ok(())
+    }
+
+    /// One round over the partitions it reads; whether any record was read.
     async fn round(&mut self) -> Result<bool, String> {
         let meta = self.metadata().await?;
-        let readable = match meta.config.mode() {
+        let readable: Vec<PartitionId> = match meta.config.mode() {
             Mode::Kafka => meta.partitions.iter().map(|p| p.partition()).collect(),
             // Parents before children, so each partition key's records stay in order.
             Mode::Kinesis => readable_shards(&meta.partitions, &self.finished),
         };
+        let readable: Vec<PartitionId> = readable.into_iter().filter(|p| self.reads(*p)).collect();
         let mut records = Vec::new();
         for p in readable {
             let Some(state) = meta.partitions.get(p.0 as usize) else {
@@ -210,11 +326,45 @@ impl Consumer<'_> {
         if read {
             (self.respond)(ConsumerEvent::Records {
                 records,
-                positions: self.positions.iter().map(|(p, o)| (p.0, o.0)).collect(),
+                positions: self
+                    .positions
+                    .iter()
+                    .filter(|(p, _)| self.reads(**p))
+                    .map(|(p, o)| (p.0, o.0))
+                    .collect(),
             });
         }
         Ok(read)
     }
+}
+
+fn channel_for(db: &str) -> Result<web_sys::BroadcastChannel, String> {
+    web_sys::BroadcastChannel::new(&log_channel(db))
+        .map_err(|_| "BroadcastChannel is not available".to_owned())
+}
+
+/// The message that tells a group's members that its membership changed.
+fn group_notice(group: &GroupId, topic: &TopicName) -> String {
+    format!("group:{group}:{topic}")
+}
+
+fn announce_group(channel: &web_sys::BroadcastChannel, consumer: &Consumer<'_>) {
+    if let Some(group) = &consumer.group {
+        let _ = channel.post_message(&group_notice(group, &consumer.topic).into());
+    }
+}
+
+/// Resolves after `ms` milliseconds (`setTimeout` of the worker or page).
+fn sleep(ms: i32) -> wasm_bindgen_futures::JsFuture {
+    let promise = js_sys::Promise::new(&mut |resolve: js_sys::Function, _reject| {
+        let global = js_sys::global();
+        if let Ok(set_timeout) = js_sys::Reflect::get(&global, &"setTimeout".into()) {
+            if let Some(set_timeout) = set_timeout.dyn_ref::<js_sys::Function>() {
+                let _ = set_timeout.call2(&global, &resolve, &JsValue::from(ms));
+            }
+        }
+    });
+    wasm_bindgen_futures::JsFuture::from(promise)
 }
 
 async fn consume(
@@ -233,49 +383,52 @@ async fn consume(
         .transpose()
         .map_err(|e| e.to_string())?;
     let store = IdbStore::open(db).await.map_err(|e| e.to_string())?;
+    let suffix = (js_sys::Math::random() * f64::from(u32::MAX)) as u32;
+    let member = MemberId::new(&format!("consumer-{suffix:08x}")).map_err(|e| e.to_string())?;
     let mut consumer = Consumer {
         store,
         topic,
         group,
+        member,
+        membership: GroupMembership::default(),
+        start: position.clone(),
+        owned: BTreeSet::new(),
+        membership_stale: false,
         positions: BTreeMap::new(),
         finished: BTreeSet::new(),
         respond,
     };
-    consumer.seek(&position).await?;
-    if let Some(group) = &consumer.group {
-        // The group's commits win over the start position.
-        let committed = consumer
-            .store
-            .committed_offsets(group, &consumer.topic)
-            .await
-            .map_err(|e| e.to_string())?;
-        for (p, c) in committed {
-            let at = resolve_position(
-                &consumer.store,
-                &consumer.tp(p),
-                Position::Offset(c.offset),
-                OffsetResetPolicy::Earliest,
-            )
-            .await
-            .map_err(|e| e.to_string())?;
-            consumer.positions.insert(p, at);
-        }
-    }
 
-    // Appends anywhere in the origin wake this consumer: no polling while idle.
-    let channel = web_sys::BroadcastChannel::new(&log_channel(db))
-        .map_err(|_| "BroadcastChannel is not available".to_owned())?;
+    // Appends anywhere in the origin, and changes to this group, wake this consumer: it does
+    // not poll for records while idle.
+    let channel = channel_for(db)?;
     let topic_name = consumer.topic.as_str().to_owned();
+    let notice = consumer
+        .group
+        .as_ref()
+        .map(|g| group_notice(g, &consumer.topic));
     let on_message =
         Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |e: web_sys::MessageEvent| {
-            if e.data().as_string().as_deref() == Some(topic_name.as_str()) {
+            let data = e.data().as_string();
+            if data.as_deref() == Some(topic_name.as_str()) {
                 let _ = tx.unbounded_send(Wake::Notice);
+            } else if data.is_some() && data == notice {
+                let _ = tx.unbounded_send(Wake::GroupChanged);
             }
         });
     channel.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
 
-    let mut last_commit = now_ms();
     let outcome = async {
+        if consumer.group.is_some() {
+            // Join; read only this member's share, from the group's commits.
+            if consumer.heartbeat().await? {
+                announce_group(&channel, &consumer);
+            }
+        } else {
+            consumer.seek(&position).await?;
+        }
+        let mut last_commit = now_ms();
+        let mut last_heartbeat = now_ms();
         loop {
             // Handle whatever arrived meanwhile, then read; sleep only when caught up.
             while let Ok(wake) = rx.try_recv() {
@@ -283,15 +436,31 @@ async fn consume(
                     return Ok(());
                 }
             }
+            let heartbeat_due = now_ms() - last_heartbeat >= HEARTBEAT_MS;
+            if consumer.group.is_some() && (heartbeat_due || consumer.membership_stale) {
+                consumer.membership_stale = false;
+                if consumer.heartbeat().await? {
+                    announce_group(&channel, &consumer);
+                }
+                last_heartbeat = now_ms();
+            }
             let read = consumer.round().await?;
             if consumer.group.is_some() && now_ms() - last_commit >= AUTO_COMMIT_MS {
                 consumer.commit().await?;
                 last_commit = now_ms();
             }
             if !read {
-                let Some(wake) = rx.next().await else {
-                    return Ok(());
+                // A group member also wakes for its next heartbeat.
+                let wake = if consumer.group.is_some() {
+                    let wait = (HEARTBEAT_MS - (now_ms() - last_heartbeat)).max(1.0) as i32;
+                    match select(Box::pin(rx.next()), Box::pin(sleep(wait))).await {
+                        Either::Left((wake, _)) => wake,
+                        Either::Right(_) => Some(Wake::Notice),
+                    }
+                } else {
+                    rx.next().await
                 };
+                let Some(wake) = wake else { return Ok(()) };
                 if !handle(&mut consumer, wake).await? {
                     return Ok(());
                 }
@@ -299,6 +468,11 @@ async fn consume(
         }
     }
     .await;
+    if consumer.group.is_some() {
+        // Hand this member's partitions to the others right away.
+        let _ = consumer.leave().await;
+        announce_group(&channel, &consumer);
+    }
     channel.set_onmessage(None);
     channel.close();
     drop(on_message);
@@ -309,6 +483,10 @@ async fn consume(
 async fn handle(consumer: &mut Consumer<'_>, wake: Wake) -> Result<bool, String> {
     match wake {
         Wake::Notice => Ok(true),
+        Wake::GroupChanged => {
+            consumer.membership_stale = true;
+            Ok(true)
+        }
         Wake::Command(ConsumerCommand::Seek { position }) => {
             consumer.seek(&position).await?;
             Ok(true)

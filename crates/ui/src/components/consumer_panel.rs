@@ -112,7 +112,9 @@ pub fn ConsumerPanel(props: &ConsumerPanelProps) -> Html {
             html! {
                 <div key={id} class="sl-consumer" data-testid="consumer-row"
                      data-consumer={id.to_string()} data-consumed={c.consumed.to_string()}
-                     data-position={position_attr} data-running={c.running.to_string()}>
+                     data-position={position_attr} data-running={c.running.to_string()}
+                     data-assigned={c.assigned.as_ref().map(|(_, ps)| ps.iter().map(ToString::to_string).collect::<Vec<_>>().join(","))}
+                     data-generation={c.assigned.as_ref().map(|(g, _)| g.to_string())}>
                     <div class="sl-consumer-head">
                         <strong>{ format!("consumer {id}") }</strong>
                         <span class="sl-muted">{ match &c.group { Some(g) => format!("group {g} · from {}", c.start), None => format!("standalone · from {}", c.start) } }</span>
@@ -120,6 +122,15 @@ pub fn ConsumerPanel(props: &ConsumerPanelProps) -> Html {
                         <span>{ format!("{} consumed", c.consumed) }</span>
                         <span class="sl-muted">{ if kinesis { format!("{lag} records behind") } else { format!("lag {lag}") } }</span>
                     </div>
+                    if let Some((generation, partitions)) = &c.assigned {
+                        <div class="sl-hint">
+                            { format!("generation {generation} · assigned ") }
+                            if partitions.is_empty() {
+                                <span class="sl-muted">{ "nothing (more members than partitions)" }</span>
+                            }
+                            { for partitions.iter().map(|p| html! { <code>{ place(*p) }</code> }) }
+                        </div>
+                    }
                     <div class="sl-muted sl-hint">
                         { "position " }
                         { for c.positions.iter().map(|(p, o)| html! { <code>{ format!("{} → {o}", place(*p)) }</code> }) }

@@ -273,6 +273,7 @@ impl LabHandle {
             recent: Vec::new(),
             running: true,
             error: None,
+            assigned: None,
         }));
     }
 
