@@ -37,14 +37,14 @@ impl Record {
         value: Option<Vec<u8>>,
         headers: Vec<Header>,
     ) -> Record {
-        Record {
+        Record::shared(
             offset,
             sequence_number,
             timestamp,
-            key: key.map(Bytes::from),
-            value: value.map(Bytes::from),
+            key.map(Bytes::from),
+            value.map(Bytes::from),
             headers,
-        }
+        )
     }
 
     /// A record whose key and value are slices of a shared buffer (the decoder's way).
