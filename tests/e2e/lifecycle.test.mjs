@@ -115,3 +115,30 @@ test('kafka topics grow by partitions; compaction keeps the newest value per key
   assert.equal(await page.locator('[data-testid="table-row"][data-key="apple"]').getAttribute('data-value'), '1.20');
   assert.deepEqual(errors, []);
 }));
+
+test('deleting a topic removes it and its records; the name starts over empty', async (t) => withBrowser(t, async ({ page, errors }) => {
+  await page.goto(server.url);
+  await createTopic(page, 'scratch', 1, 'kafka');
+  await page.locator('[data-testid="partition-row"]').first().waitFor();
+  await produce(page, 'a', 'one');
+  await produce(page, 'b', 'two');
+  await byTestId(page, 'consumer-start').click();
+  await page.waitForFunction(() => document.querySelector('[data-testid="consumer-row"]')?.dataset.consumed === '2');
+
+  await byTestId(page, 'topic-delete').click();
+  await byTestId(page, 'topic-delete-confirm').click();
+  await page.getByText('Create a topic to begin').waitFor();
+  assert.equal(await page.locator('[data-testid="topic-item"][data-topic="scratch"]').count(), 0);
+  assert.equal(await byTestId(page, 'error-message').count(), 0);
+
+  // Deleted for good: after a reload it is still gone, and the name starts from offset 0.
+  await page.reload();
+  await byTestId(page, 'topic-create-name').waitFor();
+  assert.equal(await byTestId(page, 'topic-item').count(), 0);
+  await createTopic(page, 'scratch', 1, 'kafka');
+  await page.locator('[data-testid="partition-row"]').first().waitFor();
+  const result = await produce(page, 'c', 'three');
+  assert.equal(await result.getAttribute('data-offset'), '0');
+  assert.equal(await page.locator('[data-testid="record-row"]').count(), 1);
+  assert.deepEqual(errors, []);
+}));

@@ -44,6 +44,7 @@ macro_rules! for_each_check {
         $check!(throttling_refuses_over_the_limit_and_stores_nothing);
         $check!(groups_commit_resume_and_report_lag);
         $check!(group_membership_is_kept_per_group_and_topic);
+        $check!(deleting_a_topic_removes_everything_it_held);
     };
 }
 
@@ -1212,6 +1213,79 @@ pub async fn group_membership_is_kept_per_group_and_topic<S: Storage>(store: &S)
         .await
         .unwrap()
         .is_empty());
+}
+
+pub async fn deleting_a_topic_removes_everything_it_held<S: Storage>(store: &S) {
+    let doomed = topic(store, "doomed", Mode::Kafka, 2).await;
+    let kept = topic(store, "kept", Mode::Kafka, 1).await;
+    let (p, k) = (tp("doomed", 1), tp("kept", 0));
+    store
+        .append(&p, &[data("a"), data("b")], Timestamp(1))
+        .await
+        .unwrap();
+    store.append(&k, &[data("k")], Timestamp(1)).await.unwrap();
+    let group = GroupId::new("g").unwrap();
+    let c = CommittedOffset {
+        offset: Offset(1),
+        metadata: String::new(),
+        commit_time: Timestamp(1),
+    };
+    store
+        .commit_offsets(&group, &[(p.clone(), c.clone()), (k.clone(), c)])
+        .await
+        .unwrap();
+    let member = crate::MemberId::new("m").unwrap();
+    store
+        .update_membership(&group, doomed.config.name(), &|m| {
+            m.heartbeat(&member, Timestamp(0), 3_000)
+        })
+        .await
+        .unwrap();
+
+    assert!(store.delete_topic(doomed.config.name()).await.unwrap());
+    assert!(
+        !store.delete_topic(doomed.config.name()).await.unwrap(),
+        "a second delete finds nothing"
+    );
+    assert_eq!(
+        store.describe_topic(doomed.config.name()).await.unwrap(),
+        None
+    );
+    assert_eq!(store.partition_state(&p).await.unwrap(), None);
+    assert!(store
+        .read_batches(&p, Offset(0), 1 << 20)
+        .await
+        .unwrap()
+        .is_empty());
+    assert!(store.batch_index(&p).await.unwrap().is_empty());
+    assert!(store
+        .committed_offsets(&group, doomed.config.name())
+        .await
+        .unwrap()
+        .is_empty());
+    let membership = store
+        .update_membership(&group, doomed.config.name(), &|m| m)
+        .await
+        .unwrap();
+    assert_eq!(membership, crate::GroupMembership::default());
+    // The other topic is untouched.
+    assert_eq!(values(store, &k, 0).await, ["k"]);
+    assert_eq!(
+        store
+            .committed_offsets(&group, kept.config.name())
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    // The name can be used again, from an empty log.
+    topic(store, "doomed", Mode::Kafka, 2).await;
+    let again = store
+        .append(&p, &[data("new")], Timestamp(2))
+        .await
+        .unwrap();
+    assert_eq!(again.base_offset, Offset(0));
+    assert_eq!(values(store, &p, 0).await, ["new"]);
 }
 
 pub async fn groups_commit_resume_and_report_lag<S: Storage>(store: &S) {

@@ -82,6 +82,13 @@ impl Storage for MemoryStore {
         Ok(metadata)
     }
 
+    async fn delete_topic(&self, name: &TopicName) -> Result<bool, Self::Error> {
+        let existed = self.topics.borrow_mut().remove(name).is_some();
+        self.groups.borrow_mut().retain(|(_, t, _), _| t != name);
+        self.memberships.borrow_mut().retain(|(_, t), _| t != name);
+        Ok(existed)
+    }
+
     async fn list_topics(&self) -> Result<Vec<TopicMetadata>, Self::Error> {
         Ok(self
             .topics

@@ -463,6 +463,10 @@ pub trait Storage {
         config: &TopicConfig,
     ) -> Result<TopicMetadata, CreateTopicError<Self::Error>>;
 
+    /// Deletes a topic with all it holds: partitions, batches, the batch index, and the
+    /// committed offsets and memberships of groups on it. Returns whether it existed.
+    async fn delete_topic(&self, name: &TopicName) -> Result<bool, Self::Error>;
+
     /// Every topic with its partitions, by name.
     async fn list_topics(&self) -> Result<Vec<TopicMetadata>, Self::Error>;
 

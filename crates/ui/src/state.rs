@@ -104,6 +104,8 @@ pub enum Action {
     ConsumerStopped(u32),
     /// A cleanup ran; what it did, in words.
     Cleaned(String),
+    /// A topic was deleted.
+    TopicDeleted(TopicName),
 }
 
 /// At most this many produce results are kept on screen.
@@ -177,6 +179,17 @@ impl Reducible for LabState {
             Action::Error(message) => next.error = Some(message),
             Action::ClearError => next.error = None,
             Action::LogChanged => next.generation += 1,
+            Action::TopicDeleted(name) => {
+                if next.open_topic.as_ref() == Some(&name) {
+                    next.open_topic = None;
+                    next.records.clear();
+                    next.produced.clear();
+                    next.table = None;
+                    next.cleanup = None;
+                }
+                next.topics.retain(|t| t.config.name() != &name);
+                next.generation += 1;
+            }
             Action::Cleaned(summary) => {
                 next.cleanup = Some(summary);
                 next.generation += 1;

@@ -11,6 +11,7 @@ use crate::components::produce_panel::ProducePanel;
 use crate::components::records_table::RecordsTable;
 use crate::components::table_view::TableViewCard;
 use crate::components::topic_create::TopicCreate;
+use crate::components::topic_delete::TopicDelete;
 use crate::components::topic_list::TopicList;
 use crate::hooks::use_lab::{use_lab, LabHandle};
 use crate::view::find_topic;
@@ -51,6 +52,8 @@ pub fn Lab(props: &LabProps) -> Html {
                         <span class="sl-muted">
                             { format!("{} {unit}", topic.partitions.len()) }
                         </span>
+                        <span class="sl-grow"></span>
+                        <TopicDelete name={topic.config.name().clone()} />
                     </header>
                     <ProducePanel mode={topic.config.mode()} />
                     <PartitionGrid topic={topic.clone()} />

@@ -7,4 +7,5 @@ pub mod produce_panel;
 pub mod records_table;
 pub mod table_view;
 pub mod topic_create;
+pub mod topic_delete;
 pub mod topic_list;

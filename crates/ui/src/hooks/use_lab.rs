@@ -172,6 +172,38 @@ impl LabHandle {
         });
     }
 
+    /// Deletes a topic with everything it holds, stopping this dashboard's consumers of it.
+    pub fn delete_topic(&self, name: TopicName) {
+        let dispatch = self.state.dispatcher();
+        let Some(store) = self.state.store.clone() else {
+            return;
+        };
+        let readers: Vec<u32> = self
+            .state
+            .consumers
+            .iter()
+            .filter(|c| c.topic == name && c.running)
+            .map(|c| c.id)
+            .collect();
+        for id in readers {
+            self.stop_consumer(id);
+        }
+        let db = self.db.to_string();
+        spawn_local(async move {
+            match store.delete_topic(&name).await {
+                Ok(_) => {
+                    // Other tabs' dashboards refresh on the channel too.
+                    if let Ok(channel) = web_sys::BroadcastChannel::new(&log_channel(&db)) {
+                        let _ = channel.post_message(&name.as_str().into());
+                        channel.close();
+                    }
+                    dispatch.dispatch(Action::TopicDeleted(name));
+                }
+                Err(e) => dispatch.dispatch(Action::Error(e.to_string())),
+            }
+        });
+    }
+
     /// Opens a topic.
     pub fn open_topic(&self, name: TopicName) {
         self.state.dispatch(Action::OpenTopic(name));
