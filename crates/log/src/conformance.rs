@@ -890,7 +890,7 @@ pub async fn splits_and_merges_keep_lineage_and_replay_in_order<S: Storage>(stor
         .unwrap();
     // Split shard 0 in the middle of its range.
     let r0 = *meta.partitions[0].hash_key_range().unwrap();
-    let mid = HashKey(r0.starting_hash_key.0 + (r0.ending_hash_key.0 - r0.starting_hash_key.0) / 2);
+    let mid = crate::middle_hash_key(&r0).unwrap();
     let after_split = split(store, &name, PartitionId(0), mid).await.unwrap();
     let parent = &after_split.partitions[0];
     assert_eq!(parent.shard_state(), ShardState::Closed);

@@ -84,8 +84,8 @@ pub use produce::{
 };
 pub use record::{Header, Record};
 pub use reshard::{
-    add_partitions, merge, merge_shards, readable_shards, split, split_shard, update_shard_count,
-    ReshardError,
+    add_partitions, merge, merge_partner, merge_shards, middle_hash_key, readable_shards, split,
+    split_shard, update_shard_count, ReshardError,
 };
 pub use retention::{
     clean_partition, plan_compaction, plan_retention, CleanupError, CleanupOutcome, TableEntry,

@@ -24,6 +24,12 @@ struct TopicEntry {
     partitions: Vec<PartitionEntry>,
 }
 
+impl TopicEntry {
+    fn partition(&self, tp: &TopicPartition) -> Option<&PartitionEntry> {
+        self.partitions.get(tp.partition().0 as usize)
+    }
+}
+
 #[derive(Debug)]
 struct PartitionEntry {
     state: PartitionState,
@@ -110,7 +116,7 @@ impl Storage for MemoryStore {
             .topics
             .borrow()
             .get(tp.topic())
-            .and_then(|t| t.partitions.get(tp.partition().0 as usize))
+            .and_then(|t| t.partition(tp))
             .map(|p| p.state.clone()))
     }
 
@@ -146,10 +152,7 @@ impl Storage for MemoryStore {
         lookup: BatchLookup,
     ) -> Result<Option<BatchIndexEntry>, Self::Error> {
         let topics = self.topics.borrow();
-        let Some(partition) = topics
-            .get(tp.topic())
-            .and_then(|t| t.partitions.get(tp.partition().0 as usize))
-        else {
+        let Some(partition) = topics.get(tp.topic()).and_then(|t| t.partition(tp)) else {
             return Ok(None);
         };
         let index = &partition.index;
@@ -195,7 +198,7 @@ impl Storage for MemoryStore {
             .topics
             .borrow()
             .get(tp.topic())
-            .and_then(|t| t.partitions.get(tp.partition().0 as usize))
+            .and_then(|t| t.partition(tp))
             .map(|p| p.index.clone())
             .unwrap_or_default())
     }
@@ -285,10 +288,7 @@ impl Storage for MemoryStore {
         max_bytes: usize,
     ) -> Result<Vec<StoredBatch>, Self::Error> {
         let topics = self.topics.borrow();
-        let Some(partition) = topics
-            .get(tp.topic())
-            .and_then(|t| t.partitions.get(tp.partition().0 as usize))
-        else {
+        let Some(partition) = topics.get(tp.topic()).and_then(|t| t.partition(tp)) else {
             return Ok(Vec::new());
         };
         // The batch holding `from` is the one with the greatest base offset at or below it,

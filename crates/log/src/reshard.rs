@@ -256,6 +256,30 @@ pub fn add_partitions(meta: &TopicMetadata, total: u32) -> Result<TopicMetadata,
     with_new_partitions(meta, Vec::new(), added)
 }
 
+/// A new starting hash key that splits `range` into two halves of (nearly) equal size, the
+/// console's default split; `None` for a range of one hash key, which cannot be split.
+pub fn middle_hash_key(range: &HashKeyRange) -> Option<HashKey> {
+    let (start, end) = (range.starting_hash_key.0, range.ending_hash_key.0);
+    (end > start).then(|| HashKey(start + (end - start) / 2 + 1))
+}
+
+/// The open shard that `shard` can merge with to its right: the one whose range starts right
+/// after `shard`'s ends. `None` when `shard` is closed or has no such neighbour.
+pub fn merge_partner(partitions: &[PartitionState], shard: PartitionId) -> Option<PartitionId> {
+    let this = partitions
+        .get(shard.0 as usize)
+        .filter(|p| p.shard_state() == ShardState::Open)?;
+    let next_start = this.hash_key_range()?.ending_hash_key.0.checked_add(1)?;
+    partitions
+        .iter()
+        .find(|p| {
+            p.shard_state() == ShardState::Open
+                && p.hash_key_range()
+                    .is_some_and(|r| r.starting_hash_key.0 == next_start)
+        })
+        .map(PartitionState::partition)
+}
+
 /// The shards a reader may read now, given the shards it has `finished` (read to the end of a
 /// closed shard): every unfinished shard whose parents are all finished. Kinesis' rule: read a
 /// parent to its end before its children, so records of one partition key stay in order.
@@ -293,4 +317,58 @@ pub async fn merge<S: Storage>(
     store
         .update_topic(stream, &|m| merge_shards(m, shard, adjacent))
         .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::storage::TopicConfig;
+
+    #[test]
+    fn the_middle_key_leaves_both_halves_non_empty() {
+        let range = |a: u128, b: u128| HashKeyRange {
+            starting_hash_key: HashKey(a),
+            ending_hash_key: HashKey(b),
+        };
+        assert_eq!(middle_hash_key(&range(0, 1)), Some(HashKey(1)));
+        assert_eq!(middle_hash_key(&range(10, 20)), Some(HashKey(16)));
+        assert_eq!(
+            middle_hash_key(&range(0, u128::MAX)),
+            Some(HashKey(1u128 << 127))
+        );
+        assert_eq!(middle_hash_key(&range(7, 7)), None);
+        // The key is a legal SplitShard argument.
+        let meta = TopicMetadata {
+            config: TopicConfig::new("s", Mode::Kinesis, 1).expect("valid"),
+            partitions: TopicConfig::new("s", Mode::Kinesis, 1)
+                .expect("valid")
+                .initial_partitions(),
+        };
+        let whole = *meta.partitions[0]
+            .hash_key_range()
+            .expect("a shard owns a range");
+        let mid = middle_hash_key(&whole).expect("splittable");
+        assert!(split_shard(&meta, PartitionId(0), mid).is_ok());
+    }
+
+    #[test]
+    fn a_merge_partner_is_the_open_shard_to_the_right() {
+        let config = TopicConfig::new("s", Mode::Kinesis, 3).expect("valid");
+        let meta = TopicMetadata {
+            partitions: config.initial_partitions(),
+            config,
+        };
+        assert_eq!(
+            merge_partner(&meta.partitions, PartitionId(0)),
+            Some(PartitionId(1))
+        );
+        assert_eq!(merge_partner(&meta.partitions, PartitionId(2)), None);
+        let merged = merge_shards(&meta, PartitionId(0), PartitionId(1)).expect("adjacent");
+        // Closed shards have no partner; the child's partner is shard 2.
+        assert_eq!(merge_partner(&merged.partitions, PartitionId(0)), None);
+        assert_eq!(
+            merge_partner(&merged.partitions, PartitionId(3)),
+            Some(PartitionId(2))
+        );
+    }
 }

@@ -2,24 +2,10 @@
 
 use yew::prelude::*;
 
-use streamlab_log::{HashKey, Mode, PartitionState, ShardState, TopicMetadata};
+use streamlab_log::{merge_partner, middle_hash_key, Mode, ShardState, TopicMetadata};
 
 use crate::hooks::use_lab::LabHandle;
 use crate::view::shard_id;
-
-/// The open shard whose range starts right after `shard`'s, if any (its merge partner).
-fn next_adjacent(topic: &TopicMetadata, shard: &PartitionState) -> Option<u32> {
-    let end = shard.hash_key_range()?.ending_hash_key.0.checked_add(1)?;
-    topic
-        .partitions
-        .iter()
-        .find(|p| {
-            p.shard_state() == ShardState::Open
-                && p.hash_key_range()
-                    .is_some_and(|r| r.starting_hash_key.0 == end)
-        })
-        .map(|p| p.partition().0)
-}
 
 /// Properties of [`PartitionGrid`].
 #[derive(Properties, PartialEq)]
@@ -37,20 +23,18 @@ pub fn PartitionGrid(props: &PartitionGridProps) -> Html {
     let rows = props.topic.partitions.iter().map(|p| {
         let range = p.hash_key_range();
         let open = p.shard_state() == ShardState::Open;
-        let split = match (lab.clone(), range) {
-            (Some(lab), Some(r)) if open && r.ending_hash_key.0 > r.starting_hash_key.0 => {
-                // Split in the middle of the range, as the console suggests by default.
-                let mid = HashKey(r.starting_hash_key.0 + (r.ending_hash_key.0 - r.starting_hash_key.0) / 2 + 1);
+        let split = match (lab.clone(), range.and_then(middle_hash_key)) {
+            (Some(lab), Some(mid)) if open => {
                 let shard = p.partition();
                 let onclick = Callback::from(move |_| lab.split_shard(shard, mid));
                 html! { <button class="sl-small" data-testid="shard-split" title="SplitShard at the middle of the hash-key range" {onclick}>{ "Split" }</button> }
             }
             _ => Html::default(),
         };
-        let merge = match (lab.clone(), next_adjacent(&props.topic, p)) {
-            (Some(lab), Some(next)) if open => {
-                let shard = p.partition();
-                let onclick = Callback::from(move |_| lab.merge_shards(shard, streamlab_log::PartitionId(next)));
+        let merge = match (lab.clone(), merge_partner(&props.topic.partitions, p.partition())) {
+            (Some(lab), Some(partner)) => {
+                let (shard, next) = (p.partition(), partner.0);
+                let onclick = Callback::from(move |_| lab.merge_shards(shard, partner));
                 let title = format!("MergeShards with {}, whose hash-key range starts where this one ends", shard_id(next));
                 html! { <button class="sl-small" data-testid="shard-merge" {title} {onclick}>{ format!("Merge with #{next}") }</button> }
             }
