@@ -178,7 +178,7 @@ impl RecordBatch {
                 available: bytes.len(),
             });
         }
-        let found = crc32c::crc32c(&bytes[5..]);
+        let found = crate::crc::crc32c(&bytes[5..]);
         if found != expected {
             return Err(DecodeError::CrcMismatch { expected, found });
         }
@@ -433,7 +433,7 @@ where
             put_nullable(&mut out, h.value.as_deref());
         }
     }
-    let crc = crc32c::crc32c(&out[5..]);
+    let crc = crate::crc::crc32c(&out[5..]);
     out[1..5].copy_from_slice(&crc.to_le_bytes());
     Some(out)
 }
@@ -634,7 +634,7 @@ mod tests {
         let stored = u32::from_le_bytes([bytes[1], bytes[2], bytes[3], bytes[4]]);
         let last = bytes.len() - 1;
         bytes[last] ^= 0x01;
-        let found = crc32c::crc32c(&bytes[5..]);
+        let found = crate::crc::crc32c(&bytes[5..]);
         assert_eq!(
             RecordBatch::decode(&bytes),
             Err(DecodeError::CrcMismatch {
@@ -671,7 +671,7 @@ mod tests {
 
     /// Re-seals a body with a fresh CRC, so tests reach the checks behind the CRC.
     fn reseal(mut bytes: Vec<u8>) -> Vec<u8> {
-        let crc = crc32c::crc32c(&bytes[5..]);
+        let crc = crate::crc::crc32c(&bytes[5..]);
         bytes[1..5].copy_from_slice(&crc.to_le_bytes());
         bytes
     }

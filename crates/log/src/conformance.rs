@@ -17,9 +17,9 @@ use crate::{
 use crate::{
     fetch, produce, resolve_position, sequence_number_at, AppendError, CreateTopicError,
     FetchError, FetchLimits, Header, KeylessPartitioner, Mode, Offset, OffsetOutOfRange,
-    OffsetResetPolicy, PartitionId, Position, PositionError, ProduceError, ProduceRecord,
-    RecordData, SequenceNumber, Storage, Target, Timestamp, TimestampType, TopicConfig,
-    TopicMetadata, TopicName, TopicPartition,
+    OffsetResetPolicy, PartitionId, PartitionScan, Position, PositionError, ProduceError,
+    ProduceRecord, RecordData, SequenceNumber, Storage, Target, Timestamp, TimestampType,
+    TopicConfig, TopicMetadata, TopicName, TopicPartition,
 };
 
 /// Calls `$check!(name)` for every check of the suite.
@@ -212,6 +212,13 @@ pub async fn fetch_honours_limits_and_range<S: Storage>(store: &S) {
         fetch(store, &tp("t", 5), Offset(0), FetchLimits::default()).await,
         Err(FetchError::UnknownTopicOrPartition(_))
     ));
+    // A scan returns every offset once, whether each read holds one batch or all of them,
+    // from the middle of a batch, and stops at its end even inside a batch.
+    let all: Vec<u64> = (1..9).collect();
+    assert_eq!(scanned(store, &p, 1, 9, 1).await, all);
+    assert_eq!(scanned(store, &p, 1, 9, 1 << 20).await, all);
+    assert_eq!(scanned(store, &p, 4, 7, 1).await, [4, 5, 6]);
+    assert!(scanned(store, &p, 9, 9, 1).await.is_empty());
 }
 
 pub async fn refused_appends_store_nothing<S: Storage>(store: &S) {
@@ -626,6 +633,27 @@ async fn all_records<S: Storage>(store: &S, tp: &TopicPartition) -> Vec<crate::R
     }
 }
 
+/// The offsets a [`PartitionScan`] of `from..end` returns, reading `max_bytes` at a time.
+async fn scanned<S: Storage>(
+    store: &S,
+    tp: &TopicPartition,
+    from: u64,
+    end: u64,
+    max_bytes: usize,
+) -> Vec<u64> {
+    let mut scan = PartitionScan::new(store, tp.clone(), Offset(from), Offset(end), max_bytes);
+    let mut offsets = Vec::new();
+    while let Some(records) = scan.next().await.unwrap() {
+        offsets.extend(records.iter().map(|r| r.offset().0));
+    }
+    assert_eq!(
+        scan.position(),
+        Offset(end),
+        "a finished scan stands at its end"
+    );
+    offsets
+}
+
 fn keyed(key: &str, value: Option<&str>, ts: i64) -> RecordData {
     RecordData {
         key: Some(key.as_bytes().to_vec()),
@@ -840,6 +868,9 @@ pub async fn compaction_keeps_the_newest_value_per_key<S: Storage>(store: &S) {
     .await
     .unwrap();
     assert_eq!(from_gap.records[0].offset(), Offset(2));
+    // A scan skips the gaps and returns what a fetch does.
+    assert_eq!(scanned(store, &p, 0, 7, 1).await, [2, 4, 5, 6]);
+    assert_eq!(scanned(store, &p, 3, 7, 1 << 20).await, [4, 5, 6]);
     assert_eq!(
         sequence_number_at(store, &p, Offset(6)).await.unwrap(),
         Some(after[3].sequence_number())

@@ -2,7 +2,7 @@
 
 use crate::batch::{DecodeError, RecordBatch};
 use crate::record::Record;
-use crate::storage::Storage;
+use crate::storage::{Storage, StoredBatch};
 use crate::types::{Offset, TopicPartition};
 
 /// How much one fetch may return.
@@ -141,16 +141,8 @@ pub async fn fetch<S: Storage>(
         .map_err(FetchError::Storage)?;
     for stored in batches {
         let wanted = limits.max_records - fetched.records.len();
-        // Only the records from `offset` on, and no more than still fit, are copied out.
-        // The records share the stored batch's buffer: no copy per record.
         let batch =
-            RecordBatch::decode_range(stored.bytes.into(), offset, wanted).map_err(|source| {
-                FetchError::Corrupt(CorruptBatch {
-                    topic_partition: topic_partition.clone(),
-                    base_offset: stored.base_offset,
-                    source,
-                })
-            })?;
+            decode_stored(topic_partition, stored, offset, wanted).map_err(FetchError::Corrupt)?;
         let next_after_batch = batch.header().next_offset();
         for record in batch.into_records() {
             fetched.next_offset = Offset(record.offset().0 + 1);
@@ -165,6 +157,113 @@ pub async fn fetch<S: Storage>(
         fetched.next_offset = fetched.next_offset.max(next_after_batch);
     }
     Ok(fetched)
+}
+
+/// Decodes one stored batch, keeping up to `wanted` records from `from` on. Only those are
+/// copied out, and they share the stored batch's buffer: no copy per record.
+fn decode_stored(
+    topic_partition: &TopicPartition,
+    stored: StoredBatch,
+    from: Offset,
+    wanted: usize,
+) -> Result<RecordBatch, CorruptBatch> {
+    RecordBatch::decode_range(stored.bytes.into(), from, wanted).map_err(|source| CorruptBatch {
+        topic_partition: topic_partition.clone(),
+        base_offset: stored.base_offset,
+        source,
+    })
+}
+
+/// Reads a partition from one offset up to another, whole reads at a time, for a replay or a
+/// consumer catching up. Each step decodes the batches of the previous read while the store
+/// fetches the next ([`Storage::read_batches_overlapped`]), so on IndexedDB the decoding and
+/// the CRC checks overlap the reads instead of adding to them.
+pub struct PartitionScan<'s, S: Storage> {
+    store: &'s S,
+    topic_partition: TopicPartition,
+    /// The first offset not yet returned.
+    position: Offset,
+    /// Where the scan stops (exclusive).
+    end: Offset,
+    /// The byte budget of one read.
+    max_bytes: usize,
+    /// Batches read and not yet decoded.
+    held: Vec<StoredBatch>,
+}
+
+impl<'s, S: Storage> PartitionScan<'s, S> {
+    /// A scan of `from..end`; each read returns about `max_bytes` of batches (at least one).
+    pub fn new(
+        store: &'s S,
+        topic_partition: TopicPartition,
+        from: Offset,
+        end: Offset,
+        max_bytes: usize,
+    ) -> Self {
+        PartitionScan {
+            store,
+            topic_partition,
+            position: from,
+            end,
+            max_bytes,
+            held: Vec::new(),
+        }
+    }
+
+    /// The first offset the scan has not returned yet.
+    pub fn position(&self) -> Offset {
+        self.position
+    }
+
+    /// The next records in offset order (possibly none, where compaction removed them), or
+    /// `None` once the scan reached its end. A corrupt batch is an error, and the scan stays
+    /// before it.
+    pub async fn next(&mut self) -> Result<Option<Vec<Record>>, FetchError<S::Error>> {
+        if self.held.is_empty() {
+            if self.position >= self.end {
+                return Ok(None);
+            }
+            self.held = self
+                .store
+                .read_batches(&self.topic_partition, self.position, self.max_bytes)
+                .await
+                .map_err(FetchError::Storage)?;
+            if self.held.is_empty() {
+                self.position = self.end;
+                return Ok(None);
+            }
+        }
+        let held = std::mem::take(&mut self.held);
+        let follow = held.last().map_or(self.position, |b| b.next_offset);
+        let (tp, from, end) = (&self.topic_partition, self.position, self.end);
+        let decode = move || -> Result<Vec<Record>, CorruptBatch> {
+            let mut records = Vec::new();
+            for stored in held {
+                let batch = decode_stored(tp, stored, from, usize::MAX)?;
+                records.extend(
+                    batch
+                        .into_records()
+                        .into_iter()
+                        .filter(|r| r.offset() < end),
+                );
+            }
+            Ok(records)
+        };
+        let records = if follow < end {
+            let (next, decoded) = self
+                .store
+                .read_batches_overlapped(tp, follow, self.max_bytes, decode)
+                .await
+                .map_err(FetchError::Storage)?;
+            let records = decoded.map_err(FetchError::Corrupt)?;
+            self.held = next;
+            records
+        } else {
+            decode().map_err(FetchError::Corrupt)?
+        };
+        self.position = follow.clamp(self.position, self.end);
+        Ok(Some(records))
+    }
 }
 
 #[cfg(test)]

@@ -40,6 +40,7 @@
 mod batch;
 #[cfg(any(test, feature = "conformance"))]
 pub mod conformance;
+mod crc;
 mod fetch;
 mod group;
 mod memory;
@@ -56,8 +57,10 @@ mod throttle;
 mod types;
 
 pub use batch::{BatchHeader, DecodeError, RecordBatch, BATCH_FORMAT_VERSION, BATCH_HEADER_LEN};
+pub use crc::crc32c;
 pub use fetch::{
     fetch, CorruptBatch, FetchError, FetchLimits, Fetched, GetRecordsLimitError, OffsetOutOfRange,
+    PartitionScan,
 };
 pub use group::{
     assign, lag, millis_behind_latest, starting_offset, AssignmentStrategy, ConsumerGroup, GroupId,

@@ -294,21 +294,24 @@ impl Storage for MemoryStore {
         // The batch holding `from` is the one with the greatest base offset at or below it,
         // unless that batch ends before `from` (compaction deleted the one that held it).
         let index = &partition.index;
-        let start = index
-            .partition_point(|e| e.base_offset <= from)
-            .checked_sub(1)
-            .and_then(|i| index.get(i))
-            .filter(|e| e.next_offset > from)
-            .map_or(from.0, |e| e.base_offset.0);
+        let holding = index.partition_point(|e| e.base_offset <= from);
+        let start = match holding.checked_sub(1).and_then(|i| index.get(i)) {
+            Some(e) if e.next_offset > from => holding - 1,
+            _ => holding,
+        };
         let mut out = Vec::new();
         let mut total = 0usize;
-        for (base, bytes) in partition.batches.range(start..) {
+        for entry in index.iter().skip(start) {
+            let Some(bytes) = partition.batches.get(&entry.base_offset.0) else {
+                continue;
+            };
             if !out.is_empty() && total + bytes.len() > max_bytes {
                 break;
             }
             total += bytes.len();
             out.push(StoredBatch {
-                base_offset: Offset(*base),
+                base_offset: entry.base_offset,
+                next_offset: entry.next_offset,
                 bytes: bytes.clone(),
             });
         }

@@ -416,6 +416,8 @@ pub type TopicUpdate<'a> =
 pub struct StoredBatch {
     /// The key it is stored under: the offset of its first record.
     pub base_offset: Offset,
+    /// The offset after the batch, from its index entry (where the next batch starts).
+    pub next_offset: Offset,
     /// The encoded batch (see [`crate::RecordBatch`]).
     pub bytes: Vec<u8>,
 }
@@ -545,6 +547,21 @@ pub trait Storage {
         from: Offset,
         max_bytes: usize,
     ) -> Result<Vec<StoredBatch>, Self::Error>;
+
+    /// Reads like [`Storage::read_batches`] and runs `meanwhile` once: a store whose reads
+    /// happen off this thread (IndexedDB's do) runs it while the read is under way, so a scan
+    /// decodes one read's batches while the next is being fetched. The default runs it first.
+    async fn read_batches_overlapped<R>(
+        &self,
+        topic_partition: &TopicPartition,
+        from: Offset,
+        max_bytes: usize,
+        meanwhile: impl FnOnce() -> R,
+    ) -> Result<(Vec<StoredBatch>, R), Self::Error> {
+        let done = meanwhile();
+        let batches = self.read_batches(topic_partition, from, max_bytes).await?;
+        Ok((batches, done))
+    }
 }
 
 #[cfg(test)]

@@ -9,8 +9,8 @@ use proptest::prelude::*;
 use streamlab_log::{
     block_on, clean_partition, fetch, resolve_position, sequence_number_at, FetchError,
     FetchLimits, MemoryStore, Mode, Offset, OffsetOutOfRange, OffsetResetPolicy, PartitionId,
-    Position, PositionError, RecordData, SequenceNumber, Storage, Timestamp, TopicConfig,
-    TopicPartition,
+    PartitionScan, Position, PositionError, RecordData, SequenceNumber, Storage, Timestamp,
+    TopicConfig, TopicPartition,
 };
 
 const PARTITIONS: u32 = 3;
@@ -228,6 +228,26 @@ fn check(ops: &[Op]) -> Result<(), TestCaseError> {
                     }
                     if let Some(last) = expected.last() {
                         prop_assert_eq!(fetched.next_offset, Offset(last.offset + 1));
+                    }
+                    // A scan to the log end, reading from one to a few batches at a time,
+                    // returns every remaining record once.
+                    let mut scan = PartitionScan::new(
+                        &store,
+                        tp(*partition),
+                        Offset(*offset),
+                        Offset(m.log_end),
+                        *max_records * 40,
+                    );
+                    let mut scanned = Vec::new();
+                    while let Some(records) = scan.next().await.expect("scan") {
+                        scanned.extend(records);
+                    }
+                    let rest: Vec<&ModelRecord> =
+                        m.records.iter().filter(|r| r.offset >= *offset).collect();
+                    prop_assert_eq!(scanned.len(), rest.len());
+                    for (got, want) in scanned.iter().zip(&rest) {
+                        prop_assert_eq!(got.offset(), Offset(want.offset));
+                        prop_assert_eq!(got.value(), want.value.as_deref());
                     }
                 }
                 Op::Seek {

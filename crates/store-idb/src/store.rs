@@ -662,6 +662,23 @@ impl Storage for IdbStore {
         from: Offset,
         max_bytes: usize,
     ) -> Result<Vec<StoredBatch>, IdbError> {
+        Ok(self
+            .read_batches_overlapped(tp, from, max_bytes, || ())
+            .await?
+            .0)
+    }
+
+    async fn read_batches_overlapped<R>(
+        &self,
+        tp: &TopicPartition,
+        from: Offset,
+        max_bytes: usize,
+        meanwhile: impl FnOnce() -> R,
+    ) -> Result<(Vec<StoredBatch>, R), IdbError> {
+        // `meanwhile` runs right after the first (largest) request for batch values is issued:
+        // IndexedDB reads and clones the values on its own thread while this one works.
+        // Err: not run yet; Ok: its result.
+        let mut overlap: Result<R, _> = Err(meanwhile);
         let tx = self.tx(&[BATCHES, BATCH_INDEX], IdbTransactionMode::Readonly)?;
         let batches = tx.store(BATCHES)?;
         let from_f = number(from.0, "offset")?.as_f64().unwrap_or_default();
@@ -722,6 +739,10 @@ impl Storage for IdbStore {
             let values_req = batches
                 .get_all_with_key_and_limit(&range, take as u32)
                 .map_err(IdbError::from_js)?;
+            overlap = match overlap {
+                Err(work) => Ok(work()),
+                done => done,
+            };
             let values: Array = request(&values_req).await?.unchecked_into();
             for (entry, value) in entries.iter().zip(values.iter()) {
                 let bytes = value
@@ -730,6 +751,7 @@ impl Storage for IdbStore {
                     .to_vec();
                 out.push(StoredBatch {
                     base_offset: entry.base_offset,
+                    next_offset: entry.next_offset,
                     bytes,
                 });
             }
@@ -740,6 +762,8 @@ impl Storage for IdbStore {
             lower = batch_key(tp, number(last.0, "offset")?.as_f64().unwrap_or_default());
             lower_open = true;
         }
-        Ok(out)
+        // Nothing was left to read: the work still runs, once.
+        let done = overlap.unwrap_or_else(|work| work());
+        Ok((out, done))
     }
 }

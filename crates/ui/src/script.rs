@@ -15,7 +15,7 @@ use wasm_bindgen::prelude::*;
 
 use streamlab_idb::IdbStore;
 use streamlab_log::{
-    fetch, FetchLimits, Mode, PartitionId, PartitionState, Record, Storage, TopicConfig, TopicName,
+    Mode, PartitionId, PartitionScan, PartitionState, Record, Storage, TopicConfig, TopicName,
     TopicPartition,
 };
 use streamlab_protocol::{ProducerCommand, ProducerEvent, WireRecord};
@@ -150,38 +150,34 @@ async fn open_partition(
     Ok((store, tp, state))
 }
 
-/// Fetches the whole partition, handing each fetch's records to `each`.
+/// Reads the whole partition (as it was when `state` was read), handing each read's records to
+/// `each`.
 async fn scan(
     store: &IdbStore,
     tp: &TopicPartition,
     state: &PartitionState,
-    limits: FetchLimits,
     each: &mut dyn FnMut(&[Record]),
 ) -> Result<(), JsValue> {
-    let mut offset = state.log_start_offset();
-    while offset < state.log_end_offset() {
-        let fetched = fetch(store, tp, offset, limits).await.map_err(js_error)?;
-        each(&fetched.records);
-        if fetched.next_offset == offset {
-            break;
-        }
-        offset = fetched.next_offset;
+    let (start, end) = (state.log_start_offset(), state.log_end_offset());
+    let mut scan = PartitionScan::new(store, tp.clone(), start, end, SCAN_READ_BYTES);
+    while let Some(records) = scan.next().await.map_err(js_error)? {
+        each(&records);
     }
     Ok(())
 }
+
+/// How much one read of a scan asks IndexedDB for: small enough that decoding one read overlaps
+/// most of the next, large enough that the requests' fixed cost stays small.
+const SCAN_READ_BYTES: usize = 8 << 20;
 
 /// Reads one whole partition, decoding every record, and resolves with `[records,
 /// elapsed_ms]`. (The benchmark's replay; the time covers the reads, not opening the database.)
 #[wasm_bindgen]
 pub async fn replay_partition(db: String, topic: String, partition: u32) -> Result<Array, JsValue> {
     let (store, tp, state) = open_partition(&db, &topic, partition).await?;
-    let limits = FetchLimits {
-        max_records: 50_000,
-        max_bytes: 8 << 20,
-    };
     let mut records = 0u64;
     let started = js_sys::Date::now();
-    scan(&store, &tp, &state, limits, &mut |batch| {
+    scan(&store, &tp, &state, &mut |batch| {
         records += batch.len() as u64
     })
     .await?;
@@ -203,11 +199,7 @@ pub async fn read_partition(db: String, topic: String, partition: u32) -> Result
             String::from_utf8_lossy(b).into_owned().into()
         })
     };
-    let limits = FetchLimits {
-        max_records: 10_000,
-        max_bytes: 4 << 20,
-    };
-    scan(&store, &tp, &state, limits, &mut |batch| {
+    scan(&store, &tp, &state, &mut |batch| {
         for r in batch {
             let offset = JsValue::from_f64(r.offset().0 as f64);
             rows.push(&Array::of3(&offset, &text(r.key()), &text(r.value())));
