@@ -105,7 +105,7 @@ try {
     return runs[1];
   };
   const rate = (records, ms) => records / (ms / 1000);
-  const fmt = (r) => r >= 1e6 ? `${(r / 1e6).toFixed(2)} M/s` : `${Math.round(r / 1000)} k/s`;
+  const fmt = (r) => r >= 1e6 ? `${(r / 1e6).toFixed(2)} M/s` : r >= 1e4 ? `${Math.round(r / 1000)} k/s` : `${Math.round(r)}/s`;
   for (const valueBytes of [100, 1024]) {
     const total = 100_000;
     const rawMs = await page.evaluate(([n, v]) => window.bench.rawAppend(`raw-${v}`, n, 1000, v), [total, valueBytes]);
@@ -134,6 +134,35 @@ try {
     const [replayed, replayMs] = await repeated(() => page.evaluate((topic) => window.wasmBindings.replay_partition('bench', topic, 0), `append-${valueBytes}-1000`));
     const replay = rate(replayed, replayMs);
     rows.push([`Streamlab replay (read, CRC-check and decode every record), ${valueBytes} B values (main thread, median of 3 after a warm-up)`, replayed, replay, `${(replay / rawRead).toFixed(2)}× raw`]);
+  }
+  // Producer → IndexedDB → consumer worker → page, at full rate and one record at a time.
+  // Latency is the page's receipt time minus the record's timestamp (set when its append began).
+  const pct = (sorted, q) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
+  const delivery = async (topic, produce, total) => page.evaluate(async ([topic, produce, total]) => {
+    await window.wasmBindings.create_topic('bench', topic, 3, 'kafka');
+    const consumer = window.wasmBindings.start_consumer('bench', topic, '', 'earliest', '');
+    // Let the consumer worker load and reach the (empty) log end before anything is produced.
+    await new Promise((r) => setTimeout(r, 1000));
+    const started = performance.now();
+    const produced = produce[0] === 'generated'
+      ? (await window.wasmBindings.produce_generated('bench', topic, produce[1], produce[2], 100))[0]
+      : await window.wasmBindings.produce_with_workers('bench', topic, 1, produce[1], 'lat');
+    while (consumer.received_count() < total) {
+      if (consumer.error()) throw new Error(consumer.error());
+      await new Promise((r) => setTimeout(r, 1));
+    }
+    const ms = performance.now() - started;
+    const r = consumer.received();
+    const latencies = [];
+    for (let i = 2; i < r.length; i += 3) latencies.push(r[i]);
+    await consumer.stop();
+    return [produced, ms, latencies.sort((a, b) => a - b)];
+  }, [topic, produce, total]);
+  {
+    const [n, ms, lat] = await delivery('delivery-full', ['generated', 100, 1000], 100_000);
+    rows.push([`producer worker → consumer worker → page, 1000-record batches at full rate, 100 B values (delivery rate; latency p50 ${pct(lat, 0.5).toFixed(0)} ms, p99 ${pct(lat, 0.99).toFixed(0)} ms)`, n, rate(n, ms), '–']);
+    const [m, ms1, lat1] = await delivery('delivery-single', ['single', 500], 500);
+    rows.push([`producer worker → consumer worker → page, one record per request, requests one at a time (latency p50 ${pct(lat1, 0.5).toFixed(1)} ms, p99 ${pct(lat1, 0.99).toFixed(1)} ms)`, m, rate(m, ms1), '–']);
   }
   const version = await browser.context.browser()?.version?.() ?? 'chromium';
   console.log(`\nBrowser benchmarks (${version}, headless, fresh profile)\n`);

@@ -131,6 +131,12 @@ pub enum ProducerEvent {
         /// What went wrong, in words.
         message: String,
     },
+    /// A command the worker could not read (a page and a worker from different builds); its
+    /// request id is unknown.
+    Unreadable {
+        /// What went wrong, in words.
+        message: String,
+    },
 }
 
 /// A start or seek position, in either vocabulary (see `streamlab_log::Position`).
@@ -259,6 +265,8 @@ pub enum ConsumerEvent {
         /// What went wrong.
         message: String,
     },
+    /// The consumer stopped as asked, after its last commit; its worker ends.
+    Stopped,
 }
 
 /// The BroadcastChannel on which every producer of database `db` announces appends (the message
@@ -266,4 +274,75 @@ pub enum ConsumerEvent {
 /// without polling.
 pub fn log_channel(db: &str) -> String {
     format!("streamlab:{db}")
+}
+
+/// A message that could not be encoded or decoded (a worker and a page from different builds, or
+/// a message that is not one of ours).
+#[derive(Debug, thiserror::Error)]
+#[error("a worker message could not be {action}: {reason}")]
+pub struct WireError {
+    action: &'static str,
+    reason: String,
+}
+
+/// Encodes a command or event for `postMessage` (bincode: one compact buffer, which the sender
+/// transfers instead of copying).
+pub fn encode<T: Serialize>(message: &T) -> Result<Vec<u8>, WireError> {
+    bincode::serialize(message).map_err(|e| WireError {
+        action: "encoded",
+        reason: e.to_string(),
+    })
+}
+
+/// Decodes what [`encode`] made; anything else is a [`WireError`], never a panic.
+pub fn decode<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, WireError> {
+    // A limit, so a corrupt length prefix cannot ask for a huge allocation.
+    use bincode::Options;
+    bincode::DefaultOptions::new()
+        .with_fixint_encoding()
+        .allow_trailing_bytes()
+        .with_limit(bytes.len() as u64 * 4 + 1024)
+        .deserialize(bytes)
+        .map_err(|e| WireError {
+            action: "decoded",
+            reason: e.to_string(),
+        })
+}
+
+#[cfg(test)]
+mod wire_tests {
+    use super::*;
+
+    #[test]
+    fn events_round_trip_through_one_buffer() {
+        let event = ConsumerEvent::Records {
+            records: vec![ConsumedRecord {
+                partition: 1,
+                offset: 7,
+                sequence_number: "49590338271490256608559692538361571095921575989136588898".into(),
+                key: Some("alice".into()),
+                value: None,
+                timestamp: 1_700_000_000_000,
+            }],
+            positions: vec![(1, 8)],
+        };
+        let bytes = encode(&event).expect("encodes");
+        assert_eq!(decode::<ConsumerEvent>(&bytes).expect("decodes"), event);
+    }
+
+    #[test]
+    fn garbage_is_an_error_not_a_panic() {
+        let bytes = encode(&ConsumerCommand::Commit).expect("encodes");
+        assert!(decode::<ProducerEvent>(&[0xff; 3]).is_err());
+        assert!(decode::<ConsumerEvent>(&[]).is_err());
+        // A huge declared length is refused before anything is allocated.
+        let mut lying = encode(&ConsumerEvent::Failed {
+            message: "x".into(),
+        })
+        .expect("encodes");
+        lying[4..12].copy_from_slice(&u64::MAX.to_le_bytes());
+        let err = decode::<ConsumerEvent>(&lying).expect_err("refused");
+        assert!(err.to_string().contains("could not be decoded"), "{err}");
+        assert!(decode::<ConsumerCommand>(&bytes).is_ok());
+    }
 }

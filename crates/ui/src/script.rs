@@ -7,9 +7,11 @@
 //! const rows = await wasmBindings.read_partition('streamlab', 'orders', 0); // [[offset, key, value], …]
 //! ```
 
+use std::cell::RefCell;
+use std::rc::Rc;
+
 use futures::channel::mpsc;
 use futures::StreamExt;
-use gloo_worker::Spawnable;
 use js_sys::Array;
 use wasm_bindgen::prelude::*;
 
@@ -18,8 +20,12 @@ use streamlab_log::{
     Mode, PartitionId, PartitionScan, PartitionState, Record, Storage, TopicConfig, TopicName,
     TopicPartition,
 };
-use streamlab_protocol::{ProducerCommand, ProducerEvent, WireRecord};
-use streamlab_workers::{ProducerWorker, WORKER_SCRIPT};
+use streamlab_protocol::{
+    ConsumerCommand, ConsumerEvent, ProducerCommand, ProducerEvent, WireRecord,
+};
+use streamlab_workers::{
+    ConsumerBridge, PortError, ProducerBridge, CONSUMER_SCRIPT, WORKER_SCRIPT,
+};
 
 fn js_error(e: impl std::fmt::Display) -> JsValue {
     js_sys::Error::new(&e.to_string()).into()
@@ -52,18 +58,13 @@ pub async fn produce_with_workers(
     requests: u32,
     tag: String,
 ) -> Result<u32, JsValue> {
-    let (tx, mut rx) = mpsc::unbounded::<ProducerEvent>();
-    let bridges: Vec<_> = (0..workers)
-        .map(|w| {
-            let tx = tx.clone();
-            let bridge = ProducerWorker::spawner()
-                .as_module(false)
-                .callback(move |event| {
-                    let _ = tx.unbounded_send(event);
-                })
-                .spawn(WORKER_SCRIPT);
-            for n in 0..requests {
-                bridge.send(ProducerCommand::Produce {
+    let (tx, mut rx) = mpsc::unbounded();
+    let mut bridges = Vec::new();
+    for w in 0..workers {
+        let bridge = spawn_producer_into(tx.clone())?;
+        for n in 0..requests {
+            bridge
+                .send(&ProducerCommand::Produce {
                     request_id: u64::from(n),
                     db: db.clone(),
                     topic: topic.clone(),
@@ -71,22 +72,102 @@ pub async fn produce_with_workers(
                         key: Some(format!("{tag}-{w}")),
                         value: format!("{tag}-{w}-{n}"),
                     }],
-                });
-            }
-            bridge
-        })
-        .collect();
+                })
+                .map_err(js_error)?;
+        }
+        bridges.push(bridge);
+    }
     let mut acked = 0;
     for _ in 0..workers * requests {
-        match rx.next().await {
-            Some(ProducerEvent::Acked { acks, .. }) => acked += acks.len() as u32,
-            Some(ProducerEvent::Generated { records, .. }) => acked += records as u32,
-            Some(ProducerEvent::Failed { message, .. }) => return Err(js_error(message)),
-            None => return Err(js_error("a producer worker stopped answering")),
+        match next_event(&mut rx).await? {
+            ProducerEvent::Acked { acks, .. } => acked += acks.len() as u32,
+            ProducerEvent::Generated { records, .. } => acked += records as u32,
+            ProducerEvent::Failed { message, .. } | ProducerEvent::Unreadable { message } => {
+                return Err(js_error(message))
+            }
         }
     }
     drop(bridges);
     Ok(acked)
+}
+
+/// Sends `requests` produce requests of `per_request` records each (key `tag`, values
+/// `<tag>-<request>-<i>`) to one producer worker, all at once, and terminates the worker the
+/// moment `kill_after` requests have been acknowledged, as a crash would. Resolves with the
+/// acknowledged records as `[[partition, offset, value], …]`. (The crash tests' producer.)
+#[wasm_bindgen]
+pub async fn produce_and_kill(
+    db: String,
+    topic: String,
+    requests: u32,
+    per_request: u32,
+    tag: String,
+    kill_after: u32,
+) -> Result<Array, JsValue> {
+    let (bridge, mut rx) = spawn_producer()?;
+    for n in 0..requests {
+        let records = (0..per_request)
+            .map(|i| WireRecord {
+                key: Some(tag.clone()),
+                value: format!("{tag}-{n}-{i}"),
+            })
+            .collect();
+        bridge
+            .send(&ProducerCommand::Produce {
+                request_id: u64::from(n),
+                db: db.clone(),
+                topic: topic.clone(),
+                records,
+            })
+            .map_err(js_error)?;
+    }
+    let acked = Array::new();
+    for _ in 0..kill_after.min(requests) {
+        match next_event(&mut rx).await? {
+            ProducerEvent::Acked { request_id, acks } => {
+                for (i, ack) in acks.iter().enumerate() {
+                    acked.push(&Array::of3(
+                        &JsValue::from(ack.partition),
+                        &JsValue::from_f64(ack.offset as f64),
+                        &JsValue::from_str(&format!("{tag}-{request_id}-{i}")),
+                    ));
+                }
+            }
+            ProducerEvent::Failed { message, .. } | ProducerEvent::Unreadable { message } => {
+                return Err(js_error(message))
+            }
+            ProducerEvent::Generated { .. } => {}
+        }
+    }
+    bridge.terminate();
+    Ok(acked)
+}
+
+type ProducerEvents = mpsc::UnboundedReceiver<Result<ProducerEvent, PortError>>;
+
+/// Starts a producer worker whose events arrive on the returned receiver.
+fn spawn_producer() -> Result<(ProducerBridge, ProducerEvents), JsValue> {
+    let (tx, rx) = mpsc::unbounded();
+    Ok((spawn_producer_into(tx)?, rx))
+}
+
+/// Starts a producer worker whose events go to `tx`.
+fn spawn_producer_into(
+    tx: mpsc::UnboundedSender<Result<ProducerEvent, PortError>>,
+) -> Result<ProducerBridge, JsValue> {
+    ProducerBridge::spawn(WORKER_SCRIPT, move |event| {
+        let _ = tx.unbounded_send(event);
+    })
+    .map_err(js_error)
+}
+
+/// The next event of a producer run, or why there is none.
+async fn next_event(rx: &mut ProducerEvents) -> Result<ProducerEvent, JsValue> {
+    match rx.next().await {
+        Some(Ok(event)) => Ok(event),
+        Some(Err(e)) => Err(js_error(e)),
+        None => Err(js_error("a producer worker stopped answering")),
+    }
 }
 
 /// Runs a producer worker that generates `batches` requests of `batch_size` records with values
@@ -100,37 +181,32 @@ pub async fn produce_generated(
     batch_size: u32,
     value_bytes: u32,
 ) -> Result<Array, JsValue> {
-    let (tx, mut rx) = mpsc::unbounded::<ProducerEvent>();
-    let bridge = ProducerWorker::spawner()
-        .as_module(false)
-        .callback(move |event| {
-            let _ = tx.unbounded_send(event);
+    let (bridge, mut rx) = spawn_producer()?;
+    bridge
+        .send(&ProducerCommand::ProduceGenerated {
+            request_id: 0,
+            db,
+            topic,
+            batches,
+            batch_size,
+            value_bytes,
+            key_prefix: "key-".into(),
         })
-        .spawn(WORKER_SCRIPT);
-    bridge.send(ProducerCommand::ProduceGenerated {
-        request_id: 0,
-        db,
-        topic,
-        batches,
-        batch_size,
-        value_bytes,
-        key_prefix: "key-".into(),
-    });
-    let outcome = match rx.next().await {
-        Some(ProducerEvent::Generated {
+        .map_err(js_error)?;
+    match next_event(&mut rx).await? {
+        ProducerEvent::Generated {
             records,
             elapsed_ms,
             ..
-        }) => Ok(Array::of2(
+        } => Ok(Array::of2(
             &JsValue::from_f64(records as f64),
             &JsValue::from_f64(elapsed_ms),
         )),
-        Some(ProducerEvent::Failed { message, .. }) => Err(js_error(message)),
-        Some(other) => Err(js_error(format!("unexpected reply {other:?}"))),
-        None => Err(js_error("the producer worker stopped answering")),
-    };
-    drop(bridge);
-    outcome
+        ProducerEvent::Failed { message, .. } | ProducerEvent::Unreadable { message } => {
+            Err(js_error(message))
+        }
+        other => Err(js_error(format!("unexpected reply {other:?}"))),
+    }
 }
 
 /// Opens `db` and finds partition `partition` of `topic`.
@@ -208,4 +284,159 @@ pub async fn read_partition(db: String, topic: String, partition: u32) -> Result
     .await?;
     store.close();
     Ok(rows)
+}
+
+/// A consumer worker driven from a script: what it received and committed, and how to stop it.
+///
+/// ```js
+/// const c = wasmBindings.start_consumer('streamlab', 'orders', 'billing', 'earliest', '');
+/// // … later
+/// c.received_count(); c.received();  // [partition, offset, partition, offset, …]
+/// await c.stop();                     // commits, leaves the group, ends the worker
+/// ```
+#[wasm_bindgen]
+pub struct ScriptConsumer {
+    bridge: Option<ConsumerBridge>,
+    seen: Rc<RefCell<ConsumerSeen>>,
+}
+
+/// What a scripted consumer has seen so far.
+#[derive(Default)]
+struct ConsumerSeen {
+    /// `[partition, offset, latency_ms]` per record received, in order of receipt; the latency
+    /// is the receipt time minus the record's timestamp.
+    records: Vec<f64>,
+    committed: Vec<(u32, u64)>,
+    assigned: Vec<u32>,
+    failed: Option<String>,
+    stopped: bool,
+}
+
+/// Starts a consumer worker on `topic` of database `db`. `group` may be empty (a standalone
+/// consumer); `kind` and `value` are a start position as the dashboard takes them (`earliest`,
+/// `latest`, `offset` 5, `timestamp` …, or the Kinesis iterator types).
+#[wasm_bindgen]
+pub fn start_consumer(
+    db: String,
+    topic: String,
+    group: String,
+    kind: String,
+    value: String,
+) -> Result<ScriptConsumer, JsValue> {
+    let position = crate::hooks::use_lab::parse_position(&kind, &value).map_err(js_error)?;
+    let seen = Rc::new(RefCell::new(ConsumerSeen::default()));
+    let on_event = {
+        let seen = Rc::clone(&seen);
+        move |event: Result<ConsumerEvent, PortError>| {
+            let mut seen = seen.borrow_mut();
+            match event {
+                Ok(ConsumerEvent::Records { records, .. }) => {
+                    let now = js_sys::Date::now();
+                    for r in records {
+                        seen.records.push(f64::from(r.partition));
+                        seen.records.push(r.offset as f64);
+                        seen.records.push(now - r.timestamp as f64);
+                    }
+                }
+                Ok(ConsumerEvent::Committed { offsets }) => seen.committed = offsets,
+                Ok(ConsumerEvent::Assigned { partitions, .. }) => seen.assigned = partitions,
+                Ok(ConsumerEvent::Failed { message }) => seen.failed = Some(message),
+                Ok(ConsumerEvent::Stopped) => seen.stopped = true,
+                Err(e) => seen.failed = Some(e.to_string()),
+            }
+        }
+    };
+    let bridge = ConsumerBridge::spawn(CONSUMER_SCRIPT, on_event).map_err(js_error)?;
+    let group = group.trim();
+    bridge
+        .send(&ConsumerCommand::Start {
+            db,
+            topic,
+            group: (!group.is_empty()).then(|| group.to_owned()),
+            position,
+        })
+        .map_err(js_error)?;
+    Ok(ScriptConsumer {
+        bridge: Some(bridge),
+        seen,
+    })
+}
+
+#[wasm_bindgen]
+impl ScriptConsumer {
+    /// How many records it has received.
+    pub fn received_count(&self) -> u32 {
+        (self.seen.borrow().records.len() / 3) as u32
+    }
+
+    /// Every record received, as `[partition, offset, latency_ms, …]` triples in order of
+    /// receipt.
+    pub fn received(&self) -> js_sys::Float64Array {
+        js_sys::Float64Array::from(self.seen.borrow().records.as_slice())
+    }
+
+    /// The offsets its group last committed for it, as `[[partition, offset], …]`.
+    pub fn committed(&self) -> Array {
+        self.seen
+            .borrow()
+            .committed
+            .iter()
+            .map(|(p, o)| Array::of2(&JsValue::from(*p), &JsValue::from_f64(*o as f64)))
+            .collect()
+    }
+
+    /// The partitions its group assigned to it last.
+    pub fn assigned(&self) -> Vec<u32> {
+        self.seen.borrow().assigned.clone()
+    }
+
+    /// Why it stopped, if it failed.
+    pub fn error(&self) -> Option<String> {
+        self.seen.borrow().failed.clone()
+    }
+
+    /// Asks it to commit now.
+    pub fn commit(&self) -> Result<(), JsValue> {
+        self.send(&ConsumerCommand::Commit)
+    }
+
+    /// Commits, leaves its group and ends the worker; resolves once the worker said so.
+    pub async fn stop(&mut self) -> Result<(), JsValue> {
+        self.send(&ConsumerCommand::Stop)?;
+        for _ in 0..100 {
+            if self.seen.borrow().stopped {
+                self.bridge = None;
+                return Ok(());
+            }
+            if let Some(message) = self.error() {
+                return Err(js_error(message));
+            }
+            sleep(50).await;
+        }
+        Err(js_error("the consumer did not stop within 5 seconds"))
+    }
+
+    /// Ends the worker at once, as a crash would: no commit, no goodbye to its group.
+    pub fn terminate(&mut self) {
+        if let Some(bridge) = self.bridge.take() {
+            bridge.terminate();
+        }
+    }
+
+    fn send(&self, command: &ConsumerCommand) -> Result<(), JsValue> {
+        match &self.bridge {
+            Some(bridge) => bridge.send(command).map_err(js_error),
+            None => Err(js_error("the consumer has stopped")),
+        }
+    }
+}
+
+/// Resolves after `ms` milliseconds.
+async fn sleep(ms: i32) {
+    let promise = js_sys::Promise::new(&mut |resolve, _reject| {
+        if let Some(window) = web_sys::window() {
+            let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
+        }
+    });
+    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
 }

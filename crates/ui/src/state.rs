@@ -223,6 +223,7 @@ impl Reducible for LabState {
                         c.committed.retain(|(p, _)| partitions.contains(p));
                         c.assigned = Some((generation, partitions));
                     }
+                    ConsumerEvent::Stopped => c.running = false,
                     ConsumerEvent::Failed { message } => {
                         c.running = false;
                         c.error = Some(message.clone());

@@ -5,7 +5,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use futures::channel::mpsc;
 use futures::future::{select, Either};
 use futures::StreamExt;
-use gloo_worker::{HandlerId, Worker, WorkerScope};
+use std::rc::Rc;
+
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::spawn_local;
@@ -22,9 +23,11 @@ use streamlab_protocol::{
 };
 
 use crate::now_ms;
+use crate::port::{Responder, Served, WorkerBridge};
 
-/// Records read per partition per round.
-const FETCH_RECORDS: usize = 500;
+/// Records read per partition per round (with the default 1 MiB per partition): enough that a
+/// consumer catching up moves thousands of records per message to the page.
+const FETCH_RECORDS: usize = 5_000;
 /// How often a group member commits its positions.
 const AUTO_COMMIT_MS: f64 = 1_000.0;
 /// How often a group member heartbeats.
@@ -49,22 +52,23 @@ enum Wake {
 /// member computes the same range assignment from the membership), commits its positions every
 /// second, on a rebalance and on stop, and starts partitions from the group's commits. A member
 /// that stops heartbeating (a terminated worker) is removed by the others after three seconds.
+#[derive(Default)]
 pub struct ConsumerWorker {
     wake: Option<mpsc::UnboundedSender<Wake>>,
 }
 
-impl Worker for ConsumerWorker {
-    type Message = ();
-    type Input = ConsumerCommand;
-    type Output = ConsumerEvent;
+/// The page's handle on a consumer worker.
+pub type ConsumerBridge = WorkerBridge<ConsumerCommand, ConsumerEvent>;
 
-    fn create(_scope: &WorkerScope<Self>) -> Self {
-        ConsumerWorker { wake: None }
+impl Served for ConsumerWorker {
+    type Command = ConsumerCommand;
+    type Event = ConsumerEvent;
+
+    fn unreadable(message: String) -> ConsumerEvent {
+        ConsumerEvent::Failed { message }
     }
 
-    fn update(&mut self, _scope: &WorkerScope<Self>, (): Self::Message) {}
-
-    fn received(&mut self, scope: &WorkerScope<Self>, command: Self::Input, id: HandlerId) {
+    fn received(&mut self, command: ConsumerCommand, responder: &Rc<Responder<ConsumerEvent>>) {
         match command {
             ConsumerCommand::Start {
                 db,
@@ -74,22 +78,22 @@ impl Worker for ConsumerWorker {
             } if self.wake.is_none() => {
                 let (tx, rx) = mpsc::unbounded();
                 self.wake = Some(tx.clone());
-                let scope = scope.clone();
+                let responder = Rc::clone(responder);
                 spawn_local(async move {
-                    let respond = |event| scope.respond(id, event);
-                    if let Err(message) =
-                        consume(&respond, tx, rx, &db, &topic, group, position).await
-                    {
-                        respond(ConsumerEvent::Failed { message });
+                    let respond = |event| responder.respond(&event);
+                    match consume(&respond, tx, rx, &db, &topic, group, position).await {
+                        Ok(()) => {
+                            // Stopped as asked: say so, and end this worker.
+                            respond(ConsumerEvent::Stopped);
+                            responder.close();
+                        }
+                        Err(message) => respond(ConsumerEvent::Failed { message }),
                     }
                 });
             }
-            ConsumerCommand::Start { .. } => scope.respond(
-                id,
-                ConsumerEvent::Failed {
-                    message: "this consumer is already running".into(),
-                },
-            ),
+            ConsumerCommand::Start { .. } => responder.respond(&ConsumerEvent::Failed {
+                message: "this consumer is already running".into(),
+            }),
             other => {
                 if let Some(wake) = &self.wake {
                     let _ = wake.unbounded_send(Wake::Command(other));

@@ -8,10 +8,12 @@
 //! acknowledged.
 
 mod consumer;
+mod port;
 mod producer;
 
-pub use consumer::ConsumerWorker;
-pub use producer::ProducerWorker;
+pub use consumer::{ConsumerBridge, ConsumerWorker};
+pub use port::{serve, PortError, Served, WorkerBridge};
+pub use producer::{ProducerBridge, ProducerWorker};
 
 /// The script Trunk builds for the producer worker binary (`no-modules` target), relative to the
 /// page.

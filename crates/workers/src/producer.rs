@@ -4,7 +4,6 @@ use std::cell::{Cell, RefCell};
 use std::collections::{HashMap, VecDeque};
 use std::rc::Rc;
 
-use gloo_worker::{HandlerId, Worker, WorkerScope};
 use wasm_bindgen_futures::spawn_local;
 
 use streamlab_idb::IdbStore;
@@ -15,51 +14,48 @@ use streamlab_log::{
 use streamlab_protocol::{log_channel, ProduceAck, ProducerCommand, ProducerEvent};
 
 use crate::now_ms;
+use crate::port::{Responder, Served, WorkerBridge};
+
+/// The page's handle on a producer worker.
+pub type ProducerBridge = WorkerBridge<ProducerCommand, ProducerEvent>;
 
 /// Appends what the UI asks for and acknowledges each record with its partition and offset.
 ///
 /// Requests are handled one at a time, in the order they arrive: a producer's records keep its
 /// order in every partition, as a Kafka producer's do with one request in flight.
+#[derive(Default)]
 pub struct ProducerWorker {
     stores: Rc<RefCell<HashMap<String, Rc<IdbStore>>>>,
     keyless: Rc<KeylessPartitioner>,
-    queue: Rc<RefCell<VecDeque<(HandlerId, ProducerCommand)>>>,
+    queue: Rc<RefCell<VecDeque<ProducerCommand>>>,
     draining: Rc<Cell<bool>>,
 }
 
-impl Worker for ProducerWorker {
-    type Message = ();
-    type Input = ProducerCommand;
-    type Output = ProducerEvent;
+impl Served for ProducerWorker {
+    type Command = ProducerCommand;
+    type Event = ProducerEvent;
 
-    fn create(_scope: &WorkerScope<Self>) -> Self {
-        ProducerWorker {
-            stores: Rc::default(),
-            keyless: Rc::default(),
-            queue: Rc::default(),
-            draining: Rc::default(),
-        }
+    fn unreadable(message: String) -> ProducerEvent {
+        ProducerEvent::Unreadable { message }
     }
 
-    fn update(&mut self, _scope: &WorkerScope<Self>, (): Self::Message) {}
-
-    fn received(&mut self, scope: &WorkerScope<Self>, command: Self::Input, id: HandlerId) {
-        self.queue.borrow_mut().push_back((id, command));
+    fn received(&mut self, command: ProducerCommand, responder: &Rc<Responder<ProducerEvent>>) {
+        self.queue.borrow_mut().push_back(command);
         if self.draining.replace(true) {
             return; // the running drain will get to it
         }
         let (queue, draining) = (Rc::clone(&self.queue), Rc::clone(&self.draining));
-        let (stores, keyless, scope) = (
+        let (stores, keyless, responder) = (
             Rc::clone(&self.stores),
             Rc::clone(&self.keyless),
-            scope.clone(),
+            Rc::clone(responder),
         );
         spawn_local(async move {
             loop {
                 let next = queue.borrow_mut().pop_front();
-                let Some((id, command)) = next else { break };
+                let Some(command) = next else { break };
                 let event = handle(&stores, &keyless, command).await;
-                scope.respond(id, event);
+                responder.respond(&event);
             }
             draining.set(false);
         });

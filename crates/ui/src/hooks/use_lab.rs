@@ -4,7 +4,6 @@ use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::rc::Rc;
 
-use gloo_worker::{Spawnable, WorkerBridge};
 use wasm_bindgen_futures::spawn_local;
 use yew::prelude::*;
 
@@ -15,9 +14,12 @@ use streamlab_log::{
     TableView, Timestamp, TopicConfig, TopicMetadata, TopicName, TopicPartition,
 };
 use streamlab_protocol::{
-    log_channel, ConsumerCommand, ProducerCommand, ProducerEvent, WirePosition, WireRecord,
+    log_channel, ConsumerCommand, ConsumerEvent, ProducerCommand, ProducerEvent, WirePosition,
+    WireRecord,
 };
-use streamlab_workers::{ConsumerWorker, ProducerWorker, CONSUMER_SCRIPT, WORKER_SCRIPT};
+use streamlab_workers::{
+    ConsumerBridge, PortError, ProducerBridge, CONSUMER_SCRIPT, WORKER_SCRIPT,
+};
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
 
@@ -26,6 +28,8 @@ use crate::view::RecordRow;
 
 /// How many of the newest records per partition the records table shows.
 const RECENT_RECORDS: u64 = 50;
+/// How long a stopping consumer may take to commit and end its worker before it is ended.
+const STOP_GRACE_MS: i32 = 5_000;
 
 /// The most records one click may produce.
 pub const MAX_PRODUCE_COUNT: u32 = 10_000;
@@ -37,9 +41,9 @@ pub struct LabHandle {
     pub state: UseReducerHandle<LabState>,
     revision: u64,
     db: AttrValue,
-    producer: Rc<RefCell<Option<WorkerBridge<ProducerWorker>>>>,
+    producer: Rc<RefCell<Option<ProducerBridge>>>,
     next_request: Rc<Cell<u64>>,
-    consumers: Rc<RefCell<HashMap<u32, WorkerBridge<ConsumerWorker>>>>,
+    consumers: Rc<RefCell<HashMap<u32, ConsumerBridge>>>,
     next_consumer: Rc<Cell<u32>>,
 }
 
@@ -239,13 +243,16 @@ impl LabHandle {
             dispatch.dispatch(Action::Error("the producer worker is not running".into()));
             return;
         };
-        dispatch.dispatch(Action::ProduceSent);
-        bridge.send(ProducerCommand::Produce {
+        let sent = bridge.send(&ProducerCommand::Produce {
             request_id,
             db: self.db.to_string(),
             topic: topic.as_str().to_owned(),
             records,
         });
+        match sent {
+            Ok(()) => dispatch.dispatch(Action::ProduceSent),
+            Err(e) => dispatch.dispatch(Action::Error(e.to_string())),
+        }
     }
 
     /// Dismisses the error.
@@ -274,20 +281,41 @@ impl LabHandle {
         self.next_consumer.set(id + 1);
         let on_event = {
             let dispatch = dispatch.clone();
-            move |event| dispatch.dispatch(Action::Consumer(id, event))
+            let consumers = Rc::clone(&self.consumers);
+            move |event: Result<ConsumerEvent, PortError>| {
+                let event = event.unwrap_or_else(|e| ConsumerEvent::Failed {
+                    message: e.to_string(),
+                });
+                if event == ConsumerEvent::Stopped {
+                    // Its worker has ended; let go of the bridge (not from inside its own
+                    // message handler).
+                    let consumers = Rc::clone(&consumers);
+                    run_after(0, move || {
+                        consumers.borrow_mut().remove(&id);
+                    });
+                }
+                dispatch.dispatch(Action::Consumer(id, event));
+            }
         };
-        let bridge = ConsumerWorker::spawner()
-            .as_module(false)
-            .callback(on_event)
-            .spawn(CONSUMER_SCRIPT);
         let group = (!group.trim().is_empty()).then(|| group.trim().to_owned());
-        bridge.send(ConsumerCommand::Start {
-            db: self.db.to_string(),
-            topic: topic.as_str().to_owned(),
-            group: group.clone(),
-            position,
+        let started = ConsumerBridge::spawn(CONSUMER_SCRIPT, on_event).and_then(|bridge| {
+            bridge.send(&ConsumerCommand::Start {
+                db: self.db.to_string(),
+                topic: topic.as_str().to_owned(),
+                group: group.clone(),
+                position,
+            })?;
+            Ok(bridge)
         });
-        self.consumers.borrow_mut().insert(id, bridge);
+        match started {
+            Ok(bridge) => {
+                self.consumers.borrow_mut().insert(id, bridge);
+            }
+            Err(e) => {
+                dispatch.dispatch(Action::Error(e.to_string()));
+                return;
+            }
+        }
         let start = if value.trim().is_empty() {
             kind.to_owned()
         } else {
@@ -311,8 +339,12 @@ impl LabHandle {
 
     /// Sends a command to a running consumer.
     fn command(&self, id: u32, command: ConsumerCommand) {
-        if let Some(bridge) = self.consumers.borrow().get(&id) {
-            bridge.send(command);
+        let sent = match self.consumers.borrow().get(&id) {
+            Some(bridge) => bridge.send(&command),
+            None => return,
+        };
+        if let Err(e) = sent {
+            self.state.dispatch(Action::Error(e.to_string()));
         }
     }
 
@@ -334,9 +366,10 @@ impl LabHandle {
     /// Stops the consumer (it commits first) and ends its worker.
     pub fn stop_consumer(&self, id: u32) {
         self.command(id, ConsumerCommand::Stop);
-        // Give the worker a moment to commit before its bridge (and so the worker) goes away.
+        // The worker commits, answers `Stopped` and ends itself; one that does not answer within
+        // five seconds is ended anyway.
         let consumers = Rc::clone(&self.consumers);
-        run_after(500, move || {
+        run_after(STOP_GRACE_MS, move || {
             consumers.borrow_mut().remove(&id);
         });
         self.state.dispatch(Action::ConsumerStopped(id));
@@ -435,9 +468,9 @@ pub fn parse_position(kind: &str, value: &str) -> Result<WirePosition, String> {
 #[hook]
 pub fn use_lab(db: AttrValue) -> LabHandle {
     let state = use_reducer(LabState::default);
-    let producer = use_mut_ref(|| None::<WorkerBridge<ProducerWorker>>);
+    let producer = use_mut_ref(|| None::<ProducerBridge>);
     let next_request = use_memo((), |_| Cell::new(0u64));
-    let consumers = use_mut_ref(HashMap::<u32, WorkerBridge<ConsumerWorker>>::new);
+    let consumers = use_mut_ref(HashMap::<u32, ConsumerBridge>::new);
     let next_consumer = use_memo((), |_| Cell::new(1u32));
 
     // Any producer of this database, in any worker or tab, announces appends: refresh the views.
@@ -467,23 +500,26 @@ pub fn use_lab(db: AttrValue) -> LabHandle {
         use_effect_with(db.clone(), move |db| {
             let on_event = {
                 let dispatch = dispatch.clone();
-                move |event: ProducerEvent| match event {
-                    ProducerEvent::Acked { acks, .. } => dispatch.dispatch(Action::Produced(acks)),
-                    ProducerEvent::Failed { message, .. } => {
-                        dispatch.dispatch(Action::ProduceFailed(message))
+                move |event: Result<ProducerEvent, PortError>| match event {
+                    Ok(ProducerEvent::Acked { acks, .. }) => {
+                        dispatch.dispatch(Action::Produced(acks))
                     }
+                    Ok(
+                        ProducerEvent::Failed { message, .. }
+                        | ProducerEvent::Unreadable { message },
+                    ) => dispatch.dispatch(Action::ProduceFailed(message)),
                     // A generated run changed the log; its records are not listed one by one.
-                    ProducerEvent::Generated { .. } => {
+                    Ok(ProducerEvent::Generated { .. }) => {
                         dispatch.dispatch(Action::Produced(Vec::new()))
                     }
+                    Err(e) => dispatch.dispatch(Action::ProduceFailed(e.to_string())),
                 }
             };
             // Trunk builds the worker with wasm-bindgen's `no-modules` target: a classic worker.
-            let bridge = ProducerWorker::spawner()
-                .as_module(false)
-                .callback(on_event)
-                .spawn(WORKER_SCRIPT);
-            *producer.borrow_mut() = Some(bridge);
+            match ProducerBridge::spawn(WORKER_SCRIPT, on_event) {
+                Ok(bridge) => *producer.borrow_mut() = Some(bridge),
+                Err(e) => dispatch.dispatch(Action::Error(e.to_string())),
+            }
             let db = db.to_string();
             spawn_local(async move {
                 match IdbStore::open(&db).await {

@@ -1,7 +1,5 @@
 //! The worker binary Trunk builds as `streamlab-worker.js` + `streamlab-worker_bg.wasm`.
-use gloo_worker::Registrable;
-
 fn main() {
     console_error_panic_hook::set_once();
-    streamlab_workers::ProducerWorker::registrar().register();
+    streamlab_workers::serve::<streamlab_workers::ProducerWorker>();
 }

@@ -1,0 +1,121 @@
+// Producer and consumer Web Workers under load and under attack, driven through the page's
+// scripting API (window.wasmBindings): 100,000 records delivered from a producer worker through
+// IndexedDB to a consumer worker, and workers terminated mid-flight.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { serveDist, withBrowser } from './harness.mjs';
+
+let server;
+before(async () => { server = await serveDist(); });
+after(async () => { await server?.close(); });
+
+const ready = (page) => page.waitForFunction(() => window.wasmBindings?.start_consumer);
+
+/** The log end offset of every partition of `topic`, read from the store. */
+const logEnds = (page, db, topic, partitions) => page.evaluate(async ([db, topic, n]) => {
+  const ends = [];
+  for (let p = 0; p < n; p++) ends.push((await window.wasmBindings.read_partition(db, topic, p)).length);
+  return ends;
+}, [db, topic, partitions]);
+
+/** `[partition, offset, latency]` triples as objects. */
+const triples = (flat) => {
+  const out = [];
+  for (let i = 0; i < flat.length; i += 3) out.push({ partition: flat[i], offset: flat[i + 1] });
+  return out;
+};
+
+test('100,000 records flow from a producer worker to a consumer worker, none lost or repeated', async (t) => withBrowser(t, async ({ page, errors }) => {
+  await page.goto(server.url);
+  await ready(page);
+  await page.evaluate(() => window.wasmBindings.create_topic('load', 'stream', 3, 'kafka'));
+  // The consumer starts first and follows the log end while the producer writes.
+  await page.evaluate(() => { window.consumer = window.wasmBindings.start_consumer('load', 'stream', '', 'earliest', ''); });
+  const [produced] = await page.evaluate(() => window.wasmBindings.produce_generated('load', 'stream', 100, 1000, 100));
+  assert.equal(produced, 100_000);
+  await page.waitForFunction(() => window.consumer.received_count() >= 100_000, null, { timeout: 120_000 });
+  // Give a straggler a moment to show up if there were one.
+  await page.waitForTimeout(500);
+  const received = triples(await page.evaluate(() => Array.from(window.consumer.received())));
+  assert.equal(received.length, 100_000, 'exactly 100,000 records received');
+  const seen = new Set(received.map((r) => `${r.partition}:${r.offset}`));
+  assert.equal(seen.size, 100_000, 'no record received twice');
+  // Every offset of every partition, in order within each partition.
+  const ends = await logEnds(page, 'load', 'stream', 3);
+  assert.equal(ends.reduce((a, b) => a + b, 0), 100_000);
+  for (let p = 0; p < 3; p++) {
+    const offsets = received.filter((r) => r.partition === p).map((r) => r.offset);
+    assert.deepEqual(offsets, Array.from({ length: ends[p] }, (_, i) => i), `partition ${p} in order, contiguous`);
+  }
+  await page.evaluate(() => window.consumer.stop());
+  assert.deepEqual(errors, []);
+}));
+
+test('a producer terminated mid-flight loses only what it had not acknowledged', async (t) => withBrowser(t, async ({ page, errors }) => {
+  await page.goto(server.url);
+  await ready(page);
+  await page.evaluate(() => window.wasmBindings.create_topic('crash', 'orders', 1, 'kafka'));
+  // 200 requests of 10 records; the worker is terminated once 50 are acknowledged, while the
+  // rest are queued or in flight.
+  const acked = await page.evaluate(() => window.wasmBindings.produce_and_kill('crash', 'orders', 200, 10, 'p', 50));
+  assert.ok(acked.length >= 500, `${acked.length} records acknowledged`);
+  const stored = await page.evaluate(() => window.wasmBindings.read_partition('crash', 'orders', 0));
+  // Offsets are contiguous from 0; every acknowledged record is stored once, where its ack said.
+  assert.deepEqual(stored.map(([o]) => o), stored.map((_, i) => i));
+  const byValue = new Map(stored.map(([o, , v]) => [v, o]));
+  assert.equal(byValue.size, stored.length, 'no value stored twice');
+  for (const [, offset, value] of acked) assert.equal(byValue.get(value), offset, `${value} at ${offset}`);
+  // Whole requests only, in the producer's order: the log is a prefix of what was sent.
+  assert.equal(stored.length % 10, 0, 'no request half stored');
+  const sent = Array.from({ length: stored.length }, (_, i) => `p-${Math.floor(i / 10)}-${i % 10}`);
+  assert.deepEqual(stored.map(([, , v]) => v), sent);
+  // The store still takes appends at the next offset.
+  await page.evaluate(() => window.wasmBindings.produce_with_workers('crash', 'orders', 1, 1, 'after'));
+  const after = await page.evaluate(() => window.wasmBindings.read_partition('crash', 'orders', 0));
+  assert.deepEqual(after.at(-1).slice(0, 1), [stored.length]);
+  assert.deepEqual(errors, []);
+}));
+
+test('a group consumer terminated mid-stream is resumed from its group commit by the next', async (t) => withBrowser(t, async ({ page, errors }) => {
+  await page.goto(server.url);
+  await ready(page);
+  await page.evaluate(() => window.wasmBindings.create_topic('crash', 'events', 2, 'kafka'));
+  await page.evaluate(() => window.wasmBindings.produce_generated('crash', 'events', 10, 100, 50));
+  await page.evaluate(() => { window.first = window.wasmBindings.start_consumer('crash', 'events', 'billing', 'earliest', ''); });
+  await page.waitForFunction(() => window.first.received_count() === 1000);
+  // Its automatic commit (every second) covers what it read.
+  await page.waitForFunction(() => window.first.committed().reduce((n, [, o]) => n + o, 0) === 1000);
+  // More records; it reads them, and is killed before it can commit them all.
+  await page.evaluate(() => window.wasmBindings.produce_generated('crash', 'events', 5, 100, 50));
+  await page.waitForFunction(() => window.first.received_count() === 1500);
+  const committedAtKill = new Map(await page.evaluate(() => { const c = window.first.committed(); window.first.terminate(); return c; }));
+  const first = triples(await page.evaluate(() => Array.from(window.first.received())));
+
+  // The next member of the group starts from the group's commits, not from the beginning.
+  await page.evaluate(() => { window.second = window.wasmBindings.start_consumer('crash', 'events', 'billing', 'earliest', ''); });
+  const ends = await logEnds(page, 'crash', 'events', 2);
+  assert.equal(ends[0] + ends[1], 1500);
+  // Once the dead member's session expires (3 s) the new one owns both partitions and reads
+  // each to its end.
+  await page.waitForFunction(([e0, e1]) => {
+    const r = window.second.received();
+    const last = [-1, -1];
+    for (let i = 0; i < r.length; i += 3) last[r[i]] = Math.max(last[r[i]], r[i + 1]);
+    return last[0] === e0 - 1 && last[1] === e1 - 1;
+  }, ends, { timeout: 20_000 });
+  const second = triples(await page.evaluate(() => Array.from(window.second.received())));
+  for (let p = 0; p < 2; p++) {
+    const firstOffsets = first.filter((r) => r.partition === p).map((r) => r.offset);
+    const secondOffsets = second.filter((r) => r.partition === p).map((r) => r.offset);
+    const resumedAt = secondOffsets[0];
+    // It resumed at or after the commit the first member reported, and skipped nothing.
+    assert.ok(resumedAt >= (committedAtKill.get(p) ?? 0), `partition ${p}: resumed at ${resumedAt}, commit was ${committedAtKill.get(p)}`);
+    assert.ok(resumedAt <= Math.max(...firstOffsets) + 1, `partition ${p}: nothing skipped`);
+    assert.deepEqual(secondOffsets, Array.from({ length: ends[p] - resumedAt }, (_, i) => resumedAt + i));
+    // Repeats are only the records read after the last commit (the at-least-once window).
+    const repeated = secondOffsets.filter((o) => firstOffsets.includes(o));
+    assert.ok(repeated.every((o) => o >= (committedAtKill.get(p) ?? 0)), `partition ${p}: repeats only past the commit`);
+  }
+  await page.evaluate(() => window.second.stop());
+  assert.deepEqual(errors, []);
+}));
