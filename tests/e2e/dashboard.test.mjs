@@ -6,22 +6,13 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { serveDist, withBrowser, artifactsDir } from './harness.mjs';
+import { serveDist, withBrowser, artifactsDir, byTestId, createTopic } from './harness.mjs';
 
 let server;
 before(async () => { server = await serveDist(); });
 after(async () => { await server?.close(); });
 
-const byTestId = (page, id) => page.locator(`[data-testid="${id}"]`);
 
-async function createTopic(page, name, partitions, mode) {
-  await byTestId(page, 'topic-create-name').fill(name);
-  await byTestId(page, 'topic-create-partitions').fill(String(partitions));
-  await byTestId(page, 'topic-create-mode').selectOption(mode);
-  await byTestId(page, 'topic-create-submit').click();
-  await page.locator(`[data-testid="topic-item"][data-topic="${name}"]`).waitFor();
-  await page.locator('[data-testid="partition-row"]').nth(partitions - 1).waitFor();
-}
 
 async function produce(page, key, value, count = 1) {
   const before = await byTestId(page, 'produce-result').count();

@@ -83,3 +83,16 @@ export async function withBrowser(t, body) {
     await browser.close();
   }
 }
+
+/** The elements with `data-testid="<id>"`. */
+export const byTestId = (page, id) => page.locator(`[data-testid="${id}"]`);
+
+/** Creates a topic from the dashboard's form and waits until its partitions show. */
+export async function createTopic(page, name, partitions, mode) {
+  await byTestId(page, 'topic-create-name').fill(name);
+  await byTestId(page, 'topic-create-partitions').fill(String(partitions));
+  await byTestId(page, 'topic-create-mode').selectOption(mode);
+  await byTestId(page, 'topic-create-submit').click();
+  await page.locator(`[data-testid="topic-item"][data-topic="${name}"]`).waitFor();
+  await page.locator('[data-testid="partition-row"]').nth(partitions - 1).waitFor();
+}

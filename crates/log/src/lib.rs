@@ -55,6 +55,7 @@ mod retention;
 mod storage;
 mod throttle;
 mod types;
+mod workload;
 
 pub use batch::{BatchHeader, DecodeError, RecordBatch, BATCH_FORMAT_VERSION, BATCH_HEADER_LEN};
 pub use crc::crc32c;
@@ -82,7 +83,7 @@ pub use position::{
     ShardIteratorType,
 };
 pub use produce::{
-    produce, produce_to, ProduceError, ProduceRecord, RecordMetadata, Target,
+    produce, produce_to, route, ProduceError, ProduceRecord, RecordMetadata, Target,
     PUT_RECORDS_MAX_BYTES, PUT_RECORDS_MAX_RECORDS,
 };
 pub use record::{Header, Record};
@@ -102,6 +103,7 @@ pub use storage::{
 };
 pub use throttle::{ReadLimiter, ShardLimits, TokenBucket, WriteQuota};
 pub use types::{Mode, Offset, PartitionId, SequenceNumber, ShardId, Timestamp, TopicPartition};
+pub use workload::{KeyPattern, Pace, Pacer, ValueTemplate, WorkloadError};
 
 /// Runs a future to completion on the current thread.
 ///

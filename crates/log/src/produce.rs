@@ -181,42 +181,17 @@ pub async fn produce<S: Storage>(
     produce_to(store, &metadata, records, keyless, now).await
 }
 
-/// [`produce`] with topic metadata the producer already holds, as a Kafka producer caches its
-/// metadata: no read of the topic per request. Stale metadata is safe: a store checks each
-/// append against the partition's current state (a closed shard refuses with
-/// [`AppendError::ShardClosed`]), and the producer then reads the metadata again.
-pub async fn produce_to<S: Storage>(
-    store: &S,
+/// Where each of `records` goes in `metadata`'s topic, by the topic's mode (see [`Target`]),
+/// checking each record's size and target on the way. A producer that must know which records
+/// share a batch (to retry exactly the ones a partition refused) routes them first and then
+/// produces each partition's records on their own.
+pub fn route<E>(
     metadata: &crate::storage::TopicMetadata,
     records: &[ProduceRecord],
     keyless: &KeylessPartitioner,
-    now: Timestamp,
-) -> Result<Vec<RecordMetadata>, ProduceError<S::Error>> {
-    let topic = metadata.config.name();
+) -> Result<Vec<PartitionId>, ProduceError<E>> {
     let config = &metadata.config;
     let partition_count = metadata.partitions.len() as u32;
-    if records.is_empty() {
-        return Err(ProduceError::Empty);
-    }
-    if config.mode() == Mode::Kinesis {
-        if records.len() > PUT_RECORDS_MAX_RECORDS {
-            return Err(ProduceError::TooManyRecords {
-                count: records.len(),
-                max: PUT_RECORDS_MAX_RECORDS,
-            });
-        }
-        let size: usize = records
-            .iter()
-            .map(|r| payload_size(&r.data.key, &r.data.value, &r.data.headers))
-            .sum();
-        if size > PUT_RECORDS_MAX_BYTES {
-            return Err(ProduceError::RequestTooLarge {
-                size,
-                max: PUT_RECORDS_MAX_BYTES,
-            });
-        }
-    }
-
     let mut routed: Vec<PartitionId> = Vec::with_capacity(records.len());
     for (index, record) in records.iter().enumerate() {
         let size = payload_size(&record.data.key, &record.data.value, &record.data.headers);
@@ -279,6 +254,46 @@ pub async fn produce_to<S: Storage>(
         };
         routed.push(partition);
     }
+
+    Ok(routed)
+}
+
+/// [`produce`] with topic metadata the producer already holds, as a Kafka producer caches its
+/// metadata: no read of the topic per request. Stale metadata is safe: a store checks each
+/// append against the partition's current state (a closed shard refuses with
+/// [`AppendError::ShardClosed`]), and the producer then reads the metadata again.
+pub async fn produce_to<S: Storage>(
+    store: &S,
+    metadata: &crate::storage::TopicMetadata,
+    records: &[ProduceRecord],
+    keyless: &KeylessPartitioner,
+    now: Timestamp,
+) -> Result<Vec<RecordMetadata>, ProduceError<S::Error>> {
+    let topic = metadata.config.name();
+    let config = &metadata.config;
+    if records.is_empty() {
+        return Err(ProduceError::Empty);
+    }
+    if config.mode() == Mode::Kinesis {
+        if records.len() > PUT_RECORDS_MAX_RECORDS {
+            return Err(ProduceError::TooManyRecords {
+                count: records.len(),
+                max: PUT_RECORDS_MAX_RECORDS,
+            });
+        }
+        let size: usize = records
+            .iter()
+            .map(|r| payload_size(&r.data.key, &r.data.value, &r.data.headers))
+            .sum();
+        if size > PUT_RECORDS_MAX_BYTES {
+            return Err(ProduceError::RequestTooLarge {
+                size,
+                max: PUT_RECORDS_MAX_BYTES,
+            });
+        }
+    }
+
+    let routed = route(metadata, records, keyless)?;
 
     // One batch per partition, keeping the request's order within each partition.
     let mut by_partition: BTreeMap<PartitionId, Vec<usize>> = BTreeMap::new();

@@ -75,6 +75,99 @@ pub enum ProducerCommand {
         /// Key prefix.
         key_prefix: String,
     },
+    /// Start a producer run: records made from `spec`, paced by its rate, batch size and linger,
+    /// until stopped or `spec.limit` records are acknowledged. Acknowledged batch by batch with
+    /// [`ProducerEvent::RunAcked`].
+    StartRun {
+        /// Names the run in every event about it.
+        run_id: u64,
+        /// The IndexedDB database name.
+        db: String,
+        /// The topic (stream) name.
+        topic: String,
+        /// What to send and how fast.
+        spec: RunSpec,
+    },
+    /// Pause a run (it keeps its place; nothing is sent until it resumes).
+    PauseRun {
+        /// The run.
+        run_id: u64,
+    },
+    /// Resume a paused run, at its rate, without a burst to catch up.
+    ResumeRun {
+        /// The run.
+        run_id: u64,
+    },
+    /// Change a run's rate (`None`: as fast as the store takes records).
+    SetRunRate {
+        /// The run.
+        run_id: u64,
+        /// Records per second.
+        rate: Option<u32>,
+    },
+    /// Stop a run after the batch in flight.
+    StopRun {
+        /// The run.
+        run_id: u64,
+    },
+}
+
+/// How a producer run picks keys.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum WireKeyPattern {
+    /// No key.
+    None,
+    /// The same key every time.
+    Fixed(String),
+    /// `<prefix><n>`.
+    Sequential(String),
+    /// One of these, at random.
+    RandomFrom(Vec<String>),
+}
+
+impl WireKeyPattern {
+    /// The log's key pattern.
+    pub fn to_pattern(&self) -> streamlab_log::KeyPattern {
+        use streamlab_log::KeyPattern;
+        match self {
+            WireKeyPattern::None => KeyPattern::None,
+            WireKeyPattern::Fixed(k) => KeyPattern::Fixed(k.clone()),
+            WireKeyPattern::Sequential(p) => KeyPattern::Sequential(p.clone()),
+            WireKeyPattern::RandomFrom(keys) => KeyPattern::RandomFrom(keys.clone()),
+        }
+    }
+}
+
+/// What a producer run sends and how fast.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunSpec {
+    /// How keys are picked.
+    pub key: WireKeyPattern,
+    /// The value template (`${n}`, `${key}`, `${ts}`; see `streamlab_log::ValueTemplate`).
+    pub value_template: String,
+    /// Records per second; `None` sends as fast as the store takes them.
+    pub rate: Option<u32>,
+    /// Records per batch at most (Kafka's `batch.size`, counted in records).
+    pub batch_size: u32,
+    /// How long a partial batch may wait to fill, in ms (Kafka's `linger.ms`).
+    pub linger_ms: u32,
+    /// Stop after this many records; `None` runs until stopped.
+    pub limit: Option<u64>,
+}
+
+/// One batch a run appended.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BatchAck {
+    /// Partition (shard index).
+    pub partition: u32,
+    /// The offset of its first record.
+    pub base_offset: u64,
+    /// Records in it.
+    pub count: u32,
+    /// The sequence number of its first record, decimal.
+    pub first_sequence: String,
+    /// The sequence number of its last record, decimal.
+    pub last_sequence: String,
 }
 
 /// Where one produced record landed.
@@ -130,6 +223,43 @@ pub enum ProducerEvent {
         request_id: u64,
         /// What went wrong, in words.
         message: String,
+    },
+    /// A run's batches were appended. A fast run reports at most every 100 ms, with its latest
+    /// batches (at most 20) and its totals.
+    RunAcked {
+        /// The run.
+        run_id: u64,
+        /// The latest batches appended since the last report, oldest first.
+        batches: Vec<BatchAck>,
+        /// Records acknowledged since the run started.
+        sent: u64,
+        /// Batches appended since the run started.
+        batch_count: u64,
+    },
+    /// A run was refused for now (Kinesis' write limit) and retries by itself.
+    RunRetrying {
+        /// The run.
+        run_id: u64,
+        /// Why, in words.
+        message: String,
+        /// When it tries again.
+        retry_in_ms: u64,
+    },
+    /// A run paused (`true`) or resumed (`false`).
+    RunPaused {
+        /// The run.
+        run_id: u64,
+        /// Whether it is paused now.
+        paused: bool,
+    },
+    /// A run ended: stopped, done, or failed.
+    RunEnded {
+        /// The run.
+        run_id: u64,
+        /// Records acknowledged in all.
+        sent: u64,
+        /// Why it ended early, in words; `None` when stopped or done.
+        error: Option<String>,
     },
     /// A command the worker could not read (a page and a worker from different builds); its
     /// request id is unknown.

@@ -85,6 +85,7 @@ pub async fn produce_with_workers(
             ProducerEvent::Failed { message, .. } | ProducerEvent::Unreadable { message } => {
                 return Err(js_error(message))
             }
+            other => return Err(unexpected(&other)),
         }
     }
     drop(bridges);
@@ -136,7 +137,7 @@ pub async fn produce_and_kill(
             ProducerEvent::Failed { message, .. } | ProducerEvent::Unreadable { message } => {
                 return Err(js_error(message))
             }
-            ProducerEvent::Generated { .. } => {}
+            other => return Err(unexpected(&other)),
         }
     }
     bridge.terminate();
@@ -159,6 +160,13 @@ fn spawn_producer_into(
         let _ = tx.unbounded_send(event);
     })
     .map_err(js_error)
+}
+
+/// The error for an event a script did not ask for.
+fn unexpected(event: &ProducerEvent) -> JsValue {
+    js_error(format!(
+        "unexpected reply from the producer worker: {event:?}"
+    ))
 }
 
 /// The next event of a producer run, or why there is none.
@@ -205,7 +213,7 @@ pub async fn produce_generated(
         ProducerEvent::Failed { message, .. } | ProducerEvent::Unreadable { message } => {
             Err(js_error(message))
         }
-        other => Err(js_error(format!("unexpected reply {other:?}"))),
+        other => Err(unexpected(&other)),
     }
 }
 
@@ -306,6 +314,8 @@ struct ConsumerSeen {
     /// `[partition, offset, latency_ms]` per record received, in order of receipt; the latency
     /// is the receipt time minus the record's timestamp.
     records: Vec<f64>,
+    /// The records themselves, in order of receipt.
+    rows: Vec<streamlab_protocol::ConsumedRecord>,
     committed: Vec<(u32, u64)>,
     assigned: Vec<u32>,
     failed: Option<String>,
@@ -332,11 +342,12 @@ pub fn start_consumer(
             match event {
                 Ok(ConsumerEvent::Records { records, .. }) => {
                     let now = js_sys::Date::now();
-                    for r in records {
+                    for r in &records {
                         seen.records.push(f64::from(r.partition));
                         seen.records.push(r.offset as f64);
                         seen.records.push(now - r.timestamp as f64);
                     }
+                    seen.rows.extend(records);
                 }
                 Ok(ConsumerEvent::Committed { offsets }) => seen.committed = offsets,
                 Ok(ConsumerEvent::Assigned { partitions, .. }) => seen.assigned = partitions,
@@ -373,6 +384,26 @@ impl ScriptConsumer {
     /// receipt.
     pub fn received(&self) -> js_sys::Float64Array {
         js_sys::Float64Array::from(self.seen.borrow().records.as_slice())
+    }
+
+    /// Every record received, as `[partition, offset, key, value]` rows in order of receipt
+    /// (`null` for no key or a tombstone).
+    pub fn records(&self) -> Array {
+        let text = |t: &Option<String>| t.as_deref().map_or(JsValue::NULL, JsValue::from_str);
+        self.seen
+            .borrow()
+            .rows
+            .iter()
+            .map(|r| {
+                let row = Array::of2(
+                    &JsValue::from(r.partition),
+                    &JsValue::from_f64(r.offset as f64),
+                );
+                row.push(&text(&r.key));
+                row.push(&text(&r.value));
+                row
+            })
+            .collect()
     }
 
     /// The offsets its group last committed for it, as `[[partition, offset], …]`.

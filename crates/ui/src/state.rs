@@ -6,7 +6,7 @@ use yew::Reducible;
 
 use streamlab_idb::IdbStore;
 use streamlab_log::{TopicMetadata, TopicName};
-use streamlab_protocol::{ConsumedRecord, ConsumerEvent, ProduceAck};
+use streamlab_protocol::{BatchAck, ConsumedRecord, ConsumerEvent, ProduceAck, ProducerEvent};
 
 use crate::view::RecordRow;
 
@@ -39,7 +39,61 @@ pub struct LabState {
     pub table: Option<streamlab_log::TableView>,
     /// What the last cleanup did.
     pub cleanup: Option<String>,
+    /// The producer runs started from this dashboard.
+    pub runs: Vec<RunView>,
 }
+
+/// One producer run (a producer worker sending at a rate) as the dashboard shows it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RunView {
+    /// The dashboard's number for it.
+    pub id: u64,
+    /// The topic it writes.
+    pub topic: TopicName,
+    /// Its keys and values, in words.
+    pub summary: String,
+    /// Records per second; `None` is as fast as the store takes them.
+    pub rate: Option<u32>,
+    /// Records acknowledged.
+    pub sent: u64,
+    /// Batches acknowledged.
+    pub batches: u64,
+    /// The latest batches, oldest first.
+    pub recent: Vec<BatchAck>,
+    /// What it is doing.
+    pub status: RunStatus,
+}
+
+/// What a producer run is doing.
+#[derive(Clone, Debug, PartialEq)]
+pub enum RunStatus {
+    /// Sending.
+    Running,
+    /// Paused by the user.
+    Paused,
+    /// Refused for now (Kinesis' write limit); retrying by itself.
+    Retrying(String),
+    /// Stopped by the user.
+    Stopped,
+    /// Ended on an error.
+    Failed(String),
+}
+
+impl RunStatus {
+    /// The status in one word, for tests and styles.
+    pub fn word(&self) -> &'static str {
+        match self {
+            RunStatus::Running => "running",
+            RunStatus::Paused => "paused",
+            RunStatus::Retrying(_) => "retrying",
+            RunStatus::Stopped => "stopped",
+            RunStatus::Failed(_) => "failed",
+        }
+    }
+}
+
+/// How many of a run's latest batches it shows.
+const RECENT_BATCHES: usize = 5;
 
 /// How many of a consumer's latest records it shows.
 const RECENT_CONSUMED: usize = 8;
@@ -106,10 +160,67 @@ pub enum Action {
     Cleaned(String),
     /// A topic was deleted.
     TopicDeleted(TopicName),
+    /// A producer run was started.
+    RunStarted(RunView),
+    /// A producer run reported.
+    Run(ProducerEvent),
+    /// The user changed a run's rate.
+    RunRate(u64, Option<u32>),
 }
 
 /// At most this many produce results are kept on screen.
 const MAX_RESULTS: usize = 200;
+
+impl LabState {
+    fn apply_run_event(&mut self, event: ProducerEvent) {
+        let run_id = match &event {
+            ProducerEvent::RunAcked { run_id, .. }
+            | ProducerEvent::RunRetrying { run_id, .. }
+            | ProducerEvent::RunPaused { run_id, .. }
+            | ProducerEvent::RunEnded { run_id, .. } => *run_id,
+            _ => return,
+        };
+        let Some(run) = self.runs.iter_mut().find(|r| r.id == run_id) else {
+            return;
+        };
+        match event {
+            ProducerEvent::RunAcked {
+                batches,
+                sent,
+                batch_count,
+                ..
+            } => {
+                run.sent = sent;
+                run.batches = batch_count;
+                run.recent.extend(batches);
+                let excess = run.recent.len().saturating_sub(RECENT_BATCHES);
+                run.recent.drain(..excess);
+                if matches!(run.status, RunStatus::Retrying(_)) {
+                    run.status = RunStatus::Running;
+                }
+            }
+            ProducerEvent::RunRetrying { message, .. } => run.status = RunStatus::Retrying(message),
+            ProducerEvent::RunPaused { paused, .. } => {
+                run.status = if paused {
+                    RunStatus::Paused
+                } else {
+                    RunStatus::Running
+                };
+            }
+            ProducerEvent::RunEnded { sent, error, .. } => {
+                run.sent = sent;
+                run.status = match error {
+                    Some(message) => {
+                        self.error = Some(message.clone());
+                        RunStatus::Failed(message)
+                    }
+                    None => RunStatus::Stopped,
+                };
+            }
+            _ => {}
+        }
+    }
+}
 
 impl Reducible for LabState {
     type Action = Action;
@@ -129,6 +240,7 @@ impl Reducible for LabState {
             consumers: self.consumers.clone(),
             table: self.table.clone(),
             cleanup: self.cleanup.clone(),
+            runs: self.runs.clone(),
         };
         match action {
             Action::StoreOpened(store) => {
@@ -195,6 +307,13 @@ impl Reducible for LabState {
                 next.generation += 1;
             }
             Action::ConsumerStarted(view) => next.consumers.push(view),
+            Action::RunStarted(view) => next.runs.push(view),
+            Action::RunRate(id, rate) => {
+                if let Some(run) = next.runs.iter_mut().find(|r| r.id == id) {
+                    run.rate = rate;
+                }
+            }
+            Action::Run(event) => next.apply_run_event(event),
             Action::ConsumerStopped(id) => {
                 if let Some(c) = next.consumers.iter_mut().find(|c| c.id == id) {
                     c.running = false;

@@ -8,7 +8,7 @@ use futures::StreamExt;
 use std::rc::Rc;
 
 use wasm_bindgen::closure::Closure;
-use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::spawn_local;
 
 use streamlab_idb::IdbStore;
@@ -22,8 +22,8 @@ use streamlab_protocol::{
     log_channel, ConsumedRecord, ConsumerCommand, ConsumerEvent, WirePosition,
 };
 
-use crate::now_ms;
 use crate::port::{Responder, Served, WorkerBridge};
+use crate::{now_ms, sleep};
 
 /// Records read per partition per round (with the default 1 MiB per partition): enough that a
 /// consumer catching up moves thousands of records per message to the page.
@@ -356,19 +356,6 @@ fn announce_group(channel: &web_sys::BroadcastChannel, consumer: &Consumer<'_>) 
     if let Some(group) = &consumer.group {
         let _ = channel.post_message(&group_notice(group, &consumer.topic).into());
     }
-}
-
-/// Resolves after `ms` milliseconds (`setTimeout` of the worker or page).
-fn sleep(ms: i32) -> wasm_bindgen_futures::JsFuture {
-    let promise = js_sys::Promise::new(&mut |resolve: js_sys::Function, _reject| {
-        let global = js_sys::global();
-        if let Ok(set_timeout) = js_sys::Reflect::get(&global, &"setTimeout".into()) {
-            if let Some(set_timeout) = set_timeout.dyn_ref::<js_sys::Function>() {
-                let _ = set_timeout.call2(&global, &resolve, &JsValue::from(ms));
-            }
-        }
-    });
-    wasm_bindgen_futures::JsFuture::from(promise)
 }
 
 async fn consume(

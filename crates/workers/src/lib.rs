@@ -10,6 +10,7 @@
 mod consumer;
 mod port;
 mod producer;
+mod run;
 
 pub use consumer::{ConsumerBridge, ConsumerWorker};
 pub use port::{serve, PortError, Served, WorkerBridge};
@@ -29,4 +30,18 @@ pub(crate) fn now_ms() -> f64 {
         .ok()
         .and_then(|p| p.dyn_into::<web_sys::Performance>().ok())
         .map_or_else(js_sys::Date::now, |p| p.now())
+}
+
+/// Resolves after `ms` milliseconds (`setTimeout` of the worker or page).
+pub(crate) fn sleep(ms: i32) -> wasm_bindgen_futures::JsFuture {
+    use wasm_bindgen::{JsCast, JsValue};
+    let promise = js_sys::Promise::new(&mut |resolve: js_sys::Function, _reject| {
+        let global = js_sys::global();
+        if let Ok(set_timeout) = js_sys::Reflect::get(&global, &"setTimeout".into()) {
+            if let Some(set_timeout) = set_timeout.dyn_ref::<js_sys::Function>() {
+                let _ = set_timeout.call2(&global, &resolve, &JsValue::from(ms));
+            }
+        }
+    });
+    wasm_bindgen_futures::JsFuture::from(promise)
 }

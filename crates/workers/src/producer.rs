@@ -4,6 +4,7 @@ use std::cell::{Cell, RefCell};
 use std::collections::{HashMap, VecDeque};
 use std::rc::Rc;
 
+use futures::channel::mpsc;
 use wasm_bindgen_futures::spawn_local;
 
 use streamlab_idb::IdbStore;
@@ -15,6 +16,7 @@ use streamlab_protocol::{log_channel, ProduceAck, ProducerCommand, ProducerEvent
 
 use crate::now_ms;
 use crate::port::{Responder, Served, WorkerBridge};
+use crate::run::{run, RunControl, RunRequest};
 
 /// The page's handle on a producer worker.
 pub type ProducerBridge = WorkerBridge<ProducerCommand, ProducerEvent>;
@@ -29,6 +31,8 @@ pub struct ProducerWorker {
     keyless: Rc<KeylessPartitioner>,
     queue: Rc<RefCell<VecDeque<ProducerCommand>>>,
     draining: Rc<Cell<bool>>,
+    /// Running runs, by id: how to tell each to pause, resume or stop.
+    runs: Rc<RefCell<HashMap<u64, mpsc::UnboundedSender<RunControl>>>>,
 }
 
 impl Served for ProducerWorker {
@@ -40,6 +44,48 @@ impl Served for ProducerWorker {
     }
 
     fn received(&mut self, command: ProducerCommand, responder: &Rc<Responder<ProducerEvent>>) {
+        // Runs go on their own, beside the request queue; their controls take effect at once.
+        let control = match command {
+            ProducerCommand::StartRun {
+                run_id,
+                db,
+                topic,
+                spec,
+            } => {
+                self.start_run(
+                    RunRequest {
+                        run_id,
+                        db,
+                        topic,
+                        spec,
+                    },
+                    responder,
+                );
+                return;
+            }
+            ProducerCommand::PauseRun { run_id } => Some((run_id, RunControl::Pause)),
+            ProducerCommand::ResumeRun { run_id } => Some((run_id, RunControl::Resume)),
+            ProducerCommand::StopRun { run_id } => Some((run_id, RunControl::Stop)),
+            ProducerCommand::SetRunRate { run_id, rate } => {
+                Some((run_id, RunControl::SetRate(rate)))
+            }
+            _ => None,
+        };
+        if let Some((run_id, control)) = control {
+            let sent = self
+                .runs
+                .borrow()
+                .get(&run_id)
+                .is_some_and(|tx| tx.unbounded_send(control).is_ok());
+            if !sent {
+                responder.respond(&ProducerEvent::RunEnded {
+                    run_id,
+                    sent: 0,
+                    error: Some(format!("there is no run {run_id} in this producer")),
+                });
+            }
+            return;
+        }
         self.queue.borrow_mut().push_back(command);
         if self.draining.replace(true) {
             return; // the running drain will get to it
@@ -58,6 +104,35 @@ impl Served for ProducerWorker {
                 responder.respond(&event);
             }
             draining.set(false);
+        });
+    }
+}
+
+impl ProducerWorker {
+    fn start_run(&mut self, request: RunRequest, responder: &Rc<Responder<ProducerEvent>>) {
+        let run_id = request.run_id;
+        if self.runs.borrow().contains_key(&run_id) {
+            responder.respond(&ProducerEvent::RunEnded {
+                run_id,
+                sent: 0,
+                error: Some(format!("run {run_id} is already running")),
+            });
+            return;
+        }
+        let (tx, rx) = mpsc::unbounded();
+        self.runs.borrow_mut().insert(run_id, tx);
+        let (stores, keyless, runs, responder) = (
+            Rc::clone(&self.stores),
+            Rc::clone(&self.keyless),
+            Rc::clone(&self.runs),
+            Rc::clone(responder),
+        );
+        spawn_local(async move {
+            run(&stores, &keyless, request, rx, &|event| {
+                responder.respond(&event)
+            })
+            .await;
+            runs.borrow_mut().remove(&run_id);
         });
     }
 }
@@ -107,6 +182,14 @@ async fn handle(
                 },
             }
         }
+        // `received` hands these to their runs; none is ever queued.
+        ProducerCommand::StartRun { .. }
+        | ProducerCommand::PauseRun { .. }
+        | ProducerCommand::ResumeRun { .. }
+        | ProducerCommand::SetRunRate { .. }
+        | ProducerCommand::StopRun { .. } => ProducerEvent::Unreadable {
+            message: "a run command reached the request queue".into(),
+        },
     }
 }
 
@@ -179,7 +262,7 @@ impl Load {
 }
 
 /// Tells every consumer and dashboard of database `db` that `topic` grew.
-fn announce(db: &str, topic: &str) {
+pub(crate) fn announce(db: &str, topic: &str) {
     thread_local! {
         static CHANNELS: RefCell<HashMap<String, web_sys::BroadcastChannel>> = RefCell::default();
     }
@@ -200,7 +283,7 @@ fn announce(db: &str, topic: &str) {
     });
 }
 
-async fn store_for(
+pub(crate) async fn store_for(
     stores: &RefCell<HashMap<String, Rc<IdbStore>>>,
     db: &str,
 ) -> Result<Rc<IdbStore>, String> {

@@ -8,6 +8,7 @@ use crate::components::consumer_panel::ConsumerPanel;
 use crate::components::error_banner::ErrorBanner;
 use crate::components::partition_grid::PartitionGrid;
 use crate::components::produce_panel::ProducePanel;
+use crate::components::producer_runs::ProducerRuns;
 use crate::components::records_table::RecordsTable;
 use crate::components::table_view::TableViewCard;
 use crate::components::topic_create::TopicCreate;
@@ -56,6 +57,7 @@ pub fn Lab(props: &LabProps) -> Html {
                         <TopicDelete name={topic.config.name().clone()} />
                     </header>
                     <ProducePanel mode={topic.config.mode()} />
+                    <ProducerRuns key={topic.config.name().as_str().to_owned()} mode={topic.config.mode()} />
                     <PartitionGrid topic={topic.clone()} />
                     <ConsumerPanel topic={topic.clone()} />
                     <RecordsTable mode={topic.config.mode()} rows={state.records.clone()} />

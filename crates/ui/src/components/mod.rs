@@ -4,6 +4,7 @@ pub mod error_banner;
 pub mod lab;
 pub mod partition_grid;
 pub mod produce_panel;
+pub mod producer_runs;
 pub mod records_table;
 pub mod table_view;
 pub mod topic_create;

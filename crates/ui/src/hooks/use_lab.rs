@@ -10,12 +10,13 @@ use yew::prelude::*;
 use streamlab_idb::IdbStore;
 use streamlab_log::{
     add_partitions, clean_partition, fetch, merge_shards, split_shard, CleanupPolicy,
-    CreateTopicError, FetchLimits, HashKey, Mode, Offset, PartitionId, ReshardError, Storage,
-    TableView, Timestamp, TopicConfig, TopicMetadata, TopicName, TopicPartition,
+    CreateTopicError, FetchLimits, HashKey, Mode, Offset, Pacer, PartitionId, ReshardError,
+    Storage, TableView, Timestamp, TopicConfig, TopicMetadata, TopicName, TopicPartition,
+    ValueTemplate,
 };
 use streamlab_protocol::{
-    log_channel, ConsumerCommand, ConsumerEvent, ProducerCommand, ProducerEvent, WirePosition,
-    WireRecord,
+    log_channel, ConsumerCommand, ConsumerEvent, ProducerCommand, ProducerEvent, RunSpec,
+    WireKeyPattern, WirePosition, WireRecord,
 };
 use streamlab_workers::{
     ConsumerBridge, PortError, ProducerBridge, CONSUMER_SCRIPT, WORKER_SCRIPT,
@@ -23,11 +24,13 @@ use streamlab_workers::{
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
 
-use crate::state::{Action, ConsumerView, LabState};
+use crate::state::{Action, ConsumerView, LabState, RunStatus, RunView};
 use crate::view::RecordRow;
 
 /// How many of the newest records per partition the records table shows.
 const RECENT_RECORDS: u64 = 50;
+/// The shortest time between two reloads of the views caused by producers' notices.
+const RELOAD_INTERVAL_MS: i32 = 150;
 /// How long a stopping consumer may take to commit and end its worker before it is ended.
 const STOP_GRACE_MS: i32 = 5_000;
 
@@ -45,6 +48,8 @@ pub struct LabHandle {
     next_request: Rc<Cell<u64>>,
     consumers: Rc<RefCell<HashMap<u32, ConsumerBridge>>>,
     next_consumer: Rc<Cell<u32>>,
+    runs: Rc<RefCell<HashMap<u64, ProducerBridge>>>,
+    next_run: Rc<Cell<u64>>,
 }
 
 impl PartialEq for LabHandle {
@@ -255,6 +260,108 @@ impl LabHandle {
         }
     }
 
+    /// Starts a producer run on the open topic in a worker of its own.
+    pub fn start_run(&self, form: &RunForm) {
+        let dispatch = self.state.dispatcher();
+        let Some(topic) = self.state.open_topic.clone() else {
+            dispatch.dispatch(Action::Error("open a topic first".into()));
+            return;
+        };
+        let mode = self
+            .state
+            .topics
+            .iter()
+            .find(|t| t.config.name() == &topic)
+            .map_or(Mode::Kafka, |t| t.config.mode());
+        let spec = match form.spec(mode) {
+            Ok(spec) => spec,
+            Err(message) => {
+                dispatch.dispatch(Action::Error(message));
+                return;
+            }
+        };
+        let id = self.next_run.get();
+        self.next_run.set(id + 1);
+        let on_event = {
+            let dispatch = dispatch.clone();
+            let runs = Rc::clone(&self.runs);
+            move |event: Result<ProducerEvent, PortError>| {
+                let event = event.unwrap_or_else(|e| ProducerEvent::RunEnded {
+                    run_id: id,
+                    sent: 0,
+                    error: Some(e.to_string()),
+                });
+                if matches!(event, ProducerEvent::RunEnded { .. }) {
+                    // The run is over: end its worker (not from inside its own handler).
+                    let runs = Rc::clone(&runs);
+                    run_after(0, move || {
+                        runs.borrow_mut().remove(&id);
+                    });
+                }
+                dispatch.dispatch(Action::Run(event));
+            }
+        };
+        let summary = RunForm::summary(&spec);
+        let rate = spec.rate;
+        let started = ProducerBridge::spawn(WORKER_SCRIPT, on_event).and_then(|bridge| {
+            bridge.send(&ProducerCommand::StartRun {
+                run_id: id,
+                db: self.db.to_string(),
+                topic: topic.as_str().to_owned(),
+                spec,
+            })?;
+            Ok(bridge)
+        });
+        match started {
+            Ok(bridge) => {
+                self.runs.borrow_mut().insert(id, bridge);
+                dispatch.dispatch(Action::ClearError);
+                dispatch.dispatch(Action::RunStarted(RunView {
+                    id,
+                    topic,
+                    summary,
+                    rate,
+                    sent: 0,
+                    batches: 0,
+                    recent: Vec::new(),
+                    status: RunStatus::Running,
+                }));
+            }
+            Err(e) => dispatch.dispatch(Action::Error(e.to_string())),
+        }
+    }
+
+    fn run_command(&self, id: u64, command: ProducerCommand) {
+        let sent = match self.runs.borrow().get(&id) {
+            Some(bridge) => bridge.send(&command),
+            None => return,
+        };
+        if let Err(e) = sent {
+            self.state.dispatch(Action::Error(e.to_string()));
+        }
+    }
+
+    /// Pauses a run.
+    pub fn pause_run(&self, id: u64) {
+        self.run_command(id, ProducerCommand::PauseRun { run_id: id });
+    }
+
+    /// Resumes a paused run.
+    pub fn resume_run(&self, id: u64) {
+        self.run_command(id, ProducerCommand::ResumeRun { run_id: id });
+    }
+
+    /// Stops a run; its worker ends when the run says it ended.
+    pub fn stop_run(&self, id: u64) {
+        self.run_command(id, ProducerCommand::StopRun { run_id: id });
+    }
+
+    /// Changes a running run's rate (`None`: as fast as the store takes records).
+    pub fn set_run_rate(&self, id: u64, rate: Option<u32>) {
+        self.run_command(id, ProducerCommand::SetRunRate { run_id: id, rate });
+        self.state.dispatch(Action::RunRate(id, rate));
+    }
+
     /// Dismisses the error.
     pub fn clear_error(&self) {
         self.state.dispatch(Action::ClearError);
@@ -385,6 +492,90 @@ fn run_after(ms: i32, f: impl FnOnce() + 'static) {
     }
 }
 
+/// What the producer-run form holds, as typed.
+#[derive(Clone, Debug, Default)]
+pub struct RunForm {
+    /// `none`, `fixed`, `sequential` or `random`.
+    pub pattern: String,
+    /// The fixed key, the prefix, or the keys to pick from (comma-separated).
+    pub keys: String,
+    /// The value template.
+    pub template: String,
+    /// Records per second.
+    pub rate: String,
+    /// As fast as the store takes records (the rate is ignored).
+    pub unlimited: bool,
+    /// Records per batch.
+    pub batch_size: String,
+    /// Linger in ms.
+    pub linger_ms: String,
+}
+
+/// The highest rate the run form's slider offers, in records per second.
+pub const MAX_RUN_RATE: u32 = 5_000;
+
+impl RunForm {
+    /// The run the form describes, or what is wrong with it, in words.
+    pub fn spec(&self, mode: Mode) -> Result<RunSpec, String> {
+        let number = |text: &str, what: &str, max: u32| -> Result<u32, String> {
+            match text.trim().parse::<u32>() {
+                Ok(n) if n <= max => Ok(n),
+                _ => Err(format!("{what} must be a whole number from 0 to {max}")),
+            }
+        };
+        let keys = self.keys.trim();
+        let key = match self.pattern.as_str() {
+            "none" => WireKeyPattern::None,
+            "fixed" if !keys.is_empty() => WireKeyPattern::Fixed(keys.to_owned()),
+            "sequential" => WireKeyPattern::Sequential(keys.to_owned()),
+            "random" => WireKeyPattern::RandomFrom(
+                keys.split(',')
+                    .map(str::trim)
+                    .filter(|k| !k.is_empty())
+                    .map(str::to_owned)
+                    .collect(),
+            ),
+            "fixed" => return Err("type the key every record gets".into()),
+            other => return Err(format!("unknown key pattern '{other}'")),
+        };
+        key.to_pattern().validate().map_err(|e| e.to_string())?;
+        if mode == Mode::Kinesis && key == WireKeyPattern::None {
+            return Err("a Kinesis stream needs a partition key: pick a key pattern".into());
+        }
+        ValueTemplate::parse(&self.template).map_err(|e| e.to_string())?;
+        let rate = if self.unlimited {
+            None
+        } else {
+            Some(number(&self.rate, "the rate", MAX_RUN_RATE)?)
+        };
+        let batch_size = number(&self.batch_size, "the batch size", MAX_PRODUCE_COUNT)?;
+        let linger_ms = number(&self.linger_ms, "the linger", 60_000)?;
+        Pacer::validate(rate, batch_size).map_err(|e| e.to_string())?;
+        Ok(RunSpec {
+            key,
+            value_template: self.template.clone(),
+            rate,
+            batch_size,
+            linger_ms,
+            limit: None,
+        })
+    }
+
+    /// The run's keys and values, in words.
+    pub fn summary(spec: &RunSpec) -> String {
+        let keys = match &spec.key {
+            WireKeyPattern::None => "no key".to_owned(),
+            WireKeyPattern::Fixed(k) => format!("key {k}"),
+            WireKeyPattern::Sequential(p) => format!("keys {p}0, {p}1, …"),
+            WireKeyPattern::RandomFrom(keys) => format!("keys at random from {}", keys.join(", ")),
+        };
+        format!(
+            "{keys} · value {} · batches of {} · linger {} ms",
+            spec.value_template, spec.batch_size, spec.linger_ms
+        )
+    }
+}
+
 /// What the create-topic form holds.
 #[derive(Clone, Debug, Default)]
 pub struct TopicForm {
@@ -472,14 +663,26 @@ pub fn use_lab(db: AttrValue) -> LabHandle {
     let next_request = use_memo((), |_| Cell::new(0u64));
     let consumers = use_mut_ref(HashMap::<u32, ConsumerBridge>::new);
     let next_consumer = use_memo((), |_| Cell::new(1u32));
+    let runs = use_mut_ref(HashMap::<u64, ProducerBridge>::new);
+    let next_run = use_memo((), |_| Cell::new(1u64));
 
     // Any producer of this database, in any worker or tab, announces appends: refresh the views.
     {
         let dispatch = state.dispatcher();
         use_effect_with(db.clone(), move |db| {
             let channel = web_sys::BroadcastChannel::new(&log_channel(db)).ok();
+            // Producers announce every batch; a busy log would reload the views hundreds of
+            // times a second. Reload at most once per interval, after the first notice.
+            let scheduled = Rc::new(Cell::new(false));
             let on_message = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |_| {
-                dispatch.dispatch(Action::LogChanged)
+                if scheduled.replace(true) {
+                    return;
+                }
+                let (scheduled, dispatch) = (Rc::clone(&scheduled), dispatch.clone());
+                run_after(RELOAD_INTERVAL_MS, move || {
+                    scheduled.set(false);
+                    dispatch.dispatch(Action::LogChanged);
+                });
             });
             if let Some(channel) = &channel {
                 channel.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
@@ -512,6 +715,8 @@ pub fn use_lab(db: AttrValue) -> LabHandle {
                     Ok(ProducerEvent::Generated { .. }) => {
                         dispatch.dispatch(Action::Produced(Vec::new()))
                     }
+                    // Runs have workers of their own.
+                    Ok(run_event) => dispatch.dispatch(Action::Run(run_event)),
                     Err(e) => dispatch.dispatch(Action::ProduceFailed(e.to_string())),
                 }
             };
@@ -567,6 +772,8 @@ pub fn use_lab(db: AttrValue) -> LabHandle {
         next_request,
         consumers,
         next_consumer,
+        runs,
+        next_run,
     }
 }
 
