@@ -210,3 +210,43 @@ test('kinesis consumers read parents before children across a split while a prod
   await page.evaluate(() => window.reader.stop());
   assert.deepEqual(errors, []);
 }));
+
+test("resetting a group's offsets replays its records, and is refused while the group is active", async (t) => withBrowser(t, async ({ page, errors }) => {
+  await page.goto(server.url);
+  await createTopic(page, 'ledger', 2, 'kafka');
+  await page.evaluate(() => window.wasmBindings.produce_generated('streamlab', 'ledger', 1, 20, 30));
+  const ends = await logEnds(page, 'streamlab', 'ledger', 2);
+  const consume = async (n) => {
+    await page.evaluate(() => { window.member = window.wasmBindings.start_consumer('streamlab', 'ledger', 'audit', 'earliest', ''); });
+    await page.waitForFunction((n) => window.member.received_count() >= n, n);
+    return triples(await page.evaluate(() => Array.from(window.member.received())));
+  };
+  const first = await consume(20);
+  assert.equal(first.length, 20);
+  // Active: the reset is refused with a message, and nothing changes.
+  await byTestId(page, 'reset-group').fill('audit');
+  await byTestId(page, 'reset-target').selectOption('earliest');
+  await byTestId(page, 'reset-submit').click();
+  await byTestId(page, 'error-message').waitFor();
+  assert.match(await byTestId(page, 'error-message').innerText(), /active member/);
+  // Stopped (it commits and leaves): reset to earliest, and a new member reads everything again.
+  await page.evaluate(() => window.member.stop());
+  await byTestId(page, 'reset-submit').click();
+  await byTestId(page, 'reset-result').waitFor();
+  assert.match(await byTestId(page, 'reset-result').innerText(), /group audit now starts at 0 → 0, 1 → 0/);
+  const again = await consume(20);
+  assert.deepEqual(again.map((r) => `${r.partition}:${r.offset}`).sort(), first.map((r) => `${r.partition}:${r.offset}`).sort());
+  await page.evaluate(() => window.member.stop());
+  // Per partition: partition 0 from offset 3; partition 1 keeps its commit (its end).
+  await byTestId(page, 'reset-target').selectOption('offset');
+  await byTestId(page, 'reset-value').fill('0:3');
+  await byTestId(page, 'reset-submit').click();
+  await page.waitForFunction(() => /0 → 3/.test(document.querySelector('[data-testid="reset-result"]')?.textContent ?? ''));
+  const third = await consume(ends[0] - 3);
+  await page.waitForTimeout(300);
+  const latest = triples(await page.evaluate(() => Array.from(window.member.received())));
+  assert.deepEqual(latest.map((r) => `${r.partition}:${r.offset}`), Array.from({ length: ends[0] - 3 }, (_, i) => `0:${i + 3}`));
+  assert.equal(third.length, ends[0] - 3);
+  await page.evaluate(() => window.member.stop());
+  assert.deepEqual(errors, []);
+}));

@@ -10,9 +10,10 @@ use crate::partitioner::{kafka_partition, kinesis_hash_key, uniform_hash_key_ran
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::{
-    add_partitions, clean_partition, lag, merge, millis_behind_latest, readable_shards, split,
-    starting_offset, update_shard_count, AppendInfo, CleanupPolicy, CommittedOffset, GroupId,
-    HashKey, ReshardError, ShardId, ShardState, TableView, UpdateTopicError,
+    add_partitions, clean_partition, lag, merge, millis_behind_latest, readable_shards,
+    reset_group_offsets, split, starting_offset, update_shard_count, AppendInfo, CleanupPolicy,
+    CommittedOffset, GroupId, HashKey, MemberId, OffsetReset, ResetOffsetsError, ReshardError,
+    ShardId, ShardState, TableView, UpdateTopicError,
 };
 use crate::{
     fetch, produce, resolve_position, sequence_number_at, AppendError, CreateTopicError,
@@ -44,6 +45,7 @@ macro_rules! for_each_check {
         $check!(throttling_refuses_over_the_limit_and_stores_nothing);
         $check!(groups_commit_resume_and_report_lag);
         $check!(group_membership_is_kept_per_group_and_topic);
+        $check!(group_offsets_reset_only_while_the_group_is_inactive);
         $check!(deleting_a_topic_removes_everything_it_held);
     };
 }
@@ -1393,4 +1395,107 @@ pub async fn groups_commit_resume_and_report_lag<S: Storage>(store: &S) {
         store.committed_offsets(&group, p0.topic()).await.unwrap()[&PartitionId(0)].offset,
         Offset(5)
     );
+}
+
+pub async fn group_offsets_reset_only_while_the_group_is_inactive<S: Storage>(store: &S) {
+    topic(store, "t", Mode::Kafka, 2).await;
+    let (p0, p1) = (tp("t", 0), tp("t", 1));
+    for i in 0..6 {
+        store
+            .append(&p0, &[at(&format!("a{i}"), 100 * i)], Timestamp(0))
+            .await
+            .unwrap();
+    }
+    store
+        .append(&p1, &[at("b0", 50), at("b1", 450)], Timestamp(0))
+        .await
+        .unwrap();
+    let group = GroupId::new("billing").unwrap();
+    let name = p0.topic().clone();
+    let member = MemberId::new("m-1").unwrap();
+    store
+        .update_membership(&group, &name, &|m| {
+            m.heartbeat(&member, Timestamp(1_000), 3_000)
+        })
+        .await
+        .unwrap();
+    let reset =
+        |target, now| reset_group_offsets(store, &group, &name, target, Timestamp(now), 3_000);
+    // A member heartbeated a second ago: the group is active.
+    assert!(matches!(
+        reset(&OffsetReset::Earliest, 2_000).await,
+        Err(ResetOffsetsError::GroupActive { members: 1, .. })
+    ));
+    assert!(store
+        .committed_offsets(&group, &name)
+        .await
+        .unwrap()
+        .is_empty());
+    // Once its session expired, the reset goes through.
+    let moved = reset(&OffsetReset::Latest, 10_000).await.unwrap();
+    assert_eq!(
+        moved,
+        [(PartitionId(0), Offset(6)), (PartitionId(1), Offset(2))]
+    );
+    assert_eq!(committed_in(store, &group, &name).await, [(0, 6), (1, 2)]);
+    // To a time: the first record at or after it in each partition (none: the log end).
+    reset(&OffsetReset::Timestamp(Timestamp(250)), 10_000)
+        .await
+        .unwrap();
+    assert_eq!(committed_in(store, &group, &name).await, [(0, 3), (1, 1)]);
+    reset(&OffsetReset::Timestamp(Timestamp(9_999)), 10_000)
+        .await
+        .unwrap();
+    assert_eq!(committed_in(store, &group, &name).await, [(0, 6), (1, 2)]);
+    // Per partition: out-of-range offsets go to the nearest end; others keep their commit.
+    let high = OffsetReset::Offsets(BTreeMap::from([(PartitionId(0), Offset(99))]));
+    reset(&high, 10_000).await.unwrap();
+    let one = OffsetReset::Offsets(BTreeMap::from([(PartitionId(1), Offset(1))]));
+    reset(&one, 10_000).await.unwrap();
+    assert_eq!(committed_in(store, &group, &name).await, [(0, 6), (1, 1)]);
+    reset(&OffsetReset::Earliest, 10_000).await.unwrap();
+    assert_eq!(committed_in(store, &group, &name).await, [(0, 0), (1, 0)]);
+    // A member starting now reads from the reset offsets.
+    assert_eq!(
+        starting_offset(store, &group, &p0, OffsetResetPolicy::None)
+            .await
+            .unwrap(),
+        Offset(0)
+    );
+    let bad = OffsetReset::Offsets(BTreeMap::from([(PartitionId(7), Offset(0))]));
+    assert!(matches!(
+        reset(&bad, 10_000).await,
+        Err(ResetOffsetsError::NoSuchPartition {
+            partition: PartitionId(7),
+            ..
+        })
+    ));
+    let missing = TopicName::new("missing", Mode::Kafka).unwrap();
+    assert!(matches!(
+        reset_group_offsets(
+            store,
+            &group,
+            &missing,
+            &OffsetReset::Earliest,
+            Timestamp(0),
+            3_000
+        )
+        .await,
+        Err(ResetOffsetsError::UnknownTopic(_))
+    ));
+}
+
+/// A group's committed offsets on a topic, as `(partition, offset)`.
+async fn committed_in<S: Storage>(
+    store: &S,
+    group: &GroupId,
+    topic: &TopicName,
+) -> Vec<(u32, u64)> {
+    store
+        .committed_offsets(group, topic)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|(p, c)| (p.0, c.offset.0))
+        .collect()
 }

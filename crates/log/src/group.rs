@@ -7,11 +7,12 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
+use crate::names::TopicName;
 use crate::partition::PartitionState;
 use crate::position::{resolve_position, OffsetResetPolicy, Position, PositionError};
 use crate::record::Record;
-use crate::storage::Storage;
-use crate::types::{Offset, Timestamp, TopicPartition};
+use crate::storage::{CommittedOffset, Storage};
+use crate::types::{Offset, PartitionId, Timestamp, TopicPartition};
 
 /// Why a group or member id was refused.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -271,6 +272,136 @@ pub async fn starting_offset<S: Storage>(
     resolve_position(store, tp, position, reset).await
 }
 
+/// Where [`reset_group_offsets`] moves a group's committed offsets (Kafka's
+/// `kafka-consumer-groups --reset-offsets`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum OffsetReset {
+    /// Every partition's log start (`--to-earliest`).
+    Earliest,
+    /// Every partition's log end (`--to-latest`).
+    Latest,
+    /// These offsets (`--to-offset`, per partition); an offset outside a partition's log is
+    /// moved to its nearest end, and partitions not named keep their commit.
+    Offsets(BTreeMap<PartitionId, Offset>),
+    /// The first record at or after this time in every partition (`--to-datetime`).
+    Timestamp(Timestamp),
+}
+
+/// Why a group's offsets were not reset.
+#[derive(Debug, thiserror::Error)]
+pub enum ResetOffsetsError<E> {
+    /// Members are still reading; their commits would overwrite the reset.
+    #[error("group '{group}' still has {members} active member(s) on '{topic}'; stop its consumers first (offsets are reset only while a group is inactive)")]
+    GroupActive {
+        /// The group.
+        group: GroupId,
+        /// The topic.
+        topic: TopicName,
+        /// Members that heartbeated within the session timeout.
+        members: usize,
+    },
+    /// The topic does not exist.
+    #[error("topic '{0}' does not exist")]
+    UnknownTopic(TopicName),
+    /// A partition named in [`OffsetReset::Offsets`] does not exist.
+    #[error("'{topic}' has no partition {partition}")]
+    NoSuchPartition {
+        /// The topic.
+        topic: TopicName,
+        /// The partition.
+        partition: PartitionId,
+    },
+    /// A position could not be resolved.
+    #[error(transparent)]
+    Position(PositionError<E>),
+    /// The storage failed.
+    #[error("storage failed: {0}")]
+    Storage(#[source] E),
+}
+
+/// Resets `group`'s committed offsets on `topic` to `reset`, at `now`, and returns the new
+/// offsets. Refused while the group has members that heartbeated within `session_timeout_ms`,
+/// as Kafka refuses to reset an active group; the next member to join starts from the new
+/// offsets, so the records from there flow again (a replay).
+pub async fn reset_group_offsets<S: Storage>(
+    store: &S,
+    group: &GroupId,
+    topic: &TopicName,
+    reset: &OffsetReset,
+    now: Timestamp,
+    session_timeout_ms: i64,
+) -> Result<Vec<(PartitionId, Offset)>, ResetOffsetsError<S::Error>> {
+    let membership = store
+        .update_membership(group, topic, &|m| m.expire(now, session_timeout_ms))
+        .await
+        .map_err(ResetOffsetsError::Storage)?;
+    if !membership.members.is_empty() {
+        return Err(ResetOffsetsError::GroupActive {
+            group: group.clone(),
+            topic: topic.clone(),
+            members: membership.members.len(),
+        });
+    }
+    let metadata = store
+        .describe_topic(topic)
+        .await
+        .map_err(ResetOffsetsError::Storage)?
+        .ok_or_else(|| ResetOffsetsError::UnknownTopic(topic.clone()))?;
+    if let OffsetReset::Offsets(offsets) = reset {
+        if let Some(missing) = offsets
+            .keys()
+            .find(|p| p.0 as usize >= metadata.partitions.len())
+        {
+            return Err(ResetOffsetsError::NoSuchPartition {
+                topic: topic.clone(),
+                partition: *missing,
+            });
+        }
+    }
+    let mut moved = Vec::new();
+    for state in &metadata.partitions {
+        let tp = TopicPartition::new(topic.clone(), state.partition());
+        let offset = match reset {
+            OffsetReset::Earliest => state.log_start_offset(),
+            OffsetReset::Latest => state.log_end_offset(),
+            OffsetReset::Offsets(offsets) => match offsets.get(&state.partition()) {
+                Some(o) => (*o).clamp(state.log_start_offset(), state.log_end_offset()),
+                None => continue,
+            },
+            OffsetReset::Timestamp(t) => resolve_position(
+                store,
+                &tp,
+                Position::Timestamp(*t),
+                OffsetResetPolicy::Latest,
+            )
+            .await
+            .map_err(ResetOffsetsError::Position)?,
+        };
+        moved.push((tp, offset));
+    }
+    let commits: Vec<(TopicPartition, CommittedOffset)> = moved
+        .iter()
+        .map(|(tp, offset)| {
+            (
+                tp.clone(),
+                CommittedOffset {
+                    offset: *offset,
+                    metadata: "reset".into(),
+                    commit_time: now,
+                },
+            )
+        })
+        .collect();
+    store
+        .commit_offsets(group, &commits)
+        .await
+        .map_err(ResetOffsetsError::Storage)?;
+    Ok(moved
+        .into_iter()
+        .map(|(tp, offset)| (tp.partition(), offset))
+        .collect())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -416,6 +547,17 @@ impl GroupMembership {
             .retain(|m, last| m == member || now.0.saturating_sub(last.0) <= session_timeout_ms);
         let after: BTreeSet<MemberId> = self.members.keys().cloned().collect();
         if before != after {
+            self.generation += 1;
+        }
+        self
+    }
+
+    /// Removes members silent for longer than `session_timeout_ms` at `now`.
+    pub fn expire(mut self, now: Timestamp, session_timeout_ms: i64) -> GroupMembership {
+        let before = self.members.len();
+        self.members
+            .retain(|_, last| now.0.saturating_sub(last.0) <= session_timeout_ms);
+        if self.members.len() != before {
             self.generation += 1;
         }
         self

@@ -64,8 +64,9 @@ pub use fetch::{
     PartitionScan,
 };
 pub use group::{
-    assign, lag, millis_behind_latest, starting_offset, AssignmentStrategy, ConsumerGroup, GroupId,
-    GroupIdError, GroupMembership, MemberId, Rebalance,
+    assign, lag, millis_behind_latest, reset_group_offsets, starting_offset, AssignmentStrategy,
+    ConsumerGroup, GroupId, GroupIdError, GroupMembership, MemberId, OffsetReset, Rebalance,
+    ResetOffsetsError,
 };
 pub use memory::{MemoryStore, MemoryStoreError};
 pub use names::{NameError, TopicName, MAX_PARTITIONS};

@@ -41,6 +41,8 @@ pub struct LabState {
     pub cleanup: Option<String>,
     /// The producer runs started from this dashboard.
     pub runs: Vec<RunView>,
+    /// What the last group offset reset did.
+    pub group_reset: Option<String>,
 }
 
 /// One producer run (a producer worker sending at a rate) as the dashboard shows it.
@@ -166,6 +168,8 @@ pub enum Action {
     Run(ProducerEvent),
     /// The user changed a run's rate.
     RunRate(u64, Option<u32>),
+    /// A group's offsets were reset; what happened, in words.
+    GroupReset(String),
 }
 
 /// At most this many produce results are kept on screen.
@@ -241,6 +245,7 @@ impl Reducible for LabState {
             table: self.table.clone(),
             cleanup: self.cleanup.clone(),
             runs: self.runs.clone(),
+            group_reset: self.group_reset.clone(),
         };
         match action {
             Action::StoreOpened(store) => {
@@ -265,6 +270,7 @@ impl Reducible for LabState {
             Action::OpenTopic(topic) => {
                 if next.open_topic.as_ref() != Some(&topic) {
                     next.produced.clear();
+                    next.group_reset = None;
                     next.cleanup = None;
                     next.table = None;
                 }
@@ -308,6 +314,7 @@ impl Reducible for LabState {
             }
             Action::ConsumerStarted(view) => next.consumers.push(view),
             Action::RunStarted(view) => next.runs.push(view),
+            Action::GroupReset(summary) => next.group_reset = Some(summary),
             Action::RunRate(id, rate) => {
                 if let Some(run) = next.runs.iter_mut().find(|r| r.id == id) {
                     run.rate = rate;

@@ -26,3 +26,18 @@ pub fn find_topic<'a>(
 ) -> Option<&'a TopicMetadata> {
     topics.iter().find(|t| t.config.name() == name)
 }
+
+/// Keeps what the user types in `field`. (Yew re-applies an input's `value` on every render, so
+/// a form whose page re-renders often keeps its inputs in state.)
+pub fn typed(field: &yew::UseStateHandle<String>) -> yew::Callback<yew::InputEvent> {
+    use wasm_bindgen::JsCast;
+    let field = field.clone();
+    yew::Callback::from(move |e: yew::InputEvent| {
+        if let Some(input) = e
+            .target()
+            .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
+        {
+            field.set(input.value());
+        }
+    })
+}

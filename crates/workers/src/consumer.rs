@@ -33,7 +33,7 @@ const AUTO_COMMIT_MS: f64 = 1_000.0;
 /// How often a group member heartbeats.
 const HEARTBEAT_MS: f64 = 1_000.0;
 /// A member silent this long is removed from its group (a terminated worker, a closed tab).
-const SESSION_TIMEOUT_MS: i64 = 3_000;
+pub const SESSION_TIMEOUT_MS: i64 = 3_000;
 
 /// What wakes a consumer that has caught up.
 enum Wake {

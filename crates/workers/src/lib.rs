@@ -12,7 +12,7 @@ mod port;
 mod producer;
 mod run;
 
-pub use consumer::{ConsumerBridge, ConsumerWorker};
+pub use consumer::{ConsumerBridge, ConsumerWorker, SESSION_TIMEOUT_MS};
 pub use port::{serve, PortError, Served, WorkerBridge};
 pub use producer::{ProducerBridge, ProducerWorker};
 

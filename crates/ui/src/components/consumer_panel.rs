@@ -5,6 +5,7 @@ use yew::prelude::*;
 
 use streamlab_log::{Mode, TopicMetadata};
 
+use crate::components::group_reset::GroupReset;
 use crate::hooks::use_lab::LabHandle;
 use crate::view::shard_id;
 
@@ -93,6 +94,14 @@ pub fn ConsumerPanel(props: &ConsumerPanelProps) -> Html {
                     props.topic.partitions.get(*p as usize).map(|s| s.log_end_offset().0.saturating_sub(*o))
                 })
                 .sum();
+            // The at-least-once window: read, not yet committed.
+            let uncommitted: u64 = c
+                .positions
+                .iter()
+                .filter_map(|(p, o)| {
+                    c.committed.iter().find(|(cp, _)| cp == p).map(|(_, co)| o.saturating_sub(*co))
+                })
+                .sum();
             let id = c.id;
             let onreplay = { let lab = lab.clone(); Callback::from(move |_| lab.replay_consumer(id)) };
             let oncommit = { let lab = lab.clone(); Callback::from(move |_| lab.commit_consumer(id)) };
@@ -137,6 +146,11 @@ pub fn ConsumerPanel(props: &ConsumerPanelProps) -> Html {
                         if !c.committed.is_empty() {
                             { " · committed " }
                             { for c.committed.iter().map(|(p, o)| html! { <code>{ format!("{} → {o}", place(*p)) }</code> }) }
+                            { " · " }
+                            <span data-testid="consumer-uncommitted" data-uncommitted={uncommitted.to_string()}
+                                  title="Records read since the last commit: a member taking over these partitions reads them again (at-least-once).">
+                                { format!("{uncommitted} read but not committed") }
+                            </span>
                         }
                     </div>
                     <ul class="sl-recent">{ for recent }</ul>
@@ -177,6 +191,7 @@ pub fn ConsumerPanel(props: &ConsumerPanelProps) -> Html {
                 <p class="sl-muted sl-hint">{ "Each consumer is its own Web Worker reading from IndexedDB. It wakes when a producer appends (BroadcastChannel), so it never polls." }</p>
             </form>
             { for rows }
+            <GroupReset mode={props.topic.config.mode()} />
         </div>
     }
 }

@@ -1,6 +1,7 @@
 //! One component per file.
 pub mod consumer_panel;
 pub mod error_banner;
+pub mod group_reset;
 pub mod lab;
 pub mod partition_grid;
 pub mod produce_panel;

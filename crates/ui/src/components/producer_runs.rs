@@ -9,6 +9,7 @@ use streamlab_log::Mode;
 use crate::hooks::use_lab::{LabHandle, RunForm, MAX_RUN_RATE};
 use crate::state::{RunStatus, RunView};
 use crate::view::shard_id;
+use crate::view::typed;
 
 /// Properties of [`ProducerRuns`].
 #[derive(Properties, PartialEq)]
@@ -31,12 +32,6 @@ pub fn ProducerRuns(props: &ProducerRunsProps) -> Html {
     let template = use_state(|| r#"{"n":${n},"key":"${key}","ts":${ts}}"#.to_owned());
     let batch = use_state(|| "50".to_owned());
     let linger = use_state(|| "20".to_owned());
-    let typed = |field: &UseStateHandle<String>| {
-        let field = field.clone();
-        Callback::from(move |e: InputEvent| {
-            field.set(e.target_unchecked_into::<HtmlInputElement>().value())
-        })
-    };
 
     let onpattern = {
         let (pattern, keys) = (pattern.clone(), keys.clone());

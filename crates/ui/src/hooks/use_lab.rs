@@ -9,17 +9,17 @@ use yew::prelude::*;
 
 use streamlab_idb::IdbStore;
 use streamlab_log::{
-    add_partitions, clean_partition, fetch, merge_shards, split_shard, CleanupPolicy,
-    CreateTopicError, FetchLimits, HashKey, Mode, Offset, Pacer, PartitionId, ReshardError,
-    Storage, TableView, Timestamp, TopicConfig, TopicMetadata, TopicName, TopicPartition,
-    ValueTemplate,
+    add_partitions, clean_partition, fetch, merge_shards, reset_group_offsets, split_shard,
+    CleanupPolicy, CreateTopicError, FetchLimits, GroupId, HashKey, Mode, Offset, OffsetReset,
+    Pacer, PartitionId, ReshardError, Storage, TableView, Timestamp, TopicConfig, TopicMetadata,
+    TopicName, TopicPartition, ValueTemplate,
 };
 use streamlab_protocol::{
     log_channel, ConsumerCommand, ConsumerEvent, ProducerCommand, ProducerEvent, RunSpec,
     WireKeyPattern, WirePosition, WireRecord,
 };
 use streamlab_workers::{
-    ConsumerBridge, PortError, ProducerBridge, CONSUMER_SCRIPT, WORKER_SCRIPT,
+    ConsumerBridge, PortError, ProducerBridge, CONSUMER_SCRIPT, SESSION_TIMEOUT_MS, WORKER_SCRIPT,
 };
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
@@ -146,19 +146,25 @@ impl LabHandle {
         self.update_open_topic(|m| add_partitions(m, m.partitions.len() as u32 + 1));
     }
 
-    /// Runs the open topic's cleanup policy (retention or compaction) on every partition now.
-    pub fn clean_topic(&self) {
-        let dispatch = self.state.dispatcher();
-        let (Some(store), Some(topic)) = (self.state.store.clone(), self.state.open_topic.clone())
-        else {
-            return;
-        };
+    /// The store, the open topic and its partition count, when both are there.
+    fn open_topic_in_store(&self) -> Option<(Rc<IdbStore>, TopicName, u32)> {
+        let store = self.state.store.clone()?;
+        let topic = self.state.open_topic.clone()?;
         let partitions = self
             .state
             .topics
             .iter()
             .find(|t| t.config.name() == &topic)
             .map_or(0, |t| t.partitions.len() as u32);
+        Some((store, topic, partitions))
+    }
+
+    /// Runs the open topic's cleanup policy (retention or compaction) on every partition now.
+    pub fn clean_topic(&self) {
+        let dispatch = self.state.dispatcher();
+        let Some((store, topic, partitions)) = self.open_topic_in_store() else {
+            return;
+        };
         spawn_local(async move {
             let now = Timestamp(js_sys::Date::now() as i64);
             let (mut deleted, mut rewritten) = (0, 0);
@@ -465,6 +471,52 @@ impl LabHandle {
         );
     }
 
+    /// Resets `group`'s committed offsets on the open topic: `target` is `earliest`, `latest`,
+    /// `offset` (`value`: one offset for every partition, or `partition:offset` pairs separated
+    /// by commas) or `timestamp` (`value`: ms or a date), or the Kinesis words for them.
+    pub fn reset_group(&self, group: &str, target: &str, value: &str) {
+        let dispatch = self.state.dispatcher();
+        let Some((store, topic, partitions)) = self.open_topic_in_store() else {
+            return;
+        };
+        let parsed = GroupId::new(group.trim())
+            .map_err(|e| format!("group: {e}"))
+            .and_then(|group| Ok((group, offset_reset(target, value.trim(), partitions)?)));
+        let (group, reset) = match parsed {
+            Ok(p) => p,
+            Err(message) => {
+                dispatch.dispatch(Action::Error(message));
+                return;
+            }
+        };
+        spawn_local(async move {
+            let now = Timestamp(js_sys::Date::now() as i64);
+            match reset_group_offsets(
+                store.as_ref(),
+                &group,
+                &topic,
+                &reset,
+                now,
+                SESSION_TIMEOUT_MS,
+            )
+            .await
+            {
+                Ok(moved) => {
+                    let offsets = moved
+                        .iter()
+                        .map(|(p, o)| format!("{} → {}", p.0, o.0))
+                        .collect::<Vec<_>>()
+                        .join(", ");
+                    dispatch.dispatch(Action::ClearError);
+                    dispatch.dispatch(Action::GroupReset(format!(
+                        "group {group} now starts at {offsets}"
+                    )));
+                }
+                Err(e) => dispatch.dispatch(Action::Error(e.to_string())),
+            }
+        });
+    }
+
     /// Commits the consumer's positions now.
     pub fn commit_consumer(&self, id: u32) {
         self.command(id, ConsumerCommand::Commit);
@@ -490,6 +542,43 @@ fn run_after(ms: i32, f: impl FnOnce() + 'static) {
         let _ = window
             .set_timeout_with_callback_and_timeout_and_arguments_0(callback.unchecked_ref(), ms);
     }
+}
+
+/// The reset a form describes (see [`LabHandle::reset_group`]).
+fn offset_reset(target: &str, value: &str, partitions: u32) -> Result<OffsetReset, String> {
+    let offset = |text: &str| {
+        text.trim()
+            .parse::<u64>()
+            .map(Offset)
+            .map_err(|_| format!("'{}' is not an offset (a whole number from 0)", text.trim()))
+    };
+    Ok(match target {
+        "earliest" | "TRIM_HORIZON" => OffsetReset::Earliest,
+        "latest" | "LATEST" => OffsetReset::Latest,
+        "offset" if value.contains(':') => {
+            let mut offsets = std::collections::BTreeMap::new();
+            for pair in value.split(',').filter(|p| !p.trim().is_empty()) {
+                let (p, o) = pair
+                    .split_once(':')
+                    .ok_or_else(|| format!("'{}' is not partition:offset", pair.trim()))?;
+                let p = p
+                    .trim()
+                    .parse::<u32>()
+                    .map_err(|_| format!("'{}' is not a partition number", p.trim()))?;
+                offsets.insert(PartitionId(p), offset(o)?);
+            }
+            OffsetReset::Offsets(offsets)
+        }
+        "offset" => {
+            let o = offset(value)?;
+            OffsetReset::Offsets((0..partitions).map(|p| (PartitionId(p), o)).collect())
+        }
+        "timestamp" | "AT_TIMESTAMP" => match parse_position("timestamp", value)? {
+            WirePosition::Timestamp(ms) => OffsetReset::Timestamp(Timestamp(ms)),
+            _ => return Err(format!("'{value}' is not a time")),
+        },
+        other => return Err(format!("unknown reset target '{other}'")),
+    })
 }
 
 /// What the producer-run form holds, as typed.
