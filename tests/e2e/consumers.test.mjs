@@ -5,7 +5,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { serveDist, withBrowser, artifactsDir } from './harness.mjs';
+import { serveDist, withBrowser, artifactsDir, produceOne } from './harness.mjs';
 
 let server;
 before(async () => { server = await serveDist(); });
@@ -13,14 +13,7 @@ after(async () => { await server?.close(); });
 
 const byTestId = (page, id) => page.locator(`[data-testid="${id}"]`);
 
-async function produce(page, key, value) {
-  const before = await byTestId(page, 'produce-result').count();
-  await byTestId(page, 'produce-key').fill(key);
-  await byTestId(page, 'produce-value').fill(value);
-  await byTestId(page, 'produce-count').fill('1');
-  await byTestId(page, 'produce-submit').click();
-  await byTestId(page, 'produce-result').nth(before).waitFor();
-}
+const produce = produceOne;
 
 async function startConsumer(page, position, value = '', group = '') {
   const before = await byTestId(page, 'consumer-row').count();

@@ -96,3 +96,13 @@ export async function createTopic(page, name, partitions, mode) {
   await page.locator(`[data-testid="topic-item"][data-topic="${name}"]`).waitFor();
   await page.locator('[data-testid="partition-row"]').nth(partitions - 1).waitFor();
 }
+
+/** Produces one record from the dashboard's form and waits for its result line. */
+export async function produceOne(page, key, value) {
+  const before = await byTestId(page, 'produce-result').count();
+  await byTestId(page, 'produce-key').fill(key);
+  await byTestId(page, 'produce-value').fill(value);
+  await byTestId(page, 'produce-count').fill('1');
+  await byTestId(page, 'produce-submit').click();
+  await byTestId(page, 'produce-result').nth(before).waitFor();
+}

@@ -43,6 +43,19 @@ pub struct LabState {
     pub runs: Vec<RunView>,
     /// What the last group offset reset did.
     pub group_reset: Option<String>,
+    /// Which records the records table shows.
+    pub records_query: RecordsQuery,
+}
+
+/// Which records the records table shows.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub struct RecordsQuery {
+    /// One partition, or the newest records of every partition (`None`).
+    pub partition: Option<u32>,
+    /// The page's first offset; `None` follows the log end (live tail).
+    pub from: Option<u64>,
+    /// Only records whose key contains this text (empty: every record).
+    pub key_search: String,
 }
 
 /// One producer run (a producer worker sending at a rate) as the dashboard shows it.
@@ -170,6 +183,8 @@ pub enum Action {
     RunRate(u64, Option<u32>),
     /// A group's offsets were reset; what happened, in words.
     GroupReset(String),
+    /// The user asked the records table for other records.
+    QueryRecords(RecordsQuery),
 }
 
 /// At most this many produce results are kept on screen.
@@ -246,6 +261,7 @@ impl Reducible for LabState {
             cleanup: self.cleanup.clone(),
             runs: self.runs.clone(),
             group_reset: self.group_reset.clone(),
+            records_query: self.records_query.clone(),
         };
         match action {
             Action::StoreOpened(store) => {
@@ -271,6 +287,7 @@ impl Reducible for LabState {
                 if next.open_topic.as_ref() != Some(&topic) {
                     next.produced.clear();
                     next.group_reset = None;
+                    next.records_query = RecordsQuery::default();
                     next.cleanup = None;
                     next.table = None;
                 }
@@ -315,6 +332,10 @@ impl Reducible for LabState {
             Action::ConsumerStarted(view) => next.consumers.push(view),
             Action::RunStarted(view) => next.runs.push(view),
             Action::GroupReset(summary) => next.group_reset = Some(summary),
+            Action::QueryRecords(query) => {
+                next.records_query = query;
+                next.generation += 1;
+            }
             Action::RunRate(id, rate) => {
                 if let Some(run) = next.runs.iter_mut().find(|r| r.id == id) {
                     run.rate = rate;

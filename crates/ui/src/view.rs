@@ -2,8 +2,127 @@
 
 use streamlab_log::{ShardId, TopicMetadata};
 
-/// One record as the records table shows it: the same text form consumers deliver.
-pub type RecordRow = streamlab_protocol::ConsumedRecord;
+/// One record as the records table shows it: its place, and its key, value and headers as
+/// bytes, so the table can show them as text, JSON or hex.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RecordRow {
+    /// Partition (shard index).
+    pub partition: u32,
+    /// Offset.
+    pub offset: u64,
+    /// Sequence number, decimal.
+    pub sequence_number: String,
+    /// Key bytes, if any.
+    pub key: Option<Vec<u8>>,
+    /// Value bytes; `None` for a tombstone.
+    pub value: Option<Vec<u8>>,
+    /// Headers: name and value bytes.
+    pub headers: Vec<(String, Option<Vec<u8>>)>,
+    /// Timestamp, ms.
+    pub timestamp: i64,
+}
+
+impl RecordRow {
+    /// The row of `record` in `partition`.
+    pub fn from_record(partition: u32, record: &streamlab_log::Record) -> RecordRow {
+        RecordRow {
+            partition,
+            offset: record.offset().0,
+            sequence_number: record.sequence_number().to_string(),
+            key: record.key().map(<[u8]>::to_vec),
+            value: record.value().map(<[u8]>::to_vec),
+            headers: record
+                .headers()
+                .iter()
+                .map(|h| (h.key.clone(), h.value.clone()))
+                .collect(),
+            timestamp: record.timestamp().0,
+        }
+    }
+
+    /// The key as text (lossy UTF-8), if there is one.
+    pub fn key_text(&self) -> Option<String> {
+        self.key.as_deref().map(text)
+    }
+}
+
+/// How the records table shows keys and values.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ValueFormat {
+    /// UTF-8 text (invalid bytes shown as U+FFFD).
+    Text,
+    /// Pretty-printed JSON, or the text with a note when it is not JSON.
+    Json,
+    /// Hexadecimal bytes.
+    Hex,
+}
+
+impl ValueFormat {
+    /// The format named `name` (`text`, `json`, `hex`); text for anything else.
+    pub fn parse(name: &str) -> ValueFormat {
+        match name {
+            "json" => ValueFormat::Json,
+            "hex" => ValueFormat::Hex,
+            _ => ValueFormat::Text,
+        }
+    }
+
+    /// `bytes` in this format, and whether it is what was asked for (JSON that does not parse
+    /// falls back to text).
+    pub fn render(self, bytes: &[u8]) -> (String, bool) {
+        match self {
+            ValueFormat::Text => (text(bytes), true),
+            ValueFormat::Hex => (hex(bytes), true),
+            ValueFormat::Json => match pretty_json(bytes) {
+                Some(pretty) => (pretty, true),
+                None => (text(bytes), false),
+            },
+        }
+    }
+}
+
+/// Bytes as UTF-8 text, invalid sequences replaced.
+pub fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// The most bytes a hex view shows before it says how many more there are.
+const HEX_MAX: usize = 512;
+
+/// Bytes as hex pairs, 16 per line.
+pub fn hex(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len().min(HEX_MAX) * 3 + 16);
+    for (i, chunk) in bytes
+        .iter()
+        .take(HEX_MAX)
+        .collect::<Vec<_>>()
+        .chunks(16)
+        .enumerate()
+    {
+        if i > 0 {
+            out.push('\n');
+        }
+        let line: Vec<String> = chunk.iter().map(|b| format!("{b:02x}")).collect();
+        out.push_str(&line.join(" "));
+    }
+    if bytes.len() > HEX_MAX {
+        out.push_str(&format!("\n… {} more bytes", bytes.len() - HEX_MAX));
+    }
+    out
+}
+
+/// Bytes as pretty-printed JSON (two-space indent), if they are JSON.
+fn pretty_json(bytes: &[u8]) -> Option<String> {
+    let source = std::str::from_utf8(bytes).ok()?;
+    let parsed = js_sys::JSON::parse(source).ok()?;
+    js_sys::JSON::stringify_with_replacer_and_space(
+        &parsed,
+        &wasm_bindgen::JsValue::NULL,
+        &wasm_bindgen::JsValue::from_f64(2.0),
+    )
+    .ok()
+    .map(String::from)
+}
 
 /// `shardId-000000000003` for partition 3.
 pub fn shard_id(partition: u32) -> String {

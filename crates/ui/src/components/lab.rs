@@ -60,7 +60,7 @@ pub fn Lab(props: &LabProps) -> Html {
                     <ProducerRuns key={topic.config.name().as_str().to_owned()} mode={topic.config.mode()} />
                     <PartitionGrid topic={topic.clone()} />
                     <ConsumerPanel topic={topic.clone()} />
-                    <RecordsTable mode={topic.config.mode()} rows={state.records.clone()} />
+                    <RecordsTable topic={topic.clone()} mode={topic.config.mode()} rows={state.records.clone()} query={state.records_query.clone()} />
                     <TableViewCard mode={topic.config.mode()} />
                     <p class="sl-muted sl-footnote">
                         { format!("Everything on this {what} lives in IndexedDB database '{}'; reload the page and it is still here.", props.db) }

@@ -9,9 +9,10 @@ use yew::prelude::*;
 
 use streamlab_idb::IdbStore;
 use streamlab_log::{
-    add_partitions, clean_partition, fetch, merge_shards, reset_group_offsets, split_shard,
-    CleanupPolicy, CreateTopicError, FetchLimits, GroupId, HashKey, Mode, Offset, OffsetReset,
-    Pacer, PartitionId, ReshardError, Storage, TableView, Timestamp, TopicConfig, TopicMetadata,
+    add_partitions, clean_partition, fetch, merge_shards, reset_group_offsets, resolve_position,
+    split_shard, CleanupPolicy, CreateTopicError, FetchLimits, GroupId, HashKey, Mode, Offset,
+    OffsetReset, OffsetResetPolicy, Pacer, PartitionId, PartitionScan, PartitionState, Position,
+    ReshardError, SequenceNumber, Storage, TableView, Timestamp, TopicConfig, TopicMetadata,
     TopicName, TopicPartition, ValueTemplate,
 };
 use streamlab_protocol::{
@@ -24,7 +25,7 @@ use streamlab_workers::{
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
 
-use crate::state::{Action, ConsumerView, LabState, RunStatus, RunView};
+use crate::state::{Action, ConsumerView, LabState, RecordsQuery, RunStatus, RunView};
 use crate::view::RecordRow;
 
 /// How many of the newest records per partition the records table shows.
@@ -517,6 +518,58 @@ impl LabHandle {
         });
     }
 
+    /// Shows other records in the records table.
+    pub fn query_records(&self, query: RecordsQuery) {
+        self.state.dispatch(Action::QueryRecords(query));
+    }
+
+    /// Pages the records table to partition `partition` at `kind` (`offset`, `sequence` or
+    /// `timestamp`) `value`; out-of-range positions are errors in words.
+    pub fn jump_records(&self, partition: u32, kind: &str, value: &str) {
+        let dispatch = self.state.dispatcher();
+        let Some((store, topic, _)) = self.open_topic_in_store() else {
+            return;
+        };
+        let value = value.trim();
+        let position = match kind {
+            "offset" => value
+                .parse::<u64>()
+                .map(|o| Position::Offset(Offset(o)))
+                .map_err(|_| format!("'{value}' is not an offset (a whole number from 0)")),
+            "sequence" => SequenceNumber::parse(value)
+                .map(Position::AtSequenceNumber)
+                .ok_or_else(|| format!("'{value}' is not a sequence number (a decimal integer)")),
+            "timestamp" => match parse_position("timestamp", value) {
+                Ok(WirePosition::Timestamp(ms)) => Ok(Position::Timestamp(Timestamp(ms))),
+                Ok(_) => Err(format!("'{value}' is not a time")),
+                Err(e) => Err(e),
+            },
+            other => Err(format!("unknown jump '{other}'")),
+        };
+        let position = match position {
+            Ok(p) => p,
+            Err(message) => {
+                dispatch.dispatch(Action::Error(message));
+                return;
+            }
+        };
+        let key_search = self.state.records_query.key_search.clone();
+        spawn_local(async move {
+            let tp = TopicPartition::new(topic, PartitionId(partition));
+            match resolve_position(store.as_ref(), &tp, position, OffsetResetPolicy::None).await {
+                Ok(offset) => {
+                    dispatch.dispatch(Action::ClearError);
+                    dispatch.dispatch(Action::QueryRecords(RecordsQuery {
+                        partition: Some(partition),
+                        from: Some(offset.0),
+                        key_search,
+                    }));
+                }
+                Err(e) => dispatch.dispatch(Action::Error(e.to_string())),
+            }
+        });
+    }
+
     /// Commits the consumer's positions now.
     pub fn commit_consumer(&self, id: u32) {
         self.command(id, ConsumerCommand::Commit);
@@ -833,12 +886,13 @@ pub fn use_lab(db: AttrValue) -> LabHandle {
         let store = state.store.clone();
         let open_topic = state.open_topic.clone();
         let generation = state.generation;
+        let query = state.records_query.clone();
         use_effect_with(
             (generation, open_topic.clone(), store.is_some()),
             move |_| {
                 if let Some(store) = store {
                     spawn_local(async move {
-                        match load_views(&store, open_topic.as_ref()).await {
+                        match load_views(&store, open_topic.as_ref(), &query).await {
                             Ok((topics, records, table)) => dispatch.dispatch(Action::Loaded {
                                 generation,
                                 topics,
@@ -900,16 +954,76 @@ async fn table_view(store: &IdbStore, topic: &TopicMetadata) -> Result<Option<Ta
     Ok(Some(table))
 }
 
+/// The most records a key search reads before it stops, so a search of a huge partition stays
+/// quick; the table says where it stopped.
+const SEARCH_MAX_SCANNED: u64 = 200_000;
+
+/// One page of the records table: `RECENT_RECORDS` records of one partition from the query's
+/// offset (or its newest), or the first matches of a key search.
+async fn query_records(
+    store: &IdbStore,
+    topic: &TopicMetadata,
+    query: &RecordsQuery,
+) -> Result<Vec<RecordRow>, String> {
+    let page = RECENT_RECORDS as usize;
+    let partitions: Vec<&PartitionState> = topic
+        .partitions
+        .iter()
+        .filter(|p| query.partition.is_none_or(|q| p.partition().0 == q))
+        .collect();
+    let mut rows = Vec::new();
+    let mut scanned = 0u64;
+    for state in partitions {
+        let (start, end) = (state.log_start_offset(), state.log_end_offset());
+        let from = match query.from {
+            Some(o) => Offset(o).clamp(start, end),
+            None if query.key_search.is_empty() => {
+                start.max(Offset(end.0.saturating_sub(RECENT_RECORDS)))
+            }
+            None => start,
+        };
+        let tp = TopicPartition::new(topic.config.name().clone(), state.partition());
+        let mut scan = PartitionScan::new(store, tp, from, end, 1 << 20);
+        let needle = query.key_search.as_bytes();
+        while let Some(batch) = scan.next().await.map_err(|e| e.to_string())? {
+            for r in &batch {
+                scanned += 1;
+                let hit = needle.is_empty()
+                    || r.key()
+                        .is_some_and(|k| k.windows(needle.len()).any(|w| w == needle));
+                if hit {
+                    rows.push(RecordRow::from_record(state.partition().0, r));
+                    if rows.len() == page {
+                        return Ok(rows);
+                    }
+                }
+            }
+            if needle.is_empty() && rows.len() >= page || scanned >= SEARCH_MAX_SCANNED {
+                return Ok(rows);
+            }
+        }
+    }
+    Ok(rows)
+}
+
 /// Everything the dashboard shows, read from the store.
 type Views = (Vec<TopicMetadata>, Vec<RecordRow>, Option<TableView>);
 
-async fn load_views(store: &IdbStore, open_topic: Option<&TopicName>) -> Result<Views, String> {
+async fn load_views(
+    store: &IdbStore,
+    open_topic: Option<&TopicName>,
+    query: &RecordsQuery,
+) -> Result<Views, String> {
     let topics = store.list_topics().await.map_err(|e| e.to_string())?;
     let mut records = Vec::new();
     let mut table = None;
     if let Some(topic) = open_topic.and_then(|name| topics.iter().find(|t| t.config.name() == name))
     {
         table = table_view(store, topic).await?;
+        if query.partition.is_some() || !query.key_search.is_empty() {
+            records = query_records(store, topic, query).await?;
+            return Ok((topics, records, table));
+        }
         for partition in &topic.partitions {
             let from = partition.log_start_offset().max(Offset(
                 partition.log_end_offset().0.saturating_sub(RECENT_RECORDS),

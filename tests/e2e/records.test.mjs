@@ -1,0 +1,74 @@
+// The records table as a user browses it: one partition page by page, jumps to an offset, a
+// key search, values as text, JSON or hex, and values always shown as text.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { serveDist, withBrowser, byTestId, createTopic, produceOne } from './harness.mjs';
+
+let server;
+before(async () => { server = await serveDist(); });
+after(async () => { await server?.close(); });
+
+const offsets = (page) => page.locator('[data-testid="record-row"]').evaluateAll((rows) => rows.map((r) => Number(r.dataset.offset)));
+
+const produce = produceOne;
+
+test('a partition pages, jumps to an offset, and searches by key', async (t) => withBrowser(t, async ({ page, errors }) => {
+  await page.goto(server.url);
+  await createTopic(page, 'pages', 2, 'kafka');
+  // 120 records with one key, so one partition holds them all.
+  await page.evaluate(() => window.wasmBindings.produce_with_workers('streamlab', 'pages', 1, 120, 'p'));
+  const lengths = await page.evaluate(async () => [0, 1].map(async (p) => (await window.wasmBindings.read_partition('streamlab', 'pages', p)).length)).then((ps) => Promise.all(ps));
+  const partition = lengths[0] === 120 ? 0 : 1;
+  await byTestId(page, 'records-partition').selectOption(String(partition));
+  // Live: the newest page.
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid="record-row"]').length === 50 && document.querySelector('[data-testid="record-row"]').dataset.offset === '70');
+  assert.match(await byTestId(page, 'records-range').innerText(), /offsets 70–119 of 0–119\s+live/);
+  await byTestId(page, 'records-first').click();
+  await page.waitForFunction(() => document.querySelector('[data-testid="record-row"]')?.dataset.offset === '0');
+  assert.deepEqual(await offsets(page), Array.from({ length: 50 }, (_, i) => i));
+  await byTestId(page, 'records-next').click();
+  await page.waitForFunction(() => document.querySelector('[data-testid="record-row"]')?.dataset.offset === '50');
+  // Jump to an offset; one outside the log is an error in words.
+  await byTestId(page, 'records-jump-value').fill('7');
+  await byTestId(page, 'records-jump-submit').click();
+  await page.waitForFunction(() => document.querySelector('[data-testid="record-row"]')?.dataset.offset === '7');
+  await byTestId(page, 'records-jump-value').fill('500');
+  await byTestId(page, 'records-jump-submit').click();
+  await byTestId(page, 'error-message').waitFor();
+  assert.match(await byTestId(page, 'error-message').innerText(), /offset 500 is out of range/);
+  await byTestId(page, 'records-jump-kind').selectOption('sequence');
+  await byTestId(page, 'records-jump-value').fill('twelve');
+  await byTestId(page, 'records-jump-submit').click();
+  await page.waitForFunction(() => /not a sequence number/.test(document.querySelector('[data-testid="error-message"]')?.innerText ?? ''));
+  // Back to the newest, live: a new record shows up without a click.
+  await byTestId(page, 'records-tail').click();
+  await produce(page, 'p-0', 'the newest');
+  await page.waitForFunction(() => [...document.querySelectorAll('[data-testid="record-row"]')].some((r) => r.dataset.offset === '120'));
+  // Search by key, across every partition.
+  await byTestId(page, 'records-partition').selectOption('');
+  await produce(page, 'needle-1', '{"amount": 12}');
+  await byTestId(page, 'records-search').fill('needle');
+  await byTestId(page, 'records-search-submit').click();
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid="record-row"]').length === 1);
+  assert.equal(await byTestId(page, 'record-row').getAttribute('data-key'), 'needle-1');
+  assert.deepEqual(errors, []);
+}));
+
+test('values show as text, pretty JSON or hex, and markup in a value stays text', async (t) => withBrowser(t, async ({ page, errors }) => {
+  await page.goto(server.url);
+  await createTopic(page, 'shapes', 1, 'kafka');
+  await produce(page, 'json', '{"amount": 12, "items": [1, 2]}');
+  await produce(page, 'html', '<img src=x onerror="window.injected=1"><b>bold</b>');
+  const value = (key) => page.locator(`[data-testid="record-row"][data-key="${key}"] [data-testid="record-value"]`);
+  await value('html').waitFor();
+  assert.equal(await value('html').innerText(), '<img src=x onerror="window.injected=1"><b>bold</b>');
+  assert.equal(await page.locator('.sl-records img, .sl-records b').count(), 0, 'no markup was created');
+  assert.equal(await page.evaluate(() => window.injected), undefined);
+  await byTestId(page, 'records-format').selectOption('json');
+  await page.waitForFunction(() => document.querySelector('[data-testid="record-row"][data-key="json"] pre'));
+  assert.equal(await value('json').innerText(), '{\n  "amount": 12,\n  "items": [\n    1,\n    2\n  ]\n}');
+  assert.match(await value('html').innerText(), /\(not JSON\)/);
+  await byTestId(page, 'records-format').selectOption('hex');
+  await page.waitForFunction(() => /^7b 22 61 6d/.test(document.querySelector('[data-testid="record-row"][data-key="json"] pre')?.innerText ?? ''));
+  assert.deepEqual(errors, []);
+}));
