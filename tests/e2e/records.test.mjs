@@ -72,3 +72,38 @@ test('values show as text, pretty JSON or hex, and markup in a value stays text'
   await page.waitForFunction(() => /^7b 22 61 6d/.test(document.querySelector('[data-testid="record-row"][data-key="json"] pre')?.innerText ?? ''));
   assert.deepEqual(errors, []);
 }));
+
+test('records carry headers, and go to an explicit partition or hash key when asked', async (t) => withBrowser(t, async ({ page, errors }) => {
+  await page.goto(server.url);
+  await createTopic(page, 'routed', 3, 'kafka');
+  await byTestId(page, 'produce-headers').fill('trace=abc, source=web');
+  await byTestId(page, 'produce-target').fill('2');
+  await produce(page, 'anything', 'v1');
+  assert.equal(await byTestId(page, 'produce-result').last().getAttribute('data-partition'), '2');
+  const row = page.locator('[data-testid="record-row"][data-key="anything"]');
+  await row.waitFor();
+  assert.equal(await row.getAttribute('data-partition'), '2');
+  assert.match(await row.innerText(), /trace=abc, source=web/);
+  // A partition that does not exist, or a header without '=', is refused with a message.
+  await byTestId(page, 'produce-target').fill('9');
+  await byTestId(page, 'produce-submit').click();
+  await page.waitForFunction(() => /partition 9 does not exist/.test(document.querySelector('[data-testid="error-message"]')?.innerText ?? ''));
+  await byTestId(page, 'produce-target').fill('');
+  await byTestId(page, 'produce-headers').fill('oops');
+  await byTestId(page, 'produce-submit').click();
+  await page.waitForFunction(() => /header 'oops' is not name=value/.test(document.querySelector('[data-testid="error-message"]')?.innerText ?? ''));
+
+  // Kinesis: an explicit hash key picks the shard whose range holds it, whatever the key.
+  await createTopic(page, 'hashed', 2, 'kinesis');
+  await byTestId(page, 'produce-headers').fill('');
+  await byTestId(page, 'produce-target').fill('0');
+  await produce(page, 'same-key', 'low');
+  assert.equal(await byTestId(page, 'produce-result').last().getAttribute('data-shard-id'), 'shardId-000000000000');
+  await byTestId(page, 'produce-target').fill('340282366920938463463374607431768211455');
+  await produce(page, 'same-key', 'high');
+  assert.equal(await byTestId(page, 'produce-result').last().getAttribute('data-shard-id'), 'shardId-000000000001');
+  await byTestId(page, 'produce-target').fill('340282366920938463463374607431768211456');
+  await byTestId(page, 'produce-submit').click();
+  await page.waitForFunction(() => /explicit hash key/.test(document.querySelector('[data-testid="error-message"]')?.innerText ?? ''));
+  assert.deepEqual(errors, []);
+}));

@@ -8,7 +8,7 @@
 //! use streamlab_protocol::{ProduceAck, WireRecord};
 //! use streamlab_log::{Offset, PartitionId, RecordMetadata, SequenceNumber, Timestamp};
 //!
-//! let record = WireRecord { key: Some("alice".into()), value: "hi".into() };
+//! let record = WireRecord { key: Some("alice".into()), value: "hi".into(), ..Default::default() };
 //! assert_eq!(record.to_produce_record().data.key.as_deref(), Some(&b"alice"[..]));
 //!
 //! let ack = ProduceAck::from_metadata(Some("alice".into()), &RecordMetadata {
@@ -26,19 +26,53 @@ use serde::{Deserialize, Serialize};
 
 use streamlab_log::{ProduceRecord, RecordMetadata};
 
-/// A record as the UI sends it to a producer: text key and value.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+/// A record as the UI sends it to a producer: text key, value and headers, and where it goes.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WireRecord {
     /// The key (Kinesis: the partition key); `None` for a keyless Kafka record.
     pub key: Option<String>,
     /// The value.
     pub value: String,
+    /// Headers, in order: name and text value.
+    pub headers: Vec<(String, String)>,
+    /// Where it goes.
+    pub target: WireTarget,
+}
+
+/// Where a produced record goes (see `streamlab_log::Target`).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum WireTarget {
+    /// By the mode's partitioner.
+    #[default]
+    ByKey,
+    /// Kafka: this partition.
+    Partition(u32),
+    /// Kinesis: the shard owning this explicit hash key (decimal, already checked).
+    ExplicitHashKey(u128),
 }
 
 impl WireRecord {
-    /// The log's form of this record, routed by key.
+    /// The log's form of this record.
     pub fn to_produce_record(&self) -> ProduceRecord {
-        ProduceRecord::new(self.key.as_deref(), &self.value)
+        let mut record = ProduceRecord::new(self.key.as_deref(), &self.value);
+        record.data.headers = self
+            .headers
+            .iter()
+            .map(|(name, value)| streamlab_log::Header {
+                key: name.clone(),
+                value: Some(value.as_bytes().to_vec()),
+            })
+            .collect();
+        record.target = match self.target {
+            WireTarget::ByKey => streamlab_log::Target::ByKey,
+            WireTarget::Partition(p) => {
+                streamlab_log::Target::Partition(streamlab_log::PartitionId(p))
+            }
+            WireTarget::ExplicitHashKey(h) => {
+                streamlab_log::Target::ExplicitHashKey(streamlab_log::HashKey(h))
+            }
+        };
+        record
     }
 }
 

@@ -71,6 +71,7 @@ pub async fn produce_with_workers(
                     records: vec![WireRecord {
                         key: Some(format!("{tag}-{w}")),
                         value: format!("{tag}-{w}-{n}"),
+                        ..WireRecord::default()
                     }],
                 })
                 .map_err(js_error)?;
@@ -111,6 +112,7 @@ pub async fn produce_and_kill(
             .map(|i| WireRecord {
                 key: Some(tag.clone()),
                 value: format!("{tag}-{n}-{i}"),
+                ..WireRecord::default()
             })
             .collect();
         bridge

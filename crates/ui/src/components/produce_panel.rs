@@ -22,6 +22,8 @@ pub fn ProducePanel(props: &ProducePanelProps) -> Html {
     let key = use_node_ref();
     let value = use_node_ref();
     let count = use_node_ref();
+    let headers = use_node_ref();
+    let target = use_node_ref();
     let kinesis = props.mode == Mode::Kinesis;
     // Yew re-applies a `value` on every render (each acknowledgement), so the count is state.
     let count_value = use_state(|| "1".to_owned());
@@ -33,6 +35,7 @@ pub fn ProducePanel(props: &ProducePanelProps) -> Html {
     };
     let onsubmit = {
         let (key, value, count) = (key.clone(), value.clone(), count.clone());
+        let (headers, target) = (headers.clone(), target.clone());
         let lab = lab.clone();
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
@@ -44,7 +47,18 @@ pub fn ProducePanel(props: &ProducePanelProps) -> Html {
             ) else {
                 return;
             };
-            lab.produce(&k.value(), &v.value(), &c.value());
+            let text = |r: &NodeRef| {
+                r.cast::<HtmlInputElement>()
+                    .map(|i| i.value())
+                    .unwrap_or_default()
+            };
+            lab.produce(
+                &k.value(),
+                &v.value(),
+                &c.value(),
+                &text(&headers),
+                &text(&target),
+            );
         })
     };
     let Some(lab) = lab else {
@@ -93,6 +107,14 @@ pub fn ProducePanel(props: &ProducePanelProps) -> Html {
                     <button type="submit" class="sl-primary" data-testid="produce-submit">
                         { if state.pending > 0 { "Producing…" } else { "Produce" } }
                     </button>
+                </div>
+                <div class="sl-row">
+                    <label class="sl-grow">{ "Headers (optional)" }
+                        <input ref={headers} data-testid="produce-headers" placeholder="trace-id=abc, source=web" autocomplete="off" />
+                    </label>
+                    <label>{ if kinesis { "Explicit hash key (optional)" } else { "Partition (optional)" } }
+                        <input ref={target} data-testid="produce-target" placeholder={if kinesis { "0 to 2^128-1, decimal" } else { "by key when empty" }} autocomplete="off" />
+                    </label>
                 </div>
                 <p class="sl-muted sl-hint">
                     { if kinesis {

@@ -17,7 +17,7 @@ use streamlab_log::{
 };
 use streamlab_protocol::{
     log_channel, ConsumerCommand, ConsumerEvent, ProducerCommand, ProducerEvent, RunSpec,
-    WireKeyPattern, WirePosition, WireRecord,
+    WireKeyPattern, WirePosition, WireRecord, WireTarget,
 };
 use streamlab_workers::{
     ConsumerBridge, PortError, ProducerBridge, CONSUMER_SCRIPT, SESSION_TIMEOUT_MS, WORKER_SCRIPT,
@@ -226,11 +226,24 @@ impl LabHandle {
     }
 
     /// Sends `count` records with `key` and `value` to the producer worker.
-    pub fn produce(&self, key: &str, value: &str, count: &str) {
+    pub fn produce(&self, key: &str, value: &str, count: &str, headers: &str, target: &str) {
         let dispatch = self.state.dispatcher();
         let Some(topic) = self.state.open_topic.clone() else {
             dispatch.dispatch(Action::Error("open a topic first".into()));
             return;
+        };
+        let mode = self
+            .state
+            .topics
+            .iter()
+            .find(|t| t.config.name() == &topic)
+            .map_or(Mode::Kafka, |t| t.config.mode());
+        let (headers, target) = match (parse_headers(headers), parse_target(target, mode)) {
+            (Ok(h), Ok(t)) => (h, t),
+            (Err(message), _) | (_, Err(message)) => {
+                dispatch.dispatch(Action::Error(message));
+                return;
+            }
         };
         let count = match count.trim().parse::<u32>() {
             Ok(n) if (1..=MAX_PRODUCE_COUNT).contains(&n) => n,
@@ -246,6 +259,8 @@ impl LabHandle {
             .map(|_| WireRecord {
                 key: key.clone(),
                 value: value.to_owned(),
+                headers: headers.clone(),
+                target: target.clone(),
             })
             .collect();
         let request_id = self.next_request.get();
@@ -594,6 +609,37 @@ fn run_after(ms: i32, f: impl FnOnce() + 'static) {
     if let Some(window) = web_sys::window() {
         let _ = window
             .set_timeout_with_callback_and_timeout_and_arguments_0(callback.unchecked_ref(), ms);
+    }
+}
+
+/// Headers typed as `name=value` pairs separated by commas (empty: none).
+fn parse_headers(text: &str) -> Result<Vec<(String, String)>, String> {
+    text.split(',')
+        .map(str::trim)
+        .filter(|pair| !pair.is_empty())
+        .map(|pair| match pair.split_once('=') {
+            Some((name, value)) if !name.trim().is_empty() => {
+                Ok((name.trim().to_owned(), value.trim().to_owned()))
+            }
+            _ => Err(format!("header '{pair}' is not name=value")),
+        })
+        .collect()
+}
+
+/// An explicit partition (Kafka) or explicit hash key (Kinesis), or by key when empty.
+fn parse_target(text: &str, mode: Mode) -> Result<WireTarget, String> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Ok(WireTarget::ByKey);
+    }
+    match mode {
+        Mode::Kafka => text
+            .parse::<u32>()
+            .map(WireTarget::Partition)
+            .map_err(|_| format!("'{text}' is not a partition number")),
+        Mode::Kinesis => HashKey::parse(text)
+            .map(|h| WireTarget::ExplicitHashKey(h.0))
+            .map_err(|e| format!("explicit hash key: {e}")),
     }
 }
 
