@@ -107,3 +107,28 @@ test('records carry headers, and go to an explicit partition or hash key when as
   await page.waitForFunction(() => /explicit hash key/.test(document.querySelector('[data-testid="error-message"]')?.innerText ?? ''));
   assert.deepEqual(errors, []);
 }));
+
+test('the Kafka ⇄ Kinesis toggle shows the same data in the other words and keeps the topic\'s rules', async (t) => withBrowser(t, async ({ page, errors }) => {
+  await page.goto(server.url);
+  await createTopic(page, 'orders', 2, 'kafka');
+  await produce(page, 'alice', 'v1');
+  const record = page.locator('[data-testid="record-row"][data-key="alice"]');
+  await record.waitFor();
+  assert.equal(await byTestId(page, 'mode-toggle').getAttribute('data-mode'), 'kafka');
+  assert.equal(await record.getAttribute('data-sequence-number'), null);
+  await byTestId(page, 'mode-toggle').click();
+  await page.waitForFunction(() => document.querySelector('[data-testid="mode-toggle"]')?.dataset.mode === 'kinesis');
+  // The same partitions as shards, the same records with their sequence numbers.
+  const rows = await page.locator('[data-testid="partition-row"]').evaluateAll((rs) => rs.map((r) => r.dataset.shardId));
+  assert.deepEqual(rows, ['shardId-000000000000', 'shardId-000000000001']);
+  assert.match(await record.getAttribute('data-sequence-number'), /^\d{10,}$/);
+  assert.match(await page.locator('.sl-records thead').innerText(), /Shard\s+Offset\s+Sequence number\s+Partition key/);
+  // The topic keeps Kafka's rules: a keyless record is still fine, and it has no hash-key ranges.
+  await produce(page, '', 'no key');
+  assert.match(await byTestId(page, 'produce-result').last().getAttribute('data-shard-id'), /^shardId-/);
+  assert.match(await page.locator('[data-testid="partition-row"]').first().innerText(), /murmur2/);
+  await byTestId(page, 'mode-toggle').click();
+  await page.waitForFunction(() => document.querySelector('[data-testid="mode-toggle"]')?.dataset.mode === 'kafka');
+  assert.equal(await page.locator('[data-testid="partition-row"]').first().getAttribute('data-shard-id'), null);
+  assert.deepEqual(errors, []);
+}));

@@ -45,6 +45,9 @@ pub struct LabState {
     pub group_reset: Option<String>,
     /// Which records the records table shows.
     pub records_query: RecordsQuery,
+    /// The vocabulary the user chose with the Kafka ⇄ Kinesis toggle; `None` speaks each
+    /// topic's own.
+    pub vocabulary: Option<streamlab_log::Mode>,
 }
 
 /// Which records the records table shows.
@@ -185,6 +188,8 @@ pub enum Action {
     GroupReset(String),
     /// The user asked the records table for other records.
     QueryRecords(RecordsQuery),
+    /// The user flipped the Kafka ⇄ Kinesis toggle.
+    SetVocabulary(streamlab_log::Mode),
 }
 
 /// At most this many produce results are kept on screen.
@@ -262,6 +267,7 @@ impl Reducible for LabState {
             runs: self.runs.clone(),
             group_reset: self.group_reset.clone(),
             records_query: self.records_query.clone(),
+            vocabulary: self.vocabulary,
         };
         match action {
             Action::StoreOpened(store) => {
@@ -332,6 +338,7 @@ impl Reducible for LabState {
             Action::ConsumerStarted(view) => next.consumers.push(view),
             Action::RunStarted(view) => next.runs.push(view),
             Action::GroupReset(summary) => next.group_reset = Some(summary),
+            Action::SetVocabulary(mode) => next.vocabulary = Some(mode),
             Action::QueryRecords(query) => {
                 next.records_query = query;
                 next.generation += 1;

@@ -14,6 +14,8 @@ use crate::view::shard_id;
 pub struct ConsumerPanelProps {
     /// The open topic.
     pub topic: TopicMetadata,
+    /// The vocabulary to show it in.
+    pub words: Mode,
 }
 
 /// Start consumers (Web Workers) at any position of the topic's mode; each shows what it read,
@@ -24,7 +26,7 @@ pub fn ConsumerPanel(props: &ConsumerPanelProps) -> Html {
     let position = use_node_ref();
     let value = use_node_ref();
     let group = use_node_ref();
-    let kinesis = props.topic.config.mode() == Mode::Kinesis;
+    let kinesis = props.words == Mode::Kinesis;
     // The chosen start position is state, so re-rendering (a new consumer row) never changes it.
     let chosen = use_state(String::new);
     let onchange = {
@@ -191,7 +193,7 @@ pub fn ConsumerPanel(props: &ConsumerPanelProps) -> Html {
                 <p class="sl-muted sl-hint">{ "Each consumer is its own Web Worker reading from IndexedDB. It wakes when a producer appends (BroadcastChannel), so it never polls." }</p>
             </form>
             { for rows }
-            <GroupReset mode={props.topic.config.mode()} />
+            <GroupReset mode={props.words} />
         </div>
     }
 }

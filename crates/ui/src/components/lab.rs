@@ -38,6 +38,16 @@ pub fn Lab(props: &LabProps) -> Html {
     let main = match open {
         Some(topic) => {
             let kinesis = topic.config.mode() == Mode::Kinesis;
+            // The vocabulary the dashboard speaks; the rules stay the topic's own.
+            let words = state.vocabulary.unwrap_or(topic.config.mode());
+            let other = match words {
+                Mode::Kafka => Mode::Kinesis,
+                Mode::Kinesis => Mode::Kafka,
+            };
+            let ontoggle = {
+                let lab = lab.clone();
+                Callback::from(move |_: MouseEvent| lab.set_vocabulary(other))
+            };
             let (unit, what) = if kinesis {
                 ("shards", "stream")
             } else {
@@ -54,14 +64,20 @@ pub fn Lab(props: &LabProps) -> Html {
                             { format!("{} {unit}", topic.partitions.len()) }
                         </span>
                         <span class="sl-grow"></span>
+                        <button class={classes!("sl-toggle", words.as_str())} data-testid="mode-toggle" data-mode={words.as_str()}
+                                title="Show the same data in the other system's words; the topic keeps its own rules"
+                                onclick={ontoggle}>
+                            <span class={classes!((words == Mode::Kafka).then_some("on"))}>{ "Kafka words" }</span>
+                            <span class={classes!((words == Mode::Kinesis).then_some("on"))}>{ "Kinesis words" }</span>
+                        </button>
                         <TopicDelete name={topic.config.name().clone()} />
                     </header>
-                    <ProducePanel mode={topic.config.mode()} />
+                    <ProducePanel mode={words} rules={topic.config.mode()} />
                     <ProducerRuns key={topic.config.name().as_str().to_owned()} mode={topic.config.mode()} />
-                    <PartitionGrid topic={topic.clone()} />
-                    <ConsumerPanel topic={topic.clone()} />
-                    <RecordsTable topic={topic.clone()} mode={topic.config.mode()} rows={state.records.clone()} query={state.records_query.clone()} />
-                    <TableViewCard mode={topic.config.mode()} />
+                    <PartitionGrid topic={topic.clone()} {words} />
+                    <ConsumerPanel topic={topic.clone()} {words} />
+                    <RecordsTable topic={topic.clone()} mode={words} rows={state.records.clone()} query={state.records_query.clone()} />
+                    <TableViewCard mode={words} />
                     <p class="sl-muted sl-footnote">
                         { format!("Everything on this {what} lives in IndexedDB database '{}'; reload the page and it is still here.", props.db) }
                     </p>

@@ -12,6 +12,8 @@ use crate::view::shard_id;
 pub struct PartitionGridProps {
     /// The open topic.
     pub topic: TopicMetadata,
+    /// The vocabulary to show it in.
+    pub words: Mode,
 }
 
 /// One row per partition: log start and end offsets, records, bytes; in Kinesis mode the shard
@@ -19,7 +21,9 @@ pub struct PartitionGridProps {
 #[function_component]
 pub fn PartitionGrid(props: &PartitionGridProps) -> Html {
     let lab = use_context::<LabHandle>();
-    let kinesis = props.topic.config.mode() == Mode::Kinesis;
+    // Words follow the toggle; what can be done (split, merge, add) follows the topic's mode.
+    let kinesis = props.words == Mode::Kinesis;
+    let kinesis_topic = props.topic.config.mode() == Mode::Kinesis;
     let rows = props.topic.partitions.iter().map(|p| {
         let range = p.hash_key_range();
         let open = p.shard_state() == ShardState::Open;
@@ -67,7 +71,10 @@ pub fn PartitionGrid(props: &PartitionGridProps) -> Html {
                 <td class="sl-num">{ p.byte_count() }</td>
                 if kinesis {
                     <td class="sl-hash">
-                        { range.map(|r| format!("{} … {}", r.starting_hash_key, r.ending_hash_key)).unwrap_or_default() }
+                        { range.map_or_else(
+                            || "none: a Kafka partition is chosen by murmur2(key), not by a hash-key range".to_owned(),
+                            |r| format!("{} … {}", r.starting_hash_key, r.ending_hash_key),
+                        ) }
                     </td>
                     <td>
                         { state }
@@ -103,7 +110,7 @@ pub fn PartitionGrid(props: &PartitionGridProps) -> Html {
             </table>
             if let Some(lab) = lab {
                 <div class="sl-row sl-actions sl-below">
-                    if !kinesis {
+                    if !kinesis_topic {
                         <button class="sl-small" data-testid="partition-add" onclick={{ let lab = lab.clone(); Callback::from(move |_| lab.add_partition()) }}>
                             { "Add partition" }
                         </button>

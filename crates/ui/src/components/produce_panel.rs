@@ -11,8 +11,10 @@ use crate::view::shard_id;
 /// Properties of [`ProducePanel`].
 #[derive(Properties, PartialEq)]
 pub struct ProducePanelProps {
-    /// The open topic's mode, for its words.
+    /// The vocabulary to speak.
     pub mode: Mode,
+    /// The open topic's own mode: what the target field means.
+    pub rules: Mode,
 }
 
 /// The produce form and where each produced record went (`produce-result`).
@@ -112,15 +114,16 @@ pub fn ProducePanel(props: &ProducePanelProps) -> Html {
                     <label class="sl-grow">{ "Headers (optional)" }
                         <input ref={headers} data-testid="produce-headers" placeholder="trace-id=abc, source=web" autocomplete="off" />
                     </label>
-                    <label>{ if kinesis { "Explicit hash key (optional)" } else { "Partition (optional)" } }
-                        <input ref={target} data-testid="produce-target" placeholder={if kinesis { "0 to 2^128-1, decimal" } else { "by key when empty" }} autocomplete="off" />
+                    <label>{ if props.rules == Mode::Kinesis { "Explicit hash key (optional)" } else { "Partition (optional)" } }
+                        <input ref={target} data-testid="produce-target" placeholder={if props.rules == Mode::Kinesis { "0 to 2^128-1, decimal" } else { "by key when empty" }} autocomplete="off" />
                     </label>
                 </div>
                 <p class="sl-muted sl-hint">
-                    { if kinesis {
-                        "The shard is the one whose hash-key range holds MD5(partition key)."
-                    } else {
-                        "The partition is toPositive(murmur2(key)) % partitions; keyless records go round robin."
+                    // How records are routed is the topic's rule, whatever the words.
+                    { match (props.rules, kinesis) {
+                        (Mode::Kinesis, _) => "The shard is the one whose hash-key range holds MD5(partition key).",
+                        (Mode::Kafka, false) => "The partition is toPositive(murmur2(key)) % partitions; keyless records go round robin.",
+                        (Mode::Kafka, true) => "This is a Kafka topic: its shard (partition) is toPositive(murmur2(key)) % count, not an MD5 hash-key range; keyless records go round robin.",
                     } }
                 </p>
             </form>

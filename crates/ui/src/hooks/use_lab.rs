@@ -533,6 +533,11 @@ impl LabHandle {
         });
     }
 
+    /// Speaks `mode`'s vocabulary on every topic (the Kafka ⇄ Kinesis toggle).
+    pub fn set_vocabulary(&self, mode: Mode) {
+        self.state.dispatch(Action::SetVocabulary(mode));
+    }
+
     /// Shows other records in the records table.
     pub fn query_records(&self, query: RecordsQuery) {
         self.state.dispatch(Action::QueryRecords(query));
