@@ -132,3 +132,35 @@ test('the Kafka ⇄ Kinesis toggle shows the same data in the other words and ke
   assert.equal(await page.locator('[data-testid="partition-row"]').first().getAttribute('data-shard-id'), null);
   assert.deepEqual(errors, []);
 }));
+
+test('the byte inspector labels a stored batch, and a flipped byte fails the CRC check in the demo copy only', async (t) => withBrowser(t, async ({ page, errors }) => {
+  await page.goto(server.url);
+  await createTopic(page, 'bytes', 1, 'kafka');
+  await byTestId(page, 'produce-count').fill('2');
+  await byTestId(page, 'produce-key').fill('k');
+  await byTestId(page, 'produce-value').fill('hello');
+  await byTestId(page, 'produce-submit').click();
+  await page.locator('[data-testid="record-row"][data-offset="1"]').waitFor();
+  await page.locator('[data-testid="record-row"][data-offset="1"] [data-testid="record-inspect"]').click();
+  const check = byTestId(page, 'byte-check');
+  await check.waitFor();
+  assert.equal(await check.getAttribute('data-ok'), 'true');
+  assert.match(await check.innerText(), /CRC-32C checks out: 2 records, offsets 0–1/);
+  const field = (name) => page.locator(`[data-testid="byte-field"][data-field="${name}"]`);
+  assert.match(await field('CRC-32C').innerText(), /1–4\s+0x[0-9a-f]{8}/);
+  assert.match(await field('base offset').innerText(), /5–12\s+0/);
+  assert.match(await field('record count').innerText(), /\s2$/);
+  assert.match(await field('record 1 value').innerText(), /hello/);
+  // Flip a byte of the first record's value: the copy fails its CRC check, named.
+  await byTestId(page, 'byte-flip-index').fill('60');
+  await byTestId(page, 'byte-flip-submit').click();
+  await page.waitForFunction(() => document.querySelector('[data-testid="byte-check"]')?.dataset.ok === 'false');
+  assert.match(await check.innerText(), /Rejected: batch CRC mismatch: stored 0x[0-9a-f]{8}, computed 0x[0-9a-f]{8}/);
+  assert.equal(await page.locator('.sl-byte.flipped').count(), 1);
+  await byTestId(page, 'byte-reset').click();
+  await page.waitForFunction(() => document.querySelector('[data-testid="byte-check"]')?.dataset.ok === 'true');
+  // The stored batch never changed.
+  const rows = await page.evaluate(() => window.wasmBindings.read_partition('streamlab', 'bytes', 0));
+  assert.deepEqual(rows.map(([o, k, v]) => [o, k, v]), [[0, 'k', 'hello'], [1, 'k', 'hello']]);
+  assert.deepEqual(errors, []);
+}));

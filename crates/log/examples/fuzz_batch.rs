@@ -33,6 +33,8 @@ fn main() {
         prop_assert_eq!(decoded.records(), &records[..]);
         let bytes = arb::mutate(original.clone(), &mutations, reseal);
         let result = RecordBatch::decode(&bytes);
+        // The byte inspector's labelling must survive the same inputs.
+        let _ = streamlab_log::batch_fields(&bytes);
         if !reseal && bytes != original {
             prop_assert!(result.is_err(), "an unsealed change decoded: {:?}", result);
         }

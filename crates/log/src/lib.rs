@@ -57,7 +57,10 @@ mod throttle;
 mod types;
 mod workload;
 
-pub use batch::{BatchHeader, DecodeError, RecordBatch, BATCH_FORMAT_VERSION, BATCH_HEADER_LEN};
+pub use batch::{
+    batch_fields, BatchField, BatchHeader, DecodeError, RecordBatch, BATCH_FORMAT_VERSION,
+    BATCH_HEADER_LEN,
+};
 pub use crc::crc32c;
 pub use fetch::{
     fetch, CorruptBatch, FetchError, FetchLimits, Fetched, GetRecordsLimitError, OffsetOutOfRange,

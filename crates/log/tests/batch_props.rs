@@ -2,7 +2,7 @@
 //! the decoder panic, and a change under the stored CRC is always an error.
 use proptest::prelude::*;
 
-use streamlab_log::RecordBatch;
+use streamlab_log::{batch_fields, RecordBatch};
 
 #[path = "support/arb.rs"]
 mod arb;
@@ -27,5 +27,9 @@ proptest! {
         if !reseal && bytes != original {
             prop_assert!(result.is_err(), "an unsealed change decoded: {:?}", result);
         }
+        // The byte inspector labels any bytes, contiguously, without panicking.
+        let fields = batch_fields(&bytes);
+        prop_assert!(fields.windows(2).all(|w| w[0].range.end == w[1].range.start));
+        prop_assert_eq!(fields.last().map(|f| f.range.end), Some(bytes.len()));
     }
 }

@@ -48,6 +48,19 @@ pub struct LabState {
     /// The vocabulary the user chose with the Kafka ⇄ Kinesis toggle; `None` speaks each
     /// topic's own.
     pub vocabulary: Option<streamlab_log::Mode>,
+    /// The stored batch the byte inspector shows.
+    pub inspected: Option<InspectedBatch>,
+}
+
+/// A stored batch, as read for the byte inspector.
+#[derive(Clone, Debug, PartialEq)]
+pub struct InspectedBatch {
+    /// Its partition.
+    pub partition: u32,
+    /// Its base offset (its key in the store).
+    pub base_offset: u64,
+    /// Its bytes, exactly as stored.
+    pub bytes: Rc<Vec<u8>>,
 }
 
 /// Which records the records table shows.
@@ -190,6 +203,8 @@ pub enum Action {
     QueryRecords(RecordsQuery),
     /// The user flipped the Kafka ⇄ Kinesis toggle.
     SetVocabulary(streamlab_log::Mode),
+    /// A batch was read for the byte inspector (or the inspector was closed).
+    Inspect(Option<InspectedBatch>),
 }
 
 /// At most this many produce results are kept on screen.
@@ -268,6 +283,7 @@ impl Reducible for LabState {
             group_reset: self.group_reset.clone(),
             records_query: self.records_query.clone(),
             vocabulary: self.vocabulary,
+            inspected: self.inspected.clone(),
         };
         match action {
             Action::StoreOpened(store) => {
@@ -294,6 +310,7 @@ impl Reducible for LabState {
                     next.produced.clear();
                     next.group_reset = None;
                     next.records_query = RecordsQuery::default();
+                    next.inspected = None;
                     next.cleanup = None;
                     next.table = None;
                 }
@@ -339,6 +356,7 @@ impl Reducible for LabState {
             Action::RunStarted(view) => next.runs.push(view),
             Action::GroupReset(summary) => next.group_reset = Some(summary),
             Action::SetVocabulary(mode) => next.vocabulary = Some(mode),
+            Action::Inspect(batch) => next.inspected = batch,
             Action::QueryRecords(query) => {
                 next.records_query = query;
                 next.generation += 1;

@@ -4,6 +4,7 @@ use yew::prelude::*;
 
 use streamlab_log::Mode;
 
+use crate::components::byte_inspector::ByteInspector;
 use crate::components::consumer_panel::ConsumerPanel;
 use crate::components::error_banner::ErrorBanner;
 use crate::components::partition_grid::PartitionGrid;
@@ -77,6 +78,9 @@ pub fn Lab(props: &LabProps) -> Html {
                     <PartitionGrid topic={topic.clone()} {words} />
                     <ConsumerPanel topic={topic.clone()} {words} />
                     <RecordsTable topic={topic.clone()} mode={words} rows={state.records.clone()} query={state.records_query.clone()} />
+                    if let Some(batch) = state.inspected.clone() {
+                        <ByteInspector {batch} />
+                    }
                     <TableViewCard mode={words} />
                     <p class="sl-muted sl-footnote">
                         { format!("Everything on this {what} lives in IndexedDB database '{}'; reload the page and it is still here.", props.db) }

@@ -1,4 +1,5 @@
 //! One component per file.
+pub mod byte_inspector;
 pub mod consumer_panel;
 pub mod error_banner;
 pub mod group_reset;

@@ -156,6 +156,15 @@ pub fn RecordsTable(props: &RecordsTableProps) -> Html {
             .collect::<Vec<_>>()
             .join(", ");
         let pre = format_now != ValueFormat::Text && exact;
+        let oninspect = {
+            let lab = lab.clone();
+            let (partition, offset) = (r.partition, r.offset);
+            Callback::from(move |_: MouseEvent| {
+                if let Some(lab) = lab.as_ref() {
+                    lab.inspect_batch(partition, offset);
+                }
+            })
+        };
         html! {
             <tr key={format!("{}-{}", r.partition, r.offset)}
                 data-testid="record-row"
@@ -179,6 +188,7 @@ pub fn RecordsTable(props: &RecordsTableProps) -> Html {
                 </td>
                 <td class="sl-muted">{ headers }</td>
                 <td class="sl-time">{ iso_time(r.timestamp) }</td>
+                <td><button class="sl-small" data-testid="record-inspect" title="Show the stored batch that holds this record, byte by byte" onclick={oninspect}>{ "bytes" }</button></td>
             </tr>
         }
     });
@@ -246,6 +256,7 @@ pub fn RecordsTable(props: &RecordsTableProps) -> Html {
                             <th>{ "Value" }</th>
                             <th>{ "Headers" }</th>
                             <th>{ if kinesis { "Arrival time" } else { "Timestamp" } }</th>
+                            <th>{ "Batch" }</th>
                         </tr>
                     </thead>
                     <tbody>{ for rows }</tbody>

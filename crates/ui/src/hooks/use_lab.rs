@@ -10,10 +10,10 @@ use yew::prelude::*;
 use streamlab_idb::IdbStore;
 use streamlab_log::{
     add_partitions, clean_partition, fetch, merge_shards, reset_group_offsets, resolve_position,
-    split_shard, CleanupPolicy, CreateTopicError, FetchLimits, GroupId, HashKey, Mode, Offset,
-    OffsetReset, OffsetResetPolicy, Pacer, PartitionId, PartitionScan, PartitionState, Position,
-    ReshardError, SequenceNumber, Storage, TableView, Timestamp, TopicConfig, TopicMetadata,
-    TopicName, TopicPartition, ValueTemplate,
+    split_shard, BatchLookup, CleanupPolicy, CreateTopicError, FetchLimits, GroupId, HashKey, Mode,
+    Offset, OffsetReset, OffsetResetPolicy, Pacer, PartitionId, PartitionScan, PartitionState,
+    Position, ReshardError, SequenceNumber, Storage, TableView, Timestamp, TopicConfig,
+    TopicMetadata, TopicName, TopicPartition, ValueTemplate,
 };
 use streamlab_protocol::{
     log_channel, ConsumerCommand, ConsumerEvent, ProducerCommand, ProducerEvent, RunSpec,
@@ -25,7 +25,9 @@ use streamlab_workers::{
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
 
-use crate::state::{Action, ConsumerView, LabState, RecordsQuery, RunStatus, RunView};
+use crate::state::{
+    Action, ConsumerView, InspectedBatch, LabState, RecordsQuery, RunStatus, RunView,
+};
 use crate::view::RecordRow;
 
 /// How many of the newest records per partition the records table shows.
@@ -531,6 +533,47 @@ impl LabHandle {
                 Err(e) => dispatch.dispatch(Action::Error(e.to_string())),
             }
         });
+    }
+
+    /// Reads the stored batch that holds `offset` of `partition` into the byte inspector.
+    pub fn inspect_batch(&self, partition: u32, offset: u64) {
+        let dispatch = self.state.dispatcher();
+        let Some((store, topic, _)) = self.open_topic_in_store() else {
+            return;
+        };
+        spawn_local(async move {
+            let tp = TopicPartition::new(topic, PartitionId(partition));
+            let read = async {
+                let entry = store
+                    .lookup_batch(&tp, BatchLookup::Offset(Offset(offset)))
+                    .await
+                    .map_err(|e| e.to_string())?
+                    .ok_or_else(|| format!("no stored batch holds offset {offset} of {tp}"))?;
+                let batch = store
+                    .read_batches(&tp, entry.base_offset, 0)
+                    .await
+                    .map_err(|e| e.to_string())?
+                    .into_iter()
+                    .next()
+                    .ok_or_else(|| {
+                        format!("the batch at base offset {} is gone", entry.base_offset)
+                    })?;
+                Ok::<_, String>(InspectedBatch {
+                    partition,
+                    base_offset: batch.base_offset.0,
+                    bytes: Rc::new(batch.bytes),
+                })
+            };
+            match read.await {
+                Ok(batch) => dispatch.dispatch(Action::Inspect(Some(batch))),
+                Err(message) => dispatch.dispatch(Action::Error(message)),
+            }
+        });
+    }
+
+    /// Closes the byte inspector.
+    pub fn close_inspector(&self) {
+        self.state.dispatch(Action::Inspect(None));
     }
 
     /// Speaks `mode`'s vocabulary on every topic (the Kafka ⇄ Kinesis toggle).
