@@ -33,7 +33,8 @@ bench:
 
 # 100,000 random, mutated record batches through the decoder (see crates/log/examples).
 fuzz:
-	cargo run --release -q -p streamlab-log --example fuzz_batch -- 100000
+	cargo run --release -q -p streamlab-log --example fuzz_batch -- 1000000
+	cargo run --release -q -p streamlab-protocol --example fuzz_import -- 1000000
 
 # Refreshes the README's screenshots from the end-to-end run.
 screenshots: test

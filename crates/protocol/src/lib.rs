@@ -22,6 +22,8 @@
 #![deny(missing_docs)]
 #![deny(clippy::unwrap_used)]
 
+pub mod jsonl;
+
 use serde::{Deserialize, Serialize};
 
 use streamlab_log::{ProduceRecord, RecordMetadata};
@@ -33,10 +35,14 @@ pub struct WireRecord {
     pub key: Option<String>,
     /// The value.
     pub value: String,
+    /// A tombstone: the value is null (`value` is ignored).
+    pub tombstone: bool,
     /// Headers, in order: name and text value.
     pub headers: Vec<(String, String)>,
     /// Where it goes.
     pub target: WireTarget,
+    /// CreateTime in ms; `None` takes the append time.
+    pub timestamp: Option<i64>,
 }
 
 /// Where a produced record goes (see `streamlab_log::Target`).
@@ -55,6 +61,10 @@ impl WireRecord {
     /// The log's form of this record.
     pub fn to_produce_record(&self) -> ProduceRecord {
         let mut record = ProduceRecord::new(self.key.as_deref(), &self.value);
+        if self.tombstone {
+            record.data.value = None;
+        }
+        record.data.timestamp = self.timestamp.map(streamlab_log::Timestamp);
         record.data.headers = self
             .headers
             .iter()

@@ -50,6 +50,23 @@ pub struct LabState {
     pub vocabulary: Option<streamlab_log::Mode>,
     /// The stored batch the byte inspector shows.
     pub inspected: Option<InspectedBatch>,
+    /// The running or last import.
+    pub import: Option<ImportView>,
+    /// What the last export did.
+    pub exported: Option<String>,
+}
+
+/// An import of JSON Lines into the open topic.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ImportView {
+    /// The file's name.
+    pub file: String,
+    /// Records in the file.
+    pub total: u64,
+    /// Records acknowledged so far.
+    pub done: u64,
+    /// Why it stopped, if it failed.
+    pub error: Option<String>,
 }
 
 /// A stored batch, as read for the byte inspector.
@@ -205,6 +222,14 @@ pub enum Action {
     SetVocabulary(streamlab_log::Mode),
     /// A batch was read for the byte inspector (or the inspector was closed).
     Inspect(Option<InspectedBatch>),
+    /// An import started.
+    ImportStarted(ImportView),
+    /// An import's producer acknowledged this many records.
+    ImportProgress(u64),
+    /// An import failed.
+    ImportFailed(String),
+    /// An export finished; what it did.
+    Exported(String),
 }
 
 /// At most this many produce results are kept on screen.
@@ -284,6 +309,8 @@ impl Reducible for LabState {
             records_query: self.records_query.clone(),
             vocabulary: self.vocabulary,
             inspected: self.inspected.clone(),
+            import: self.import.clone(),
+            exported: self.exported.clone(),
         };
         match action {
             Action::StoreOpened(store) => {
@@ -357,6 +384,20 @@ impl Reducible for LabState {
             Action::GroupReset(summary) => next.group_reset = Some(summary),
             Action::SetVocabulary(mode) => next.vocabulary = Some(mode),
             Action::Inspect(batch) => next.inspected = batch,
+            Action::ImportStarted(view) => next.import = Some(view),
+            Action::ImportProgress(n) => {
+                if let Some(import) = next.import.as_mut() {
+                    import.done += n;
+                }
+                next.generation += 1;
+            }
+            Action::ImportFailed(message) => {
+                if let Some(import) = next.import.as_mut() {
+                    import.error = Some(message.clone());
+                }
+                next.error = Some(message);
+            }
+            Action::Exported(summary) => next.exported = Some(summary),
             Action::QueryRecords(query) => {
                 next.records_query = query;
                 next.generation += 1;

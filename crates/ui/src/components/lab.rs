@@ -14,6 +14,7 @@ use crate::components::records_table::RecordsTable;
 use crate::components::table_view::TableViewCard;
 use crate::components::topic_create::TopicCreate;
 use crate::components::topic_delete::TopicDelete;
+use crate::components::topic_io::TopicIo;
 use crate::components::topic_list::TopicList;
 use crate::hooks::use_lab::{use_lab, LabHandle};
 use crate::view::find_topic;
@@ -82,6 +83,7 @@ pub fn Lab(props: &LabProps) -> Html {
                         <ByteInspector {batch} />
                     }
                     <TableViewCard mode={words} />
+                    <TopicIo />
                     <p class="sl-muted sl-footnote">
                         { format!("Everything on this {what} lives in IndexedDB database '{}'; reload the page and it is still here.", props.db) }
                     </p>

@@ -11,4 +11,5 @@ pub mod records_table;
 pub mod table_view;
 pub mod topic_create;
 pub mod topic_delete;
+pub mod topic_io;
 pub mod topic_list;

@@ -16,17 +16,17 @@ use streamlab_log::{
     TopicMetadata, TopicName, TopicPartition, ValueTemplate,
 };
 use streamlab_protocol::{
-    log_channel, ConsumerCommand, ConsumerEvent, ProducerCommand, ProducerEvent, RunSpec,
+    jsonl, log_channel, ConsumerCommand, ConsumerEvent, ProducerCommand, ProducerEvent, RunSpec,
     WireKeyPattern, WirePosition, WireRecord, WireTarget,
 };
 use streamlab_workers::{
     ConsumerBridge, PortError, ProducerBridge, CONSUMER_SCRIPT, SESSION_TIMEOUT_MS, WORKER_SCRIPT,
 };
 use wasm_bindgen::closure::Closure;
-use wasm_bindgen::JsCast;
+use wasm_bindgen::{JsCast, JsValue};
 
 use crate::state::{
-    Action, ConsumerView, InspectedBatch, LabState, RecordsQuery, RunStatus, RunView,
+    Action, ConsumerView, ImportView, InspectedBatch, LabState, RecordsQuery, RunStatus, RunView,
 };
 use crate::view::RecordRow;
 
@@ -53,6 +53,7 @@ pub struct LabHandle {
     next_consumer: Rc<Cell<u32>>,
     runs: Rc<RefCell<HashMap<u64, ProducerBridge>>>,
     next_run: Rc<Cell<u64>>,
+    import_bridge: Rc<RefCell<Option<ProducerBridge>>>,
 }
 
 impl PartialEq for LabHandle {
@@ -147,6 +148,16 @@ impl LabHandle {
     /// Adds one partition to the open Kafka topic.
     pub fn add_partition(&self) {
         self.update_open_topic(|m| add_partitions(m, m.partitions.len() as u32 + 1));
+    }
+
+    /// The open topic's metadata as last read.
+    fn open_metadata(&self) -> Option<TopicMetadata> {
+        let name = self.state.open_topic.as_ref()?;
+        self.state
+            .topics
+            .iter()
+            .find(|t| t.config.name() == name)
+            .cloned()
     }
 
     /// The store, the open topic and its partition count, when both are there.
@@ -263,6 +274,7 @@ impl LabHandle {
                 value: value.to_owned(),
                 headers: headers.clone(),
                 target: target.clone(),
+                ..WireRecord::default()
             })
             .collect();
         let request_id = self.next_request.get();
@@ -568,6 +580,108 @@ impl LabHandle {
                 Ok(batch) => dispatch.dispatch(Action::Inspect(Some(batch))),
                 Err(message) => dispatch.dispatch(Action::Error(message)),
             }
+        });
+    }
+
+    /// Downloads the open topic as JSON Lines (`<topic>.jsonl`), every partition in order.
+    pub fn export_topic(&self) {
+        let dispatch = self.state.dispatcher();
+        let (Some((store, topic, _)), Some(metadata)) =
+            (self.open_topic_in_store(), self.open_metadata())
+        else {
+            return;
+        };
+        spawn_local(async move {
+            match export_jsonl(&store, &metadata).await {
+                Ok((text, count)) => match download(&format!("{topic}.jsonl"), &text) {
+                    Ok(()) => dispatch.dispatch(Action::Exported(format!(
+                        "exported {count} records to {topic}.jsonl"
+                    ))),
+                    Err(message) => dispatch.dispatch(Action::Error(message)),
+                },
+                Err(message) => dispatch.dispatch(Action::Error(message)),
+            }
+        });
+    }
+
+    /// Imports a JSON Lines file into the open topic through a producer worker of its own, 500
+    /// records per request. A file with a bad line is refused whole, naming the line.
+    pub fn import_file(&self, file: web_sys::File) {
+        let dispatch = self.state.dispatcher();
+        let Some(metadata) = self.open_metadata() else {
+            return;
+        };
+        let topic = metadata.config.name().clone();
+        let (db, imports) = (self.db.to_string(), Rc::clone(&self.import_bridge));
+        spawn_local(async move {
+            let text = match wasm_bindgen_futures::JsFuture::from(file.text()).await {
+                Ok(text) => text.as_string().unwrap_or_default(),
+                Err(_) => {
+                    dispatch.dispatch(Action::Error(format!("could not read {}", file.name())));
+                    return;
+                }
+            };
+            let mut records = match jsonl::parse_all(&text) {
+                Ok(records) => records,
+                Err(e) => {
+                    dispatch.dispatch(Action::Error(format!("{}: {e}", file.name())));
+                    return;
+                }
+            };
+            // An exported partition is kept where this topic has it (Kafka); otherwise the
+            // record is routed by its key.
+            for r in &mut records {
+                if let WireTarget::Partition(p) = r.target {
+                    let keep = metadata.config.mode() == Mode::Kafka
+                        && (p as usize) < metadata.partitions.len();
+                    if !keep {
+                        r.target = WireTarget::ByKey;
+                    }
+                }
+            }
+            let total = records.len() as u64;
+            dispatch.dispatch(Action::ClearError);
+            dispatch.dispatch(Action::ImportStarted(ImportView {
+                file: file.name(),
+                total,
+                done: 0,
+                error: None,
+            }));
+            let on_event = {
+                let dispatch = dispatch.clone();
+                move |event: Result<ProducerEvent, PortError>| match event {
+                    Ok(ProducerEvent::Acked { acks, .. }) => {
+                        dispatch.dispatch(Action::ImportProgress(acks.len() as u64))
+                    }
+                    Ok(
+                        ProducerEvent::Failed { message, .. }
+                        | ProducerEvent::Unreadable { message },
+                    ) => dispatch.dispatch(Action::ImportFailed(message)),
+                    Ok(_) => {}
+                    Err(e) => dispatch.dispatch(Action::ImportFailed(e.to_string())),
+                }
+            };
+            let bridge = match ProducerBridge::spawn(WORKER_SCRIPT, on_event) {
+                Ok(bridge) => bridge,
+                Err(e) => {
+                    dispatch.dispatch(Action::ImportFailed(e.to_string()));
+                    return;
+                }
+            };
+            for (n, chunk) in records.chunks(IMPORT_REQUEST_RECORDS).enumerate() {
+                let sent = bridge.send(&ProducerCommand::Produce {
+                    request_id: n as u64,
+                    db: db.clone(),
+                    topic: topic.as_str().to_owned(),
+                    records: chunk.to_vec(),
+                });
+                if let Err(e) = sent {
+                    dispatch.dispatch(Action::ImportFailed(e.to_string()));
+                    return;
+                }
+            }
+            // The worker answers request by request; it ends with the next import or the page.
+            *imports.borrow_mut() = Some(bridge);
         });
     }
 
@@ -901,6 +1015,7 @@ pub fn use_lab(db: AttrValue) -> LabHandle {
     let next_consumer = use_memo((), |_| Cell::new(1u32));
     let runs = use_mut_ref(HashMap::<u64, ProducerBridge>::new);
     let next_run = use_memo((), |_| Cell::new(1u64));
+    let import_bridge = use_mut_ref(|| None::<ProducerBridge>);
 
     // Any producer of this database, in any worker or tab, announces appends: refresh the views.
     {
@@ -1011,7 +1126,67 @@ pub fn use_lab(db: AttrValue) -> LabHandle {
         next_consumer,
         runs,
         next_run,
+        import_bridge,
     }
+}
+
+/// Records per produce request of an import (Kinesis' PutRecords limit).
+const IMPORT_REQUEST_RECORDS: usize = 500;
+
+/// The whole topic as JSON Lines, and how many records it holds.
+async fn export_jsonl(store: &IdbStore, topic: &TopicMetadata) -> Result<(String, u64), String> {
+    let mut out = String::new();
+    let mut count = 0u64;
+    for state in &topic.partitions {
+        let tp = TopicPartition::new(topic.config.name().clone(), state.partition());
+        let mut scan = PartitionScan::new(
+            store,
+            tp,
+            state.log_start_offset(),
+            state.log_end_offset(),
+            1 << 20,
+        );
+        while let Some(records) = scan.next().await.map_err(|e| e.to_string())? {
+            for r in &records {
+                let row = RecordRow::from_record(state.partition().0, r);
+                out.push_str(&jsonl::export_line(
+                    row.partition,
+                    row.offset,
+                    &row.sequence_number,
+                    row.timestamp,
+                    row.key.as_deref(),
+                    row.value.as_deref(),
+                    &row.headers,
+                ));
+                out.push('\n');
+                count += 1;
+            }
+        }
+    }
+    Ok((out, count))
+}
+
+/// Offers `text` to the user as a download named `name`.
+fn download(name: &str, text: &str) -> Result<(), String> {
+    let fail = |_| format!("the browser refused to download {name}");
+    let options = web_sys::BlobPropertyBag::new();
+    options.set_type("application/x-ndjson");
+    let parts = js_sys::Array::of1(&JsValue::from_str(text));
+    let blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &options).map_err(fail)?;
+    let url = web_sys::Url::create_object_url_with_blob(&blob).map_err(fail)?;
+    let document = web_sys::window()
+        .and_then(|w| w.document())
+        .ok_or_else(|| format!("no document to download {name} from"))?;
+    let link: web_sys::HtmlAnchorElement =
+        document.create_element("a").map_err(fail)?.unchecked_into();
+    link.set_href(&url);
+    link.set_download(name);
+    link.click();
+    // The click has started the download; the URL is no longer needed after this turn.
+    run_after(0, move || {
+        let _ = web_sys::Url::revoke_object_url(&url);
+    });
+    Ok(())
 }
 
 /// The largest topic whose table view the dashboard builds on every change.
