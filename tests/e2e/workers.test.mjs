@@ -250,3 +250,24 @@ test("resetting a group's offsets replays its records, and is refused while the 
   await page.evaluate(() => window.member.stop());
   assert.deepEqual(errors, []);
 }));
+
+test('the charts show produce and consume throughput and lag while a producer runs', async (t) => withBrowser(t, async ({ page, errors }) => {
+  await page.goto(server.url);
+  await createTopic(page, 'charted', 2, 'kafka');
+  await byTestId(page, 'consumer-start').click();
+  await byTestId(page, 'run-rate').fill('200');
+  await byTestId(page, 'run-start').click();
+  const chart = () => page.locator('[data-testid="throughput-chart"]').evaluate((c) => ({ ...c.dataset }));
+  await page.waitForFunction(() => {
+    const c = document.querySelector('[data-testid="throughput-chart"]')?.dataset;
+    return c && Number(c.samples) >= 3 && Number(c.producedPerS) > 0 && Number(c.consumedPerS) > 0;
+  }, null, { timeout: 15_000 });
+  // Rates are figures, not asserted: the machine is shared. Only that they move.
+  const running = await chart();
+  assert.ok(Number(running.producedPerS) > 0 && Number(running.consumedPerS) > 0);
+  const points = await page.locator('.sl-chart polyline.produced').getAttribute('points');
+  assert.ok(points.split(' ').length >= 3, 'the line has points');
+  await byTestId(page, 'run-stop').click();
+  await page.waitForFunction(() => document.querySelector('[data-testid="throughput-chart"]')?.dataset.producedPerS === '0', null, { timeout: 10_000 });
+  assert.deepEqual(errors, []);
+}));

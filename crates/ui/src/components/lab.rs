@@ -5,6 +5,7 @@ use yew::prelude::*;
 use streamlab_log::Mode;
 
 use crate::components::byte_inspector::ByteInspector;
+use crate::components::charts::Charts;
 use crate::components::consumer_panel::ConsumerPanel;
 use crate::components::error_banner::ErrorBanner;
 use crate::components::partition_grid::PartitionGrid;
@@ -78,6 +79,7 @@ pub fn Lab(props: &LabProps) -> Html {
                     <ProducerRuns key={topic.config.name().as_str().to_owned()} mode={topic.config.mode()} />
                     <PartitionGrid topic={topic.clone()} {words} />
                     <ConsumerPanel topic={topic.clone()} {words} />
+                    <Charts topic={topic.clone()} {words} />
                     <RecordsTable topic={topic.clone()} mode={words} rows={state.records.clone()} query={state.records_query.clone()} />
                     if let Some(batch) = state.inspected.clone() {
                         <ByteInspector {batch} />

@@ -1,5 +1,6 @@
 //! One component per file.
 pub mod byte_inspector;
+pub mod charts;
 pub mod consumer_panel;
 pub mod error_banner;
 pub mod group_reset;
