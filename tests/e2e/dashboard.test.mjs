@@ -101,12 +101,30 @@ test('bad input is refused with a message and stores nothing', async (t) => with
   await byTestId(page, 'topic-create-submit').click();
   await byTestId(page, 'error-message').waitFor();
   assert.match(await byTestId(page, 'error-message').textContent(), /' ' is not allowed/);
+  // The same words next to the field that is wrong.
+  assert.match(await byTestId(page, 'topic-create-error-name').textContent(), /' ' is not allowed/);
   assert.equal(await byTestId(page, 'topic-item').count(), 0);
 
   await byTestId(page, 'topic-create-name').fill('p0');
   await byTestId(page, 'topic-create-partitions').fill('0');
   await byTestId(page, 'topic-create-submit').click();
-  await page.getByText('0 is not a valid number of partitions').waitFor();
+  await byTestId(page, 'topic-create-error-partitions').getByText('0 is not a valid number of partitions').waitFor();
+  await byTestId(page, 'topic-create-partitions').fill('1');
+  await page.locator('.sl-more summary').click();
+  await byTestId(page, 'topic-create-max-record-bytes').fill('0');
+  await byTestId(page, 'topic-create-submit').click();
+  await byTestId(page, 'topic-create-error-max-record-bytes').getByText('the record size limit must be 1 to 8388608 bytes in kafka mode').waitFor();
+  assert.equal(await byTestId(page, 'topic-item').count(), 0);
+  // A topic with a small record limit refuses a larger record, by size.
+  await byTestId(page, 'topic-create-max-record-bytes').fill('8');
+  await byTestId(page, 'topic-create-name').fill('tiny');
+  await byTestId(page, 'topic-create-submit').click();
+  await page.locator('[data-testid="topic-item"][data-topic="tiny"]').waitFor();
+  await byTestId(page, 'produce-key').fill('k');
+  await byTestId(page, 'produce-value').fill('far more than eight bytes');
+  await byTestId(page, 'produce-submit').click();
+  await page.waitForFunction(() => /record 0 is 26 bytes; the limit is 8 bytes/.test(document.querySelector('[data-testid="error-message"]')?.innerText ?? ''));
+  await byTestId(page, 'topic-create-max-record-bytes').fill('');
 
   await createTopic(page, 'clicks', 2, 'kinesis');
   await produce(page, '', 'no key');

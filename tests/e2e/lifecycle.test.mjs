@@ -92,7 +92,8 @@ test('kafka topics grow by partitions; compaction keeps the newest value per key
 
   // A setting of the other system is refused with a message.
   await createTopic(page, 'bad-compact', 1, 'kinesis', { cleanup: 'compact' });
-  await page.getByText('cleanup.policy=compact is a kafka setting').waitFor();
+  await byTestId(page, 'error-message').getByText('cleanup.policy=compact is a kafka setting').waitFor();
+  await byTestId(page, 'topic-create-error-cleanup').getByText('cleanup.policy=compact is a kafka setting').waitFor();
 
   await byTestId(page, 'topic-create-mode').selectOption('kafka');
   await byTestId(page, 'topic-create-name').fill('prices');

@@ -54,6 +54,8 @@ pub struct LabState {
     pub import: Option<ImportView>,
     /// What the last export did.
     pub exported: Option<String>,
+    /// The create form's field that was refused, and why.
+    pub field_error: Option<(&'static str, String)>,
 }
 
 /// An import of JSON Lines into the open topic.
@@ -230,6 +232,8 @@ pub enum Action {
     ImportFailed(String),
     /// An export finished; what it did.
     Exported(String),
+    /// A form field was refused: which one, and why (also shown as the error).
+    FieldError(&'static str, String),
 }
 
 /// At most this many produce results are kept on screen.
@@ -311,6 +315,7 @@ impl Reducible for LabState {
             inspected: self.inspected.clone(),
             import: self.import.clone(),
             exported: self.exported.clone(),
+            field_error: self.field_error.clone(),
         };
         match action {
             Action::StoreOpened(store) => {
@@ -362,7 +367,10 @@ impl Reducible for LabState {
                 next.generation += 1;
             }
             Action::Error(message) => next.error = Some(message),
-            Action::ClearError => next.error = None,
+            Action::ClearError => {
+                next.error = None;
+                next.field_error = None;
+            }
             Action::LogChanged => next.generation += 1,
             Action::TopicDeleted(name) => {
                 if next.open_topic.as_ref() == Some(&name) {
@@ -398,6 +406,10 @@ impl Reducible for LabState {
                 next.error = Some(message);
             }
             Action::Exported(summary) => next.exported = Some(summary),
+            Action::FieldError(field, message) => {
+                next.error = Some(message.clone());
+                next.field_error = Some((field, message));
+            }
             Action::QueryRecords(query) => {
                 next.records_query = query;
                 next.generation += 1;

@@ -9,12 +9,14 @@ use crate::hooks::use_lab::{LabHandle, TopicForm};
 #[function_component]
 pub fn TopicCreate() -> Html {
     let lab = use_context::<LabHandle>();
+    let field_error = lab.as_ref().and_then(|l| l.state.field_error.clone());
     let name = use_node_ref();
     let partitions = use_node_ref();
     let mode = use_node_ref();
     let cleanup = use_node_ref();
     let retention = use_node_ref();
     let throttling = use_node_ref();
+    let size = use_node_ref();
     // Selections are state, so a re-render (a new topic in the list) never changes them.
     let mode_choice = use_state(|| "kafka".to_owned());
     let cleanup_choice = use_state(|| "delete".to_owned());
@@ -41,10 +43,11 @@ pub fn TopicCreate() -> Html {
             cleanup.clone(),
             retention.clone(),
             throttling.clone(),
+            size.clone(),
         );
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
-            let (name, partitions, mode, cleanup, retention, throttling) = &refs;
+            let (name, partitions, mode, cleanup, retention, throttling, size) = &refs;
             let (Some(lab), Some(n), Some(p), Some(m), Some(c), Some(r), Some(t)) = (
                 lab.as_ref(),
                 name.cast::<HtmlInputElement>(),
@@ -63,18 +66,42 @@ pub fn TopicCreate() -> Html {
                 cleanup: c.value(),
                 retention_ms: r.value(),
                 throttling: t.checked(),
+                max_record_bytes: size
+                    .cast::<HtmlInputElement>()
+                    .map(|i| i.value())
+                    .unwrap_or_default(),
             });
         })
     };
+    // The refused field's message, next to it (the same words as the error banner).
+    let note = |field: &'static str| match &field_error {
+        Some((f, message)) if *f == field => html! {
+            <span class="sl-field-error" data-testid={format!("topic-create-error-{field}")}>{ message.clone() }</span>
+        },
+        _ => Html::default(),
+    };
+    // A refused field under "Retention, cleanup, limits" opens it (and nothing ever closes it).
+    let more_open = matches!(&field_error, Some((f, _)) if ["retention", "max-record-bytes", "cleanup", "throttling"].contains(f));
+    let more = use_node_ref();
+    {
+        let more = more.clone();
+        use_effect_with(more_open, move |open| {
+            if let (true, Some(details)) = (*open, more.cast::<web_sys::Element>()) {
+                let _ = details.set_attribute("open", "");
+            }
+        });
+    }
     html! {
         <form class="sl-card sl-create" novalidate=true {onsubmit}>
             <h3>{ "New topic / stream" }</h3>
             <label>{ "Name" }
                 <input ref={name} data-testid="topic-create-name" placeholder="orders" autocomplete="off" />
+                { note("name") }
             </label>
             <div class="sl-row">
                 <label>{ "Partitions / shards" }
                     <input ref={partitions} data-testid="topic-create-partitions" type="number" value={(*count).clone()} oninput={oncount} min="1" max="1024" />
+                    { note("partitions") }
                 </label>
                 <label>{ "Mode" }
                     <select ref={mode} data-testid="topic-create-mode" onchange={onmode}>
@@ -83,7 +110,7 @@ pub fn TopicCreate() -> Html {
                     </select>
                 </label>
             </div>
-            <details class="sl-more">
+            <details class="sl-more" ref={more}>
                 <summary>{ "Retention, cleanup, limits" }</summary>
                 <div class="sl-row">
                     <label>{ "Cleanup policy (Kafka)" }
@@ -94,12 +121,19 @@ pub fn TopicCreate() -> Html {
                     </label>
                     <label>{ "Retention (ms)" }
                         <input ref={retention} data-testid="topic-create-retention-ms" placeholder="default" autocomplete="off" />
+                        { note("retention") }
                     </label>
                 </div>
+                <label>{ "Record size limit (bytes)" }
+                    <input ref={size} data-testid="topic-create-max-record-bytes" placeholder="default: 1048576" autocomplete="off" />
+                    { note("max-record-bytes") }
+                </label>
+                { note("cleanup") }
                 <label class="sl-check">
                     <input ref={throttling} type="checkbox" data-testid="topic-create-throttling" />
                     { "Kinesis write limits (1,000 records/s and 1 MiB/s per shard)" }
                 </label>
+                { note("throttling") }
             </details>
             <button type="submit" class="sl-primary" data-testid="topic-create-submit">{ "Create" }</button>
         </form>

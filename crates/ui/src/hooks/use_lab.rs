@@ -73,7 +73,7 @@ impl LabHandle {
         );
         let dispatch = self.state.dispatcher();
         let Some(mode) = Mode::parse(mode) else {
-            dispatch.dispatch(Action::Error(format!("unknown mode '{mode}'")));
+            dispatch.dispatch(Action::FieldError("mode", format!("unknown mode '{mode}'")));
             return;
         };
         let count = match partitions.trim().parse::<u32>() {
@@ -83,16 +83,17 @@ impl LabHandle {
                     Mode::Kafka => "partitions",
                     Mode::Kinesis => "shards",
                 };
-                dispatch.dispatch(Action::Error(format!(
-                    "'{partitions}' is not a number of {what}"
-                )));
+                dispatch.dispatch(Action::FieldError(
+                    "partitions",
+                    format!("'{partitions}' is not a number of {what}"),
+                ));
                 return;
             }
         };
         let config = match topic_config(name.trim(), mode, count, form) {
             Ok(config) => config,
-            Err(message) => {
-                dispatch.dispatch(Action::Error(message));
+            Err((field, message)) => {
+                dispatch.dispatch(Action::FieldError(field, message));
                 return;
             }
         };
@@ -106,9 +107,9 @@ impl LabHandle {
                     dispatch.dispatch(Action::ClearError);
                     dispatch.dispatch(Action::OpenTopic(config.name().clone()));
                 }
-                Err(CreateTopicError::AlreadyExists(name)) => {
-                    dispatch.dispatch(Action::Error(format!("topic '{name}' already exists")))
-                }
+                Err(CreateTopicError::AlreadyExists(name)) => dispatch.dispatch(
+                    Action::FieldError("name", format!("topic '{name}' already exists")),
+                ),
                 Err(e) => dispatch.dispatch(Action::Error(e.to_string())),
             }
         });
@@ -941,32 +942,63 @@ pub struct TopicForm {
     pub retention_ms: String,
     /// Kinesis write limits on.
     pub throttling: bool,
+    /// The largest record in bytes, as typed; empty for the mode's default.
+    pub max_record_bytes: String,
 }
 
 /// The configuration the form describes, validated by the log.
+/// The configuration the form describes, or the field that is wrong and why.
 fn topic_config(
     name: &str,
     mode: Mode,
     count: u32,
     form: &TopicForm,
-) -> Result<TopicConfig, String> {
-    let mut config = TopicConfig::new(name, mode, count).map_err(|e| e.to_string())?;
+) -> Result<TopicConfig, (&'static str, String)> {
+    use streamlab_log::TopicConfigError;
+    let mut config = TopicConfig::new(name, mode, count).map_err(|e| {
+        let field = match e {
+            TopicConfigError::PartitionCount { .. } => "partitions",
+            _ => "name",
+        };
+        (field, e.to_string())
+    })?;
     let retention = form.retention_ms.trim();
     if !retention.is_empty() {
-        let ms = retention
-            .parse::<i64>()
-            .map_err(|_| format!("'{retention}' is not a retention time in milliseconds"))?;
+        let ms = retention.parse::<i64>().map_err(|_| {
+            (
+                "retention",
+                format!("'{retention}' is not a retention time in milliseconds"),
+            )
+        })?;
         config = config
             .with_retention_ms(Some(ms))
-            .map_err(|e| e.to_string())?;
+            .map_err(|e| ("retention", e.to_string()))?;
+    }
+    let size = form.max_record_bytes.trim();
+    if !size.is_empty() {
+        let limit = match mode {
+            Mode::Kafka => 8 << 20,
+            Mode::Kinesis => 1 << 20,
+        };
+        match size.parse::<usize>() {
+            Ok(n) if (1..=limit).contains(&n) => config = config.with_max_record_bytes(n),
+            _ => {
+                return Err((
+                    "max-record-bytes",
+                    format!("the record size limit must be 1 to {limit} bytes in {mode} mode"),
+                ))
+            }
+        }
     }
     if form.cleanup == "compact" {
         config = config
             .with_cleanup_policy(CleanupPolicy::Compact)
-            .map_err(|e| e.to_string())?;
+            .map_err(|e| ("cleanup", e.to_string()))?;
     }
     if form.throttling {
-        config = config.with_throttling(true).map_err(|e| e.to_string())?;
+        config = config
+            .with_throttling(true)
+            .map_err(|e| ("throttling", e.to_string()))?;
     }
     Ok(config)
 }
