@@ -188,6 +188,11 @@ test('kinesis consumers read parents before children across a split while a prod
   // Split shard 0 while records keep flowing.
   await byTestId(page, 'shard-split').first().click();
   await page.locator('[data-testid="partition-row"]').nth(3).waitFor();
+  // The grid draws the lineage: shard 0 is the parent of shards 2 and 3.
+  const depths = await page.locator('[data-testid="lineage-tree"] text').evaluateAll((ts) => Object.fromEntries(ts.map((t) => [t.dataset.shard, t.dataset.depth])));
+  assert.deepEqual(depths, { 0: '0', 1: '0', 2: '1', 3: '1' });
+  // While the producer runs, the grid shows appends per second on the open shards.
+  await page.waitForFunction(() => [...document.querySelectorAll('[data-testid="partition-throughput"]')].some((c) => Number(c.dataset.rate) > 0));
   const atSplit = await runSent(page);
   await page.waitForFunction((n) => Number(document.querySelector('[data-testid="run-row"]')?.dataset.sent) >= n + 300, atSplit);
   await byTestId(page, 'run-stop').click();

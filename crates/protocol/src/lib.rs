@@ -419,6 +419,9 @@ pub enum ConsumerEvent {
         records: Vec<ConsumedRecord>,
         /// `(partition, next offset)` for every partition read.
         positions: Vec<(u32, u64)>,
+        /// Kinesis' MillisBehindLatest after this read: how far, in milliseconds of record
+        /// time, the furthest-behind partition read is from its newest record (0 caught up).
+        millis_behind: u64,
     },
     /// The group's membership changed: this member now owns these partitions.
     Assigned {
@@ -499,6 +502,7 @@ mod wire_tests {
                 timestamp: 1_700_000_000_000,
             }],
             positions: vec![(1, 8)],
+            millis_behind: 0,
         };
         let bytes = encode(&event).expect("encodes");
         assert_eq!(decode::<ConsumerEvent>(&bytes).expect("decodes"), event);

@@ -173,6 +173,8 @@ pub struct ConsumerView {
     pub error: Option<String>,
     /// With a group: the group's generation and this member's partitions.
     pub assigned: Option<(u32, Vec<u32>)>,
+    /// MillisBehindLatest after its last read.
+    pub millis_behind: u64,
 }
 
 /// What can happen to the dashboard.
@@ -430,7 +432,12 @@ impl Reducible for LabState {
                     return self;
                 };
                 match event {
-                    ConsumerEvent::Records { records, positions } => {
+                    ConsumerEvent::Records {
+                        records,
+                        positions,
+                        millis_behind,
+                    } => {
+                        c.millis_behind = millis_behind;
                         c.consumed += records.len() as u64;
                         c.positions = positions;
                         c.recent.extend(records);

@@ -13,10 +13,10 @@ use wasm_bindgen_futures::spawn_local;
 
 use streamlab_idb::IdbStore;
 use streamlab_log::{
-    fetch, readable_shards, resolve_position, AssignmentStrategy, CommittedOffset, FetchError,
-    FetchLimits, GroupId, GroupMembership, MemberId, Mode, Offset, OffsetResetPolicy, PartitionId,
-    Position, PositionError, ShardState, Storage, Timestamp, TopicMetadata, TopicName,
-    TopicPartition,
+    fetch, millis_behind_latest, readable_shards, resolve_position, AssignmentStrategy,
+    CommittedOffset, FetchError, FetchLimits, GroupId, GroupMembership, MemberId, Mode, Offset,
+    OffsetResetPolicy, PartitionId, Position, PositionError, ShardState, Storage, Timestamp,
+    TopicMetadata, TopicName, TopicPartition,
 };
 use streamlab_protocol::{
     log_channel, ConsumedRecord, ConsumerCommand, ConsumerEvent, WirePosition,
@@ -293,6 +293,7 @@ impl Consumer<'_> {
         };
         let readable: Vec<PartitionId> = readable.into_iter().filter(|p| self.reads(*p)).collect();
         let mut records = Vec::new();
+        let mut millis_behind = 0u64;
         for p in readable {
             let Some(state) = meta.partitions.get(p.0 as usize) else {
                 continue;
@@ -314,6 +315,11 @@ impl Consumer<'_> {
                 Err(e) => return Err(e.to_string()),
             };
             self.positions.insert(p, fetched.next_offset);
+            millis_behind = millis_behind.max(millis_behind_latest(
+                state,
+                fetched.records.last(),
+                fetched.next_offset,
+            ));
             if state.shard_state() == ShardState::Closed
                 && fetched.next_offset >= state.log_end_offset()
             {
@@ -330,6 +336,7 @@ impl Consumer<'_> {
         if read {
             (self.respond)(ConsumerEvent::Records {
                 records,
+                millis_behind,
                 positions: self
                     .positions
                     .iter()

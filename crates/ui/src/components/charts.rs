@@ -4,12 +4,11 @@ use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::rc::Rc;
 
-use wasm_bindgen::closure::Closure;
-use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
 use streamlab_log::{Mode, TopicMetadata};
 
+use crate::hooks::every;
 use crate::hooks::use_lab::LabHandle;
 
 /// One sample a second, two minutes of them.
@@ -61,7 +60,7 @@ pub fn Charts(props: &ChartsProps) -> Html {
         use_effect_with(props.topic.config.name().clone(), move |_| {
             samples.borrow_mut().clear();
             let mut previous: Option<Totals> = None;
-            let tick = Closure::<dyn FnMut()>::new(move || {
+            every(1_000, move || {
                 let now = *latest.borrow();
                 if let Some(before) = previous {
                     let mut buffer = samples.borrow_mut();
@@ -76,20 +75,7 @@ pub fn Charts(props: &ChartsProps) -> Html {
                 }
                 previous = Some(now);
                 redraw.force_update();
-            });
-            let id = web_sys::window().and_then(|w| {
-                w.set_interval_with_callback_and_timeout_and_arguments_0(
-                    tick.as_ref().unchecked_ref(),
-                    1_000,
-                )
-                .ok()
-            });
-            move || {
-                if let (Some(id), Some(w)) = (id, web_sys::window()) {
-                    w.clear_interval_with_handle(id);
-                }
-                drop(tick);
-            }
+            })
         });
     }
     let buffer = samples.borrow();

@@ -131,7 +131,9 @@ pub fn ConsumerPanel(props: &ConsumerPanelProps) -> Html {
                         <span class="sl-muted">{ match &c.group { Some(g) => format!("group {g} · from {}", c.start), None => format!("standalone · from {}", c.start) } }</span>
                         <span class="sl-grow"></span>
                         <span>{ format!("{} consumed", c.consumed) }</span>
-                        <span class="sl-muted">{ if kinesis { format!("{lag} records behind") } else { format!("lag {lag}") } }</span>
+                        <span class="sl-muted" data-testid="consumer-lag" data-lag={lag.to_string()} data-millis-behind={c.millis_behind.to_string()}>
+                            { if kinesis { format!("MillisBehindLatest {} · {lag} records behind", c.millis_behind) } else { format!("lag {lag}") } }
+                        </span>
                     </div>
                     if let Some((generation, partitions)) = &c.assigned {
                         <div class="sl-hint">

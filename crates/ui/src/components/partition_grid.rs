@@ -4,8 +4,97 @@ use yew::prelude::*;
 
 use streamlab_log::{merge_partner, middle_hash_key, Mode, ShardState, TopicMetadata};
 
+use std::collections::VecDeque;
+
+use crate::hooks::every;
 use crate::hooks::use_lab::LabHandle;
 use crate::view::shard_id;
+
+/// How far back the throughput column looks, in ms.
+const RATE_WINDOW_MS: f64 = 5_000.0;
+
+/// Each partition's appends per second over the last few seconds, from samples of its log end
+/// offset taken as the dashboard redraws (and at least once a second).
+fn rates(history: &VecDeque<(f64, Vec<u64>)>, partitions: usize) -> Vec<f64> {
+    let (Some((t1, now)), Some((t0, then))) = (history.back(), history.front()) else {
+        return vec![0.0; partitions];
+    };
+    let seconds = (t1 - t0) / 1000.0;
+    (0..partitions)
+        .map(|p| {
+            let delta = now
+                .get(p)
+                .copied()
+                .unwrap_or(0)
+                .saturating_sub(then.get(p).copied().unwrap_or(0));
+            if seconds > 0.0 {
+                delta as f64 / seconds
+            } else {
+                0.0
+            }
+        })
+        .collect()
+}
+
+/// The shards as a small tree: parents on the left, children to their right, a line from each
+/// parent to each child.
+fn lineage_tree(topic: &TopicMetadata) -> Html {
+    let partitions = &topic.partitions;
+    let mut depth = vec![0usize; partitions.len()];
+    for (i, p) in partitions.iter().enumerate() {
+        // Parents are always older, so their depth is known by now.
+        depth[i] = p
+            .parents()
+            .iter()
+            .filter_map(|q| depth.get(q.0 as usize).map(|d| d + 1))
+            .max()
+            .unwrap_or(0);
+    }
+    let mut row_in_level = vec![0usize; partitions.len()];
+    let mut per_level: Vec<usize> = Vec::new();
+    for (i, d) in depth.iter().enumerate() {
+        if per_level.len() <= *d {
+            per_level.resize(d + 1, 0);
+        }
+        row_in_level[i] = per_level[*d];
+        per_level[*d] += 1;
+    }
+    let rows = per_level.iter().copied().max().unwrap_or(1);
+    let (col, row) = (190.0, 26.0);
+    let at = |i: usize| {
+        (
+            10.0 + depth[i] as f64 * col,
+            16.0 + row_in_level[i] as f64 * row,
+        )
+    };
+    let width = 10.0 + per_level.len() as f64 * col;
+    let height = 8.0 + rows as f64 * row;
+    let edges = partitions.iter().enumerate().flat_map(|(i, p)| {
+        p.parents()
+            .iter()
+            .filter(|q| (q.0 as usize) < partitions.len())
+            .map(move |q| (q.0 as usize, i))
+            .collect::<Vec<_>>()
+    });
+    html! {
+        <svg class="sl-lineage" data-testid="lineage-tree" viewBox={format!("0 0 {width} {height}")} width={width.to_string()} height={height.to_string()}
+             role="img" aria-label="shard lineage: parents on the left, children on the right">
+            { for edges.map(|(from, to)| {
+                let ((x1, y1), (x2, y2)) = (at(from), at(to));
+                html! { <line x1={(x1 + 150.0).to_string()} y1={(y1 - 4.0).to_string()} x2={(x2 - 4.0).to_string()} y2={(y2 - 4.0).to_string()} /> }
+            }) }
+            { for partitions.iter().enumerate().map(|(i, p)| {
+                let (x, y) = at(i);
+                let class = if p.shard_state() == ShardState::Open { "open" } else { "closed" };
+                html! {
+                    <text {class} x={x.to_string()} y={y.to_string()} data-shard={p.partition().0.to_string()} data-depth={depth[i].to_string()}>
+                        { shard_id(p.partition().0) }
+                    </text>
+                }
+            }) }
+        </svg>
+    }
+}
 
 /// Properties of [`PartitionGrid`].
 #[derive(Properties, PartialEq)]
@@ -24,6 +113,38 @@ pub fn PartitionGrid(props: &PartitionGridProps) -> Html {
     // Words follow the toggle; what can be done (split, merge, add) follows the topic's mode.
     let kinesis = props.words == Mode::Kinesis;
     let kinesis_topic = props.topic.config.mode() == Mode::Kinesis;
+    // Log end samples for the throughput column, and a once-a-second redraw so a rate falls back
+    // to zero when appends stop.
+    let history = use_mut_ref(VecDeque::<(f64, Vec<u64>)>::new);
+    let redraw = use_force_update();
+    use_effect_with(props.topic.config.name().clone(), move |_| {
+        every(1_000, move || redraw.force_update())
+    });
+    let rate = {
+        let mut history = history.borrow_mut();
+        let now = js_sys::Date::now();
+        let ends: Vec<u64> = props
+            .topic
+            .partitions
+            .iter()
+            .map(|p| p.log_end_offset().0)
+            .collect();
+        if history
+            .back()
+            .is_some_and(|(_, last)| last.len() != ends.len())
+        {
+            history.clear();
+        }
+        history.push_back((now, ends));
+        while history
+            .front()
+            .is_some_and(|(t, _)| now - t > RATE_WINDOW_MS)
+            && history.len() > 2
+        {
+            history.pop_front();
+        }
+        rates(&history, props.topic.partitions.len())
+    };
     let rows = props.topic.partitions.iter().map(|p| {
         let range = p.hash_key_range();
         let open = p.shard_state() == ShardState::Open;
@@ -69,12 +190,18 @@ pub fn PartitionGrid(props: &PartitionGridProps) -> Html {
                 <td class="sl-num">{ p.log_end_offset().0 }</td>
                 <td class="sl-num">{ p.record_count() }</td>
                 <td class="sl-num">{ p.byte_count() }</td>
+                <td class="sl-num" data-testid="partition-throughput" data-rate={format!("{:.0}", rate.get(p.partition().0 as usize).copied().unwrap_or(0.0))}>
+                    { format!("{:.0}/s", rate.get(p.partition().0 as usize).copied().unwrap_or(0.0)) }
+                </td>
                 if kinesis {
                     <td class="sl-hash">
-                        { range.map_or_else(
-                            || "none: a Kafka partition is chosen by murmur2(key), not by a hash-key range".to_owned(),
-                            |r| format!("{} … {}", r.starting_hash_key, r.ending_hash_key),
-                        ) }
+                        { match range {
+                            Some(r) => html! { <>
+                                <div>{ r.starting_hash_key.to_string() }</div>
+                                <div>{ format!("… {}", r.ending_hash_key) }</div>
+                            </> },
+                            None => html! { <span class="sl-wrap">{ "none: a Kafka partition is chosen by murmur2(key), not by a hash-key range" }</span> },
+                        } }
                     </td>
                     <td>
                         { state }
@@ -91,6 +218,7 @@ pub fn PartitionGrid(props: &PartitionGridProps) -> Html {
     html! {
         <div class="sl-card">
             <h3>{ if kinesis { "Shards" } else { "Partitions" } }</h3>
+            <div class="sl-scroll-x">
             <table class="sl-table">
                 <thead>
                     <tr>
@@ -99,6 +227,7 @@ pub fn PartitionGrid(props: &PartitionGridProps) -> Html {
                         <th class="sl-num">{ "Log end offset" }</th>
                         <th class="sl-num">{ "Records" }</th>
                         <th class="sl-num">{ "Bytes" }</th>
+                        <th class="sl-num" title="Appends per second over the last five seconds">{ "Throughput" }</th>
                         if kinesis {
                             <th>{ "Hash-key range" }</th>
                             <th>{ "State" }</th>
@@ -108,6 +237,13 @@ pub fn PartitionGrid(props: &PartitionGridProps) -> Html {
                 </thead>
                 <tbody>{ for rows }</tbody>
             </table>
+            </div>
+            if kinesis_topic && props.topic.partitions.iter().any(|p| !p.parents().is_empty()) {
+                <div class="sl-lineage-wrap">
+                    <span class="sl-muted sl-hint">{ "Lineage: readers finish a parent before its children." }</span>
+                    { lineage_tree(&props.topic) }
+                </div>
+            }
             if let Some(lab) = lab {
                 <div class="sl-row sl-actions sl-below">
                     if !kinesis_topic {

@@ -478,6 +478,7 @@ impl LabHandle {
             running: true,
             error: None,
             assigned: None,
+            millis_behind: 0,
         }));
     }
 
