@@ -99,6 +99,9 @@ test('records carry headers, and go to an explicit partition or hash key when as
   await byTestId(page, 'produce-target').fill('0');
   await produce(page, 'same-key', 'low');
   assert.equal(await byTestId(page, 'produce-result').last().getAttribute('data-shard-id'), 'shardId-000000000000');
+  // The grid shows the shard's first and last sequence numbers: here, that one record's.
+  const seq = await byTestId(page, 'produce-result').last().getAttribute('data-sequence-number');
+  await page.waitForFunction((seq) => document.querySelector('[data-testid="partition-row"][data-partition="0"] [data-testid="sequence-range"]')?.innerText.replace(/\s+/g, ' ').trim() === `${seq} … ${seq}`, seq);
   await byTestId(page, 'produce-target').fill('340282366920938463463374607431768211455');
   await produce(page, 'same-key', 'high');
   assert.equal(await byTestId(page, 'produce-result').last().getAttribute('data-shard-id'), 'shardId-000000000001');

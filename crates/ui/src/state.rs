@@ -56,6 +56,8 @@ pub struct LabState {
     pub exported: Option<String>,
     /// The create form's field that was refused, and why.
     pub field_error: Option<(&'static str, String)>,
+    /// The open topic's first and last sequence numbers per partition.
+    pub sequences: Vec<Option<(String, String)>>,
 }
 
 /// An import of JSON Lines into the open topic.
@@ -187,6 +189,7 @@ pub enum Action {
         topics: Vec<TopicMetadata>,
         records: Vec<RecordRow>,
         table: Option<streamlab_log::TableView>,
+        sequences: Vec<Option<(String, String)>>,
     },
     /// The user opened a topic.
     OpenTopic(TopicName),
@@ -318,6 +321,7 @@ impl Reducible for LabState {
             import: self.import.clone(),
             exported: self.exported.clone(),
             field_error: self.field_error.clone(),
+            sequences: self.sequences.clone(),
         };
         match action {
             Action::StoreOpened(store) => {
@@ -329,6 +333,7 @@ impl Reducible for LabState {
                 topics,
                 records,
                 table,
+                sequences,
             } => {
                 // Loads run concurrently; one started earlier may finish later. Keep the newest.
                 if generation < next.loaded_generation {
@@ -338,6 +343,7 @@ impl Reducible for LabState {
                 next.topics = topics;
                 next.records = records;
                 next.table = table;
+                next.sequences = sequences;
             }
             Action::OpenTopic(topic) => {
                 if next.open_topic.as_ref() != Some(&topic) {

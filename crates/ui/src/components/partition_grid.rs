@@ -145,6 +145,10 @@ pub fn PartitionGrid(props: &PartitionGridProps) -> Html {
         }
         rates(&history, props.topic.partitions.len())
     };
+    let sequences = lab
+        .as_ref()
+        .map(|l| l.state.sequences.clone())
+        .unwrap_or_default();
     let rows = props.topic.partitions.iter().map(|p| {
         let range = p.hash_key_range();
         let open = p.shard_state() == ShardState::Open;
@@ -188,6 +192,14 @@ pub fn PartitionGrid(props: &PartitionGridProps) -> Html {
                 <td>{ if kinesis { shard_id(p.partition().0) } else { p.partition().0.to_string() } }</td>
                 <td class="sl-num">{ p.log_start_offset().0 }</td>
                 <td class="sl-num">{ p.log_end_offset().0 }</td>
+                if kinesis {
+                    <td class="sl-seq" data-testid="sequence-range">
+                        { match sequences.get(p.partition().0 as usize).cloned().flatten() {
+                            Some((first, last)) => html! { <><div>{ first }</div><div>{ format!("… {last}") }</div></> },
+                            None => html! { <span class="sl-muted">{ "empty" }</span> },
+                        } }
+                    </td>
+                }
                 <td class="sl-num">{ p.record_count() }</td>
                 <td class="sl-num">{ p.byte_count() }</td>
                 <td class="sl-num" data-testid="partition-throughput" data-rate={format!("{:.0}", rate.get(p.partition().0 as usize).copied().unwrap_or(0.0))}>
@@ -225,6 +237,7 @@ pub fn PartitionGrid(props: &PartitionGridProps) -> Html {
                         <th>{ if kinesis { "Shard" } else { "Partition" } }</th>
                         <th class="sl-num">{ if kinesis { "Trim horizon (offset)" } else { "Log start offset" } }</th>
                         <th class="sl-num">{ "Log end offset" }</th>
+                        if kinesis { <th>{ "Sequence numbers (first … last)" }</th> }
                         <th class="sl-num">{ "Records" }</th>
                         <th class="sl-num">{ "Bytes" }</th>
                         <th class="sl-num" title="Appends per second over the last five seconds">{ "Throughput" }</th>

@@ -1135,11 +1135,12 @@ pub fn use_lab(db: AttrValue) -> LabHandle {
                 if let Some(store) = store {
                     spawn_local(async move {
                         match load_views(&store, open_topic.as_ref(), &query).await {
-                            Ok((topics, records, table)) => dispatch.dispatch(Action::Loaded {
+                            Ok(views) => dispatch.dispatch(Action::Loaded {
                                 generation,
-                                topics,
-                                records,
-                                table,
+                                topics: views.topics,
+                                records: views.records,
+                                table: views.table,
+                                sequences: views.sequences,
                             }),
                             Err(message) => dispatch.dispatch(Action::Error(message)),
                         }
@@ -1309,7 +1310,13 @@ async fn query_records(
 }
 
 /// Everything the dashboard shows, read from the store.
-type Views = (Vec<TopicMetadata>, Vec<RecordRow>, Option<TableView>);
+/// Everything the dashboard shows, read from the store.
+struct Views {
+    topics: Vec<TopicMetadata>,
+    records: Vec<RecordRow>,
+    table: Option<TableView>,
+    sequences: Vec<Option<(String, String)>>,
+}
 
 async fn load_views(
     store: &IdbStore,
@@ -1319,32 +1326,74 @@ async fn load_views(
     let topics = store.list_topics().await.map_err(|e| e.to_string())?;
     let mut records = Vec::new();
     let mut table = None;
+    let mut sequences = Vec::new();
     if let Some(topic) = open_topic.and_then(|name| topics.iter().find(|t| t.config.name() == name))
     {
         table = table_view(store, topic).await?;
+        sequences = sequence_ranges(store, topic).await?;
         if query.partition.is_some() || !query.key_search.is_empty() {
             records = query_records(store, topic, query).await?;
-            return Ok((topics, records, table));
-        }
-        for partition in &topic.partitions {
-            let from = partition.log_start_offset().max(Offset(
-                partition.log_end_offset().0.saturating_sub(RECENT_RECORDS),
-            ));
-            let tp = TopicPartition::new(topic.config.name().clone(), partition.partition());
-            let limits = FetchLimits {
-                max_records: RECENT_RECORDS as usize,
-                ..FetchLimits::default()
-            };
-            let fetched = fetch(store, &tp, from, limits)
-                .await
-                .map_err(|e| e.to_string())?;
-            records.extend(
-                fetched
-                    .records
-                    .iter()
-                    .map(|r| RecordRow::from_record(partition.partition().0, r)),
-            );
+        } else {
+            for partition in &topic.partitions {
+                let from = partition.log_start_offset().max(Offset(
+                    partition.log_end_offset().0.saturating_sub(RECENT_RECORDS),
+                ));
+                let tp = TopicPartition::new(topic.config.name().clone(), partition.partition());
+                let limits = FetchLimits {
+                    max_records: RECENT_RECORDS as usize,
+                    ..FetchLimits::default()
+                };
+                let fetched = fetch(store, &tp, from, limits)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                records.extend(
+                    fetched
+                        .records
+                        .iter()
+                        .map(|r| RecordRow::from_record(partition.partition().0, r)),
+                );
+            }
         }
     }
-    Ok((topics, records, table))
+    Ok(Views {
+        topics,
+        records,
+        table,
+        sequences,
+    })
+}
+
+/// Each partition's first and last sequence numbers (Kinesis' SequenceNumberRange of what the
+/// shard holds), from two batch-index lookups; `None` for an empty partition.
+async fn sequence_ranges(
+    store: &IdbStore,
+    topic: &TopicMetadata,
+) -> Result<Vec<Option<(String, String)>>, String> {
+    let mut out = Vec::with_capacity(topic.partitions.len());
+    for state in &topic.partitions {
+        let tp = TopicPartition::new(topic.config.name().clone(), state.partition());
+        let (start, end) = (state.log_start_offset(), state.log_end_offset());
+        if start >= end {
+            out.push(None);
+            continue;
+        }
+        let at = |offset: Offset| {
+            let tp = tp.clone();
+            async move {
+                let entry = store
+                    .lookup_batch(&tp, BatchLookup::Offset(offset))
+                    .await
+                    .map_err(|e| e.to_string())?;
+                Ok::<_, String>(entry.map(|e| {
+                    // A batch's records take base_sequence + (offset − base_offset).
+                    e.base_sequence.0 + u128::from(offset.0.saturating_sub(e.base_offset.0))
+                }))
+            }
+        };
+        match (at(start).await?, at(Offset(end.0 - 1)).await?) {
+            (Some(first), Some(last)) => out.push(Some((first.to_string(), last.to_string()))),
+            _ => out.push(None),
+        }
+    }
+    Ok(out)
 }
