@@ -30,8 +30,10 @@ bench:
 	cargo run --release -q -p streamlab-log --example bench_log
 	trunk build --release
 	node bench/browser.mjs
+	node bench/bundle.mjs
 
-# 100,000 random, mutated record batches through the decoder (see crates/log/examples).
+# 10^6 mutated record batches through the decoder, and 10^6 mutated JSON Lines through the
+# import parser (see the crates' examples).
 fuzz:
 	cargo run --release -q -p streamlab-log --example fuzz_batch -- 1000000
 	cargo run --release -q -p streamlab-protocol --example fuzz_import -- 1000000
