@@ -35,7 +35,7 @@
 //! # }
 //! ```
 #![deny(missing_docs)]
-#![deny(clippy::unwrap_used)]
+#![deny(clippy::unwrap_used, clippy::expect_used)]
 
 mod batch;
 #[cfg(any(test, feature = "conformance"))]

@@ -20,7 +20,7 @@
 //! assert_eq!(ack.sequence_number, "12");
 //! ```
 #![deny(missing_docs)]
-#![deny(clippy::unwrap_used)]
+#![deny(clippy::unwrap_used, clippy::expect_used)]
 
 pub mod jsonl;
 

@@ -34,7 +34,7 @@
 //! # }
 //! ```
 #![deny(missing_docs)]
-#![deny(clippy::unwrap_used)]
+#![deny(clippy::unwrap_used, clippy::expect_used)]
 
 pub mod codec;
 mod error;

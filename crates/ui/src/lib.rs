@@ -3,6 +3,7 @@
 //! The UI reads the store directly for its views and sends produce requests to a producer Web
 //! Worker; it decides nothing about the log itself (validation, partitioning and offsets come
 //! from `streamlab-log`).
+#![deny(clippy::unwrap_used, clippy::expect_used)]
 
 mod components;
 mod hooks;

@@ -6,6 +6,7 @@
 //!
 //! Workers hold no authoritative state; a killed worker loses only what it had not yet
 //! acknowledged.
+#![deny(clippy::unwrap_used, clippy::expect_used)]
 
 mod consumer;
 mod port;
