@@ -41,7 +41,8 @@ fuzz:
 # Refreshes the README's screenshots from the end-to-end run.
 screenshots: test
 	mkdir -p docs
-	cp target/e2e/dashboard-kafka.png target/e2e/dashboard-kinesis.png docs/
+	cp target/e2e/dashboard-kafka.png target/e2e/dashboard-kinesis.png target/e2e/dashboard-consumers.png docs/
+	cp target/e2e/dashboard-reshard.png docs/dashboard-kinesis-split.png
 
 clean:
 	cargo clean
