@@ -209,3 +209,47 @@ test('a topic exports as JSON Lines and imports again; a bad line is refused by 
   await page.waitForFunction(() => [...document.querySelectorAll('[data-testid="partition-row"]')].reduce((n, r) => n + Number(r.dataset.logEndOffset), 0) === 3002);
   assert.deepEqual(errors, []);
 }));
+
+test('a damaged stored batch is reported where it is, the rest still reads, and the log can be truncated there', async (t) => withBrowser(t, async ({ page, errors }) => {
+  await page.goto(server.url);
+  await createTopic(page, 'damaged', 1, 'kafka');
+  // Three batches of two records: offsets 0–1, 2–3, 4–5.
+  for (const [i, key] of ['a', 'b', 'c'].entries()) {
+    await byTestId(page, 'produce-key').fill(key);
+    await byTestId(page, 'produce-value').fill(`value-${key}`);
+    await byTestId(page, 'produce-count').fill('2');
+    await byTestId(page, 'produce-submit').click();
+    await byTestId(page, 'produce-result').nth(2 * i + 1).waitFor();
+  }
+  await page.locator('[data-testid="record-row"][data-offset="5"]').waitFor();
+  // Flip one byte of the stored batch at base offset 2, straight in IndexedDB.
+  await page.evaluate(async () => {
+    const db = await new Promise((resolve, reject) => { const r = indexedDB.open('streamlab'); r.onsuccess = () => resolve(r.result); r.onerror = () => reject(r.error); });
+    const tx = db.transaction('batches', 'readwrite');
+    const store = tx.objectStore('batches');
+    const key = ['damaged', 0, 2];
+    const value = await new Promise((resolve) => { const r = store.get(key); r.onsuccess = () => resolve(r.result); });
+    const bytes = new Uint8Array(value);
+    bytes[bytes.length - 3] ^= 0x01;
+    store.put(bytes, key);
+    await new Promise((resolve) => { tx.oncomplete = resolve; });
+    db.close();
+  });
+  await page.reload();
+  await page.locator('[data-testid="topic-item"][data-topic="damaged"]').click();
+  const banner = byTestId(page, 'corrupt-batch');
+  await banner.waitFor();
+  assert.equal(await banner.getAttribute('data-base-offset'), '2');
+  assert.match(await banner.innerText(), /partition 0: the batch at base offset 2 is damaged \(batch CRC mismatch/);
+  // The batches before and after it still read.
+  await page.locator('[data-testid="record-row"][data-offset="5"]').waitFor();
+  assert.deepEqual(await page.locator('[data-testid="record-row"]').evaluateAll((rows) => rows.map((r) => Number(r.dataset.offset))), [0, 1, 4, 5]);
+  // Truncate there: the damaged batch and everything after it go; the next record takes offset 2.
+  await byTestId(page, 'truncate-at-bad-batch').click();
+  await page.waitForFunction(() => !document.querySelector('[data-testid="corrupt-batch"]'));
+  await byTestId(page, 'cleanup-result').getByText('truncated damaged-0 at offset 2: 2 batches removed; the log ends at 2').waitFor();
+  await byTestId(page, 'produce-count').fill('1');
+  await produce(page, 'd', 'after');
+  assert.equal(await byTestId(page, 'produce-result').last().getAttribute('data-offset'), '2');
+  assert.deepEqual(errors, []);
+}));

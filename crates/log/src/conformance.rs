@@ -11,9 +11,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::{
     add_partitions, clean_partition, lag, merge, millis_behind_latest, readable_shards,
-    reset_group_offsets, split, starting_offset, update_shard_count, AppendInfo, CleanupPolicy,
-    CommittedOffset, GroupId, HashKey, MemberId, OffsetReset, ResetOffsetsError, ReshardError,
-    ShardId, ShardState, TableView, UpdateTopicError,
+    reset_group_offsets, split, starting_offset, truncate_partition, update_shard_count,
+    AppendInfo, CleanupError, CleanupPolicy, CommittedOffset, GroupId, HashKey, MemberId,
+    OffsetReset, ResetOffsetsError, ReshardError, ShardId, ShardState, TableView, UpdateTopicError,
 };
 use crate::{
     fetch, produce, resolve_position, sequence_number_at, AppendError, CreateTopicError,
@@ -46,6 +46,7 @@ macro_rules! for_each_check {
         $check!(groups_commit_resume_and_report_lag);
         $check!(group_membership_is_kept_per_group_and_topic);
         $check!(group_offsets_reset_only_while_the_group_is_inactive);
+        $check!(truncation_removes_a_batch_and_everything_after_it);
         $check!(deleting_a_topic_removes_everything_it_held);
     };
 }
@@ -1498,4 +1499,67 @@ async fn committed_in<S: Storage>(
         .into_iter()
         .map(|(p, c)| (p.0, c.offset.0))
         .collect()
+}
+
+pub async fn truncation_removes_a_batch_and_everything_after_it<S: Storage>(store: &S) {
+    topic(store, "t", Mode::Kafka, 1).await;
+    let p = tp("t", 0);
+    let mut sequences = Vec::new();
+    for batch in [["a", "b"], ["c", "d"], ["e", "f"]] {
+        let records: Vec<RecordData> = batch.iter().map(|v| data(v)).collect();
+        let info = store.append(&p, &records, Timestamp(1)).await.unwrap();
+        sequences.push(info.base_sequence);
+    }
+    // Damage the middle batch (a rewrite that stores other bytes under its key): a scan returns
+    // the records before it, then names it, and stays before it.
+    let index = store.batch_index(&p).await.unwrap();
+    let mut bytes = store
+        .read_batches(&p, Offset(2), 0)
+        .await
+        .unwrap()
+        .remove(0)
+        .bytes;
+    let last = bytes.len() - 1;
+    bytes[last] ^= 0x01;
+    let state = store.partition_state(&p).await.unwrap().unwrap();
+    let damage = crate::BatchRewrite {
+        epoch: state.rewrite_epoch(),
+        replaced: vec![(index[1], bytes)],
+        replaced_before: vec![index[1]],
+        ..crate::BatchRewrite::default()
+    };
+    store.rewrite_batches(&p, &damage).await.unwrap();
+    let mut scan = PartitionScan::new(store, p.clone(), Offset(0), Offset(6), 1 << 20);
+    let first: Vec<u64> = scan
+        .next()
+        .await
+        .unwrap()
+        .unwrap()
+        .iter()
+        .map(|r| r.offset().0)
+        .collect();
+    assert_eq!(first, [0, 1]);
+    match scan.next().await {
+        Err(FetchError::Corrupt(bad)) => assert_eq!(bad.base_offset, Offset(2)),
+        other => panic!("expected the damaged batch, got {other:?}"),
+    }
+    assert_eq!(scan.position(), Offset(2));
+    // Reading on after it works.
+    assert_eq!(values(store, &p, 4).await, ["e", "f"]);
+    // Only a batch's first offset is a place to truncate at.
+    assert!(matches!(
+        truncate_partition(store, &p, Offset(3)).await,
+        Err(CleanupError::NoBatchAt(_, Offset(3)))
+    ));
+    let out = truncate_partition(store, &p, Offset(2)).await.unwrap();
+    assert_eq!(out.batches_deleted, 2);
+    assert_eq!(out.state.log_end_offset(), Offset(2));
+    assert_eq!(out.state.record_count(), 2);
+    assert_eq!(values(store, &p, 0).await, ["a", "b"]);
+    // The next append takes offset 2 again, with a sequence number above every earlier one.
+    let info = store.append(&p, &[data("g")], Timestamp(2)).await.unwrap();
+    assert_eq!(info.base_offset, Offset(2));
+    assert!(info.base_sequence > sequences[2]);
+    assert_eq!(values(store, &p, 0).await, ["a", "b", "g"]);
+    assert_eq!(scanned(store, &p, 0, 3, 1).await, [0, 1, 2]);
 }

@@ -189,6 +189,8 @@ pub struct PartitionScan<'s, S: Storage> {
     max_bytes: usize,
     /// Batches read and not yet decoded.
     held: Vec<StoredBatch>,
+    /// A damaged batch found after records that were returned first; reported next.
+    pending: Option<CorruptBatch>,
 }
 
 impl<'s, S: Storage> PartitionScan<'s, S> {
@@ -207,6 +209,7 @@ impl<'s, S: Storage> PartitionScan<'s, S> {
             end,
             max_bytes,
             held: Vec::new(),
+            pending: None,
         }
     }
 
@@ -217,8 +220,11 @@ impl<'s, S: Storage> PartitionScan<'s, S> {
 
     /// The next records in offset order (possibly none, where compaction removed them), or
     /// `None` once the scan reached its end. A corrupt batch is an error, and the scan stays
-    /// before it.
+    /// before it; the records before it in the same read are returned first.
     pub async fn next(&mut self) -> Result<Option<Vec<Record>>, FetchError<S::Error>> {
+        if let Some(bad) = self.pending.take() {
+            return Err(FetchError::Corrupt(bad));
+        }
         if self.held.is_empty() {
             if self.position >= self.end {
                 return Ok(None);
@@ -236,32 +242,44 @@ impl<'s, S: Storage> PartitionScan<'s, S> {
         let held = std::mem::take(&mut self.held);
         let follow = held.last().map_or(self.position, |b| b.next_offset);
         let (tp, from, end) = (&self.topic_partition, self.position, self.end);
-        let decode = move || -> Result<Vec<Record>, CorruptBatch> {
+        // The records of the batches before a damaged one, and the damaged one.
+        let decode = move || -> (Vec<Record>, Option<CorruptBatch>) {
             let mut records = Vec::new();
             for stored in held {
-                let batch = decode_stored(tp, stored, from, usize::MAX)?;
-                records.extend(
-                    batch
-                        .into_records()
-                        .into_iter()
-                        .filter(|r| r.offset() < end),
-                );
+                match decode_stored(tp, stored, from, usize::MAX) {
+                    Ok(batch) => records.extend(
+                        batch
+                            .into_records()
+                            .into_iter()
+                            .filter(|r| r.offset() < end),
+                    ),
+                    Err(bad) => return (records, Some(bad)),
+                }
             }
-            Ok(records)
+            (records, None)
         };
-        let records = if follow < end {
+        let (records, bad) = if follow < end {
             let (next, decoded) = self
                 .store
                 .read_batches_overlapped(tp, follow, self.max_bytes, decode)
                 .await
                 .map_err(FetchError::Storage)?;
-            let records = decoded.map_err(FetchError::Corrupt)?;
             self.held = next;
-            records
+            decoded
         } else {
-            decode().map_err(FetchError::Corrupt)?
+            decode()
         };
-        self.position = follow.clamp(self.position, self.end);
+        let Some(bad) = bad else {
+            self.position = follow.clamp(self.position, self.end);
+            return Ok(Some(records));
+        };
+        // Stop before the damaged batch; what was read after it is read again if asked.
+        self.held.clear();
+        self.position = bad.base_offset.clamp(self.position, self.end);
+        if records.is_empty() {
+            return Err(FetchError::Corrupt(bad));
+        }
+        self.pending = Some(bad);
         Ok(Some(records))
     }
 }

@@ -96,8 +96,8 @@ pub use reshard::{
     split_shard, update_shard_count, ReshardError,
 };
 pub use retention::{
-    clean_partition, plan_compaction, plan_retention, CleanupError, CleanupOutcome, TableEntry,
-    TableView,
+    clean_partition, plan_compaction, plan_retention, plan_truncation, truncate_partition,
+    CleanupError, CleanupOutcome, TableEntry, TableView,
 };
 pub use storage::{
     BatchLookup, CleanupPolicy, CommittedOffset, CreateTopicError, RewriteError, Storage,

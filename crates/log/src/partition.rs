@@ -173,6 +173,9 @@ pub struct BatchRewrite {
     pub replaced_before: Vec<BatchIndexEntry>,
     /// The new log start offset, if it moves.
     pub log_start_offset: Option<Offset>,
+    /// The new log end offset, if the log is truncated (only ever lower): offsets from here on
+    /// are assigned again; sequence numbers never are.
+    pub log_end_offset: Option<Offset>,
 }
 
 /// Why a batch rewrite could not be applied.
@@ -445,13 +448,17 @@ impl PartitionState {
                 .iter()
                 .map(|(e, _)| e.size_bytes)
                 .sum::<u64>();
+        let log_end_offset = rewrite
+            .log_end_offset
+            .map_or(self.log_end_offset, |end| end.min(self.log_end_offset));
         let log_start_offset = rewrite
             .log_start_offset
             .unwrap_or(self.log_start_offset)
             .max(self.log_start_offset)
-            .min(self.log_end_offset);
+            .min(log_end_offset);
         Ok(PartitionState {
             log_start_offset,
+            log_end_offset,
             record_count: self.record_count.saturating_sub(removed_records),
             byte_count: self.byte_count.saturating_sub(removed_bytes),
             rewrite_epoch: self.rewrite_epoch + 1,

@@ -122,6 +122,9 @@ pub enum CleanupError<E> {
     /// Applying the plan failed (a concurrent cleanup, or storage).
     #[error(transparent)]
     Rewrite(RewriteError<E>),
+    /// No stored batch starts at this offset, so there is nothing to truncate at.
+    #[error("no batch of {0} starts at offset {1}")]
+    NoBatchAt(TopicPartition, Offset),
     /// The storage failed.
     #[error("storage failed: {0}")]
     Storage(#[source] E),
@@ -136,6 +139,60 @@ pub struct CleanupOutcome {
     pub batches_rewritten: usize,
     /// The partition's state afterwards.
     pub state: PartitionState,
+}
+
+/// Plans truncating a partition at the batch that starts at `base_offset` (a damaged batch, say):
+/// that batch and every later one are deleted and the log end moves back to `base_offset`, so the
+/// next append takes that offset again; sequence numbers keep growing. `None` when no batch starts
+/// there.
+pub fn plan_truncation(
+    state: &PartitionState,
+    index: &[BatchIndexEntry],
+    base_offset: Offset,
+) -> Option<BatchRewrite> {
+    let at = index.iter().position(|e| e.base_offset == base_offset)?;
+    Some(BatchRewrite {
+        epoch: state.rewrite_epoch(),
+        deleted: index[at..].to_vec(),
+        log_end_offset: Some(base_offset),
+        ..BatchRewrite::default()
+    })
+}
+
+/// Truncates `tp` at the batch starting at `base_offset` (see [`plan_truncation`]); returns how
+/// many batches went, and the partition's new state.
+pub async fn truncate_partition<S: Storage>(
+    store: &S,
+    tp: &TopicPartition,
+    base_offset: Offset,
+) -> Result<CleanupOutcome, CleanupError<S::Error>> {
+    let unknown = || CleanupError::UnknownTopicOrPartition(tp.clone());
+    let state = store
+        .partition_state(tp)
+        .await
+        .map_err(CleanupError::Storage)?
+        .ok_or_else(unknown)?;
+    let index = store.batch_index(tp).await.map_err(CleanupError::Storage)?;
+    let plan = plan_truncation(&state, &index, base_offset)
+        .ok_or(CleanupError::NoBatchAt(tp.clone(), base_offset))?;
+    apply(store, tp, &plan).await
+}
+
+/// Applies a planned rewrite and says what it did.
+async fn apply<S: Storage>(
+    store: &S,
+    tp: &TopicPartition,
+    plan: &BatchRewrite,
+) -> Result<CleanupOutcome, CleanupError<S::Error>> {
+    let state = store
+        .rewrite_batches(tp, plan)
+        .await
+        .map_err(CleanupError::Rewrite)?;
+    Ok(CleanupOutcome {
+        batches_deleted: plan.deleted.len(),
+        batches_rewritten: plan.replaced.len(),
+        state,
+    })
 }
 
 /// Runs the topic's cleanup policy on one partition at `now`: retention for `delete`,
@@ -191,15 +248,7 @@ pub async fn clean_partition<S: Storage>(
             state,
         });
     };
-    let state = store
-        .rewrite_batches(tp, &plan)
-        .await
-        .map_err(CleanupError::Rewrite)?;
-    Ok(CleanupOutcome {
-        batches_deleted: plan.deleted.len(),
-        batches_rewritten: plan.replaced.len(),
-        state,
-    })
+    apply(store, tp, &plan).await
 }
 
 /// A value in the table view, with where it came from.

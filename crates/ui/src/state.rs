@@ -58,6 +58,8 @@ pub struct LabState {
     pub field_error: Option<(&'static str, String)>,
     /// The open topic's first and last sequence numbers per partition.
     pub sequences: Vec<Option<(String, String)>>,
+    /// Stored batches of the open topic that failed their checks when last read.
+    pub corrupt: Vec<streamlab_log::CorruptBatch>,
 }
 
 /// An import of JSON Lines into the open topic.
@@ -190,6 +192,7 @@ pub enum Action {
         records: Vec<RecordRow>,
         table: Option<streamlab_log::TableView>,
         sequences: Vec<Option<(String, String)>>,
+        corrupt: Vec<streamlab_log::CorruptBatch>,
     },
     /// The user opened a topic.
     OpenTopic(TopicName),
@@ -322,6 +325,7 @@ impl Reducible for LabState {
             exported: self.exported.clone(),
             field_error: self.field_error.clone(),
             sequences: self.sequences.clone(),
+            corrupt: self.corrupt.clone(),
         };
         match action {
             Action::StoreOpened(store) => {
@@ -334,6 +338,7 @@ impl Reducible for LabState {
                 records,
                 table,
                 sequences,
+                corrupt,
             } => {
                 // Loads run concurrently; one started earlier may finish later. Keep the newest.
                 if generation < next.loaded_generation {
@@ -344,6 +349,7 @@ impl Reducible for LabState {
                 next.records = records;
                 next.table = table;
                 next.sequences = sequences;
+                next.corrupt = corrupt;
             }
             Action::OpenTopic(topic) => {
                 if next.open_topic.as_ref() != Some(&topic) {

@@ -149,6 +149,10 @@ pub fn PartitionGrid(props: &PartitionGridProps) -> Html {
         .as_ref()
         .map(|l| l.state.sequences.clone())
         .unwrap_or_default();
+    let corrupt = lab
+        .as_ref()
+        .map(|l| l.state.corrupt.clone())
+        .unwrap_or_default();
     let rows = props.topic.partitions.iter().map(|p| {
         let range = p.hash_key_range();
         let open = p.shard_state() == ShardState::Open;
@@ -251,6 +255,27 @@ pub fn PartitionGrid(props: &PartitionGridProps) -> Html {
                 <tbody>{ for rows }</tbody>
             </table>
             </div>
+            { for corrupt.iter().map(|bad| {
+                let (partition, base) = (bad.topic_partition.partition().0, bad.base_offset.0);
+                let ontruncate = {
+                    let lab = lab.clone();
+                    Callback::from(move |_: MouseEvent| {
+                        if let Some(lab) = lab.as_ref() {
+                            lab.truncate_at(partition, base);
+                        }
+                    })
+                };
+                html! {
+                    <div class="sl-corrupt" data-testid="corrupt-batch" data-partition={partition.to_string()} data-base-offset={base.to_string()}>
+                        <strong>{ format!("{}: the batch at base offset {base} is damaged", if kinesis { shard_id(partition) } else { format!("partition {partition}") }) }</strong>
+                        <span>{ format!(" ({}). The records around it still read; this batch cannot. ", bad.source) }</span>
+                        <button class="sl-small" data-testid="truncate-at-bad-batch" onclick={ontruncate}
+                                title="Delete this batch and every later one; the next record takes this offset again">
+                            { format!("Truncate from offset {base}") }
+                        </button>
+                    </div>
+                }
+            }) }
             if kinesis_topic && props.topic.partitions.iter().any(|p| !p.parents().is_empty()) {
                 <div class="sl-lineage-wrap">
                     <span class="sl-muted sl-hint">{ "Lineage: readers finish a parent before its children." }</span>

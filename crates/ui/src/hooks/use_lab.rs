@@ -9,11 +9,11 @@ use yew::prelude::*;
 
 use streamlab_idb::IdbStore;
 use streamlab_log::{
-    add_partitions, clean_partition, fetch, merge_shards, reset_group_offsets, resolve_position,
-    split_shard, BatchLookup, CleanupPolicy, CreateTopicError, FetchLimits, GroupId, HashKey, Mode,
-    Offset, OffsetReset, OffsetResetPolicy, Pacer, PartitionId, PartitionScan, PartitionState,
-    Position, ReshardError, SequenceNumber, Storage, TableView, Timestamp, TopicConfig,
-    TopicMetadata, TopicName, TopicPartition, ValueTemplate,
+    add_partitions, clean_partition, merge_shards, reset_group_offsets, resolve_position,
+    split_shard, truncate_partition, BatchLookup, CleanupPolicy, CorruptBatch, CreateTopicError,
+    FetchError, GroupId, HashKey, Mode, Offset, OffsetReset, OffsetResetPolicy, Pacer, PartitionId,
+    PartitionScan, PartitionState, Position, ReshardError, SequenceNumber, Storage, TableView,
+    Timestamp, TopicConfig, TopicMetadata, TopicName, TopicPartition, ValueTemplate,
 };
 use streamlab_protocol::{
     jsonl, log_channel, ConsumerCommand, ConsumerEvent, ProducerCommand, ProducerEvent, RunSpec,
@@ -172,6 +172,29 @@ impl LabHandle {
             .find(|t| t.config.name() == &topic)
             .map_or(0, |t| t.partitions.len() as u32);
         Some((store, topic, partitions))
+    }
+
+    /// Truncates partition `partition` of the open topic at the batch starting at `base_offset`
+    /// (a damaged batch): that batch and every later one are deleted.
+    pub fn truncate_at(&self, partition: u32, base_offset: u64) {
+        let dispatch = self.state.dispatcher();
+        let Some((store, topic, _)) = self.open_topic_in_store() else {
+            return;
+        };
+        spawn_local(async move {
+            let tp = TopicPartition::new(topic, PartitionId(partition));
+            match truncate_partition(store.as_ref(), &tp, Offset(base_offset)).await {
+                Ok(out) => {
+                    dispatch.dispatch(Action::ClearError);
+                    dispatch.dispatch(Action::Cleaned(format!(
+                        "truncated {tp} at offset {base_offset}: {} batches removed; the log ends at {}",
+                        out.batches_deleted,
+                        out.state.log_end_offset()
+                    )));
+                }
+                Err(e) => dispatch.dispatch(Action::Error(e.to_string())),
+            }
+        });
     }
 
     /// Runs the open topic's cleanup policy (retention or compaction) on every partition now.
@@ -1141,6 +1164,7 @@ pub fn use_lab(db: AttrValue) -> LabHandle {
                                 records: views.records,
                                 table: views.table,
                                 sequences: views.sequences,
+                                corrupt: views.corrupt,
                             }),
                             Err(message) => dispatch.dispatch(Action::Error(message)),
                         }
@@ -1228,7 +1252,11 @@ const TABLE_VIEW_MAX_RECORDS: u64 = 10_000;
 
 /// The table view of a whole topic, or `None` when it holds too many records to rebuild on
 /// every change.
-async fn table_view(store: &IdbStore, topic: &TopicMetadata) -> Result<Option<TableView>, String> {
+async fn table_view(
+    store: &IdbStore,
+    topic: &TopicMetadata,
+    corrupt: &mut Vec<CorruptBatch>,
+) -> Result<Option<TableView>, String> {
     let total: u64 = topic.partitions.iter().map(|p| p.record_count()).sum();
     if total > TABLE_VIEW_MAX_RECORDS {
         return Ok(None);
@@ -1236,25 +1264,61 @@ async fn table_view(store: &IdbStore, topic: &TopicMetadata) -> Result<Option<Ta
     let mut table = TableView::new();
     for partition in &topic.partitions {
         let tp = TopicPartition::new(topic.config.name().clone(), partition.partition());
-        let mut offset = partition.log_start_offset();
-        while offset < partition.log_end_offset() {
-            let limits = FetchLimits {
-                max_records: 10_000,
-                ..FetchLimits::default()
-            };
-            let fetched = fetch(store, &tp, offset, limits)
-                .await
-                .map_err(|e| e.to_string())?;
-            for r in &fetched.records {
-                table.apply(partition.partition(), r);
-            }
-            if fetched.next_offset == offset {
-                break;
-            }
-            offset = fetched.next_offset;
-        }
+        let (start, end) = (partition.log_start_offset(), partition.log_end_offset());
+        read_records(store, &tp, start, end, corrupt, &mut |r| {
+            table.apply(partition.partition(), r);
+            true
+        })
+        .await?;
     }
     Ok(Some(table))
+}
+
+/// Reads `tp` from `from` to `end`, handing each record to `each` until it returns `false`. A
+/// batch that fails its checks is reported in `corrupt` and skipped: the rest of the partition
+/// stays readable.
+async fn read_records(
+    store: &IdbStore,
+    tp: &TopicPartition,
+    from: Offset,
+    end: Offset,
+    corrupt: &mut Vec<CorruptBatch>,
+    each: &mut dyn FnMut(&streamlab_log::Record) -> bool,
+) -> Result<(), String> {
+    let mut from = from;
+    'scan: while from < end {
+        let mut scan = PartitionScan::new(store, tp.clone(), from, end, 1 << 20);
+        loop {
+            match scan.next().await {
+                Ok(Some(records)) => {
+                    for r in &records {
+                        if !each(r) {
+                            return Ok(());
+                        }
+                    }
+                }
+                Ok(None) => break 'scan,
+                Err(FetchError::Corrupt(bad)) => {
+                    // Go on after the damaged batch, as its index entry says where it ends.
+                    let entry = store
+                        .lookup_batch(tp, BatchLookup::Offset(bad.base_offset))
+                        .await
+                        .map_err(|e| e.to_string())?;
+                    let next = entry.map_or(end, |e| e.next_offset);
+                    if !corrupt.contains(&bad) {
+                        corrupt.push(bad);
+                    }
+                    if next <= from {
+                        break 'scan;
+                    }
+                    from = next;
+                    continue 'scan;
+                }
+                Err(e) => return Err(e.to_string()),
+            }
+        }
+    }
+    Ok(())
 }
 
 /// The most records a key search reads before it stops, so a search of a huge partition stays
@@ -1267,6 +1331,7 @@ async fn query_records(
     store: &IdbStore,
     topic: &TopicMetadata,
     query: &RecordsQuery,
+    corrupt: &mut Vec<CorruptBatch>,
 ) -> Result<Vec<RecordRow>, String> {
     let page = RECENT_RECORDS as usize;
     let partitions: Vec<&PartitionState> = topic
@@ -1276,46 +1341,41 @@ async fn query_records(
         .collect();
     let mut rows = Vec::new();
     let mut scanned = 0u64;
+    let needle = query.key_search.as_bytes();
     for state in partitions {
         let (start, end) = (state.log_start_offset(), state.log_end_offset());
         let from = match query.from {
             Some(o) => Offset(o).clamp(start, end),
-            None if query.key_search.is_empty() => {
-                start.max(Offset(end.0.saturating_sub(RECENT_RECORDS)))
-            }
+            None if needle.is_empty() => start.max(Offset(end.0.saturating_sub(RECENT_RECORDS))),
             None => start,
         };
         let tp = TopicPartition::new(topic.config.name().clone(), state.partition());
-        let mut scan = PartitionScan::new(store, tp, from, end, 1 << 20);
-        let needle = query.key_search.as_bytes();
-        while let Some(batch) = scan.next().await.map_err(|e| e.to_string())? {
-            for r in &batch {
-                scanned += 1;
-                let hit = needle.is_empty()
-                    || r.key()
-                        .is_some_and(|k| k.windows(needle.len()).any(|w| w == needle));
-                if hit {
-                    rows.push(RecordRow::from_record(state.partition().0, r));
-                    if rows.len() == page {
-                        return Ok(rows);
-                    }
-                }
+        let partition = state.partition().0;
+        read_records(store, &tp, from, end, corrupt, &mut |r| {
+            scanned += 1;
+            let hit = needle.is_empty()
+                || r.key()
+                    .is_some_and(|k| k.windows(needle.len()).any(|w| w == needle));
+            if hit {
+                rows.push(RecordRow::from_record(partition, r));
             }
-            if needle.is_empty() && rows.len() >= page || scanned >= SEARCH_MAX_SCANNED {
-                return Ok(rows);
-            }
+            rows.len() < page && scanned < SEARCH_MAX_SCANNED
+        })
+        .await?;
+        if rows.len() >= page || scanned >= SEARCH_MAX_SCANNED {
+            break;
         }
     }
     Ok(rows)
 }
 
 /// Everything the dashboard shows, read from the store.
-/// Everything the dashboard shows, read from the store.
 struct Views {
     topics: Vec<TopicMetadata>,
     records: Vec<RecordRow>,
     table: Option<TableView>,
     sequences: Vec<Option<(String, String)>>,
+    corrupt: Vec<CorruptBatch>,
 }
 
 async fn load_views(
@@ -1327,31 +1387,26 @@ async fn load_views(
     let mut records = Vec::new();
     let mut table = None;
     let mut sequences = Vec::new();
+    let mut corrupt = Vec::new();
     if let Some(topic) = open_topic.and_then(|name| topics.iter().find(|t| t.config.name() == name))
     {
-        table = table_view(store, topic).await?;
+        table = table_view(store, topic, &mut corrupt).await?;
         sequences = sequence_ranges(store, topic).await?;
         if query.partition.is_some() || !query.key_search.is_empty() {
-            records = query_records(store, topic, query).await?;
+            records = query_records(store, topic, query, &mut corrupt).await?;
         } else {
             for partition in &topic.partitions {
-                let from = partition.log_start_offset().max(Offset(
-                    partition.log_end_offset().0.saturating_sub(RECENT_RECORDS),
-                ));
+                let end = partition.log_end_offset();
+                let from = partition
+                    .log_start_offset()
+                    .max(Offset(end.0.saturating_sub(RECENT_RECORDS)));
                 let tp = TopicPartition::new(topic.config.name().clone(), partition.partition());
-                let limits = FetchLimits {
-                    max_records: RECENT_RECORDS as usize,
-                    ..FetchLimits::default()
-                };
-                let fetched = fetch(store, &tp, from, limits)
-                    .await
-                    .map_err(|e| e.to_string())?;
-                records.extend(
-                    fetched
-                        .records
-                        .iter()
-                        .map(|r| RecordRow::from_record(partition.partition().0, r)),
-                );
+                let id = partition.partition().0;
+                read_records(store, &tp, from, end, &mut corrupt, &mut |r| {
+                    records.push(RecordRow::from_record(id, r));
+                    true
+                })
+                .await?;
             }
         }
     }
@@ -1360,6 +1415,7 @@ async fn load_views(
         records,
         table,
         sequences,
+        corrupt,
     })
 }
 
