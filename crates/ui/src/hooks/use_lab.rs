@@ -166,10 +166,7 @@ impl LabHandle {
         let store = self.state.store.clone()?;
         let topic = self.state.open_topic.clone()?;
         let partitions = self
-            .state
-            .topics
-            .iter()
-            .find(|t| t.config.name() == &topic)
+            .open_metadata()
             .map_or(0, |t| t.partitions.len() as u32);
         Some((store, topic, partitions))
     }
@@ -270,10 +267,7 @@ impl LabHandle {
             return;
         };
         let mode = self
-            .state
-            .topics
-            .iter()
-            .find(|t| t.config.name() == &topic)
+            .open_metadata()
             .map_or(Mode::Kafka, |t| t.config.mode());
         let (headers, target) = match (parse_headers(headers), parse_target(target, mode)) {
             (Ok(h), Ok(t)) => (h, t),
@@ -328,10 +322,7 @@ impl LabHandle {
             return;
         };
         let mode = self
-            .state
-            .topics
-            .iter()
-            .find(|t| t.config.name() == &topic)
+            .open_metadata()
             .map_or(Mode::Kafka, |t| t.config.mode());
         let spec = match form.spec(mode) {
             Ok(spec) => spec,
