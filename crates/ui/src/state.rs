@@ -181,6 +181,34 @@ pub struct ConsumerView {
     pub millis_behind: u64,
 }
 
+impl ConsumerView {
+    /// Records it is behind the log end of `topic`, over the partitions it reads.
+    pub fn lag(&self, topic: &TopicMetadata) -> u64 {
+        self.positions
+            .iter()
+            .filter_map(|(p, o)| {
+                topic
+                    .partitions
+                    .get(*p as usize)
+                    .map(|s| s.log_end_offset().0.saturating_sub(*o))
+            })
+            .sum()
+    }
+
+    /// Records read but not committed yet: the at-least-once window.
+    pub fn uncommitted(&self) -> u64 {
+        self.positions
+            .iter()
+            .filter_map(|(p, o)| {
+                self.committed
+                    .iter()
+                    .find(|(cp, _)| cp == p)
+                    .map(|(_, co)| o.saturating_sub(*co))
+            })
+            .sum()
+    }
+}
+
 /// What can happen to the dashboard.
 pub enum Action {
     /// The database is open.

@@ -144,16 +144,7 @@ fn totals(lab: &LabHandle, topic: &TopicMetadata) -> Totals {
     for c in consumers {
         consumed += c.consumed;
         if c.running {
-            lag += c
-                .positions
-                .iter()
-                .filter_map(|(p, o)| {
-                    topic
-                        .partitions
-                        .get(*p as usize)
-                        .map(|s| s.log_end_offset().0.saturating_sub(*o))
-                })
-                .sum::<u64>();
+            lag += c.lag(topic);
         }
     }
     Totals {

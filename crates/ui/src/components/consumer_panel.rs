@@ -89,21 +89,9 @@ pub fn ConsumerPanel(props: &ConsumerPanelProps) -> Html {
                 .map(|(p, o)| format!("{p}:{o}"))
                 .collect::<Vec<_>>()
                 .join(",");
-            let lag: u64 = c
-                .positions
-                .iter()
-                .filter_map(|(p, o)| {
-                    props.topic.partitions.get(*p as usize).map(|s| s.log_end_offset().0.saturating_sub(*o))
-                })
-                .sum();
+            let lag = c.lag(&props.topic);
             // The at-least-once window: read, not yet committed.
-            let uncommitted: u64 = c
-                .positions
-                .iter()
-                .filter_map(|(p, o)| {
-                    c.committed.iter().find(|(cp, _)| cp == p).map(|(_, co)| o.saturating_sub(*co))
-                })
-                .sum();
+            let uncommitted = c.uncommitted();
             let id = c.id;
             let onreplay = { let lab = lab.clone(); Callback::from(move |_| lab.replay_consumer(id)) };
             let oncommit = { let lab = lab.clone(); Callback::from(move |_| lab.commit_consumer(id)) };
