@@ -37,6 +37,9 @@ pub enum WorkloadError {
     /// A random-key pattern with no keys to pick from.
     #[error("give at least one key to pick from")]
     NoKeys,
+    /// No key, for a Kinesis stream, whose records are routed by their partition key.
+    #[error("a Kinesis stream needs a partition key: pick a key pattern")]
+    KeylessStream,
     /// A template with an unknown placeholder.
     #[error(
         "unknown placeholder '${{{0}}}' in the value template; use ${{n}}, ${{key}} or ${{ts}}"
@@ -54,10 +57,13 @@ pub enum WorkloadError {
 }
 
 impl KeyPattern {
-    /// Checks that the pattern can produce keys.
-    pub fn validate(&self) -> Result<(), WorkloadError> {
+    /// Checks that the pattern can produce keys a topic in `mode` takes.
+    pub fn validate(&self, mode: crate::types::Mode) -> Result<(), WorkloadError> {
         match self {
             KeyPattern::RandomFrom(keys) if keys.is_empty() => Err(WorkloadError::NoKeys),
+            KeyPattern::None if mode == crate::types::Mode::Kinesis => {
+                Err(WorkloadError::KeylessStream)
+            }
             _ => Ok(()),
         }
     }
@@ -255,6 +261,7 @@ impl Pacer {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::types::Mode;
     use proptest::prelude::*;
 
     #[test]
@@ -269,8 +276,13 @@ mod tests {
             Some("user-42")
         );
         assert_eq!(
-            KeyPattern::RandomFrom(vec![]).validate(),
+            KeyPattern::RandomFrom(vec![]).validate(Mode::Kafka),
             Err(WorkloadError::NoKeys)
+        );
+        assert_eq!(KeyPattern::None.validate(Mode::Kafka), Ok(()));
+        assert_eq!(
+            KeyPattern::None.validate(Mode::Kinesis),
+            Err(WorkloadError::KeylessStream)
         );
         assert_eq!(KeyPattern::RandomFrom(vec![]).key(0, 0), None);
     }

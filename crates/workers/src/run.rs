@@ -11,7 +11,7 @@ use futures::StreamExt;
 
 use streamlab_idb::IdbStore;
 use streamlab_log::{
-    produce_to, route, AppendError, KeyPattern, KeylessPartitioner, Mode, Pace, Pacer, PartitionId,
+    produce_to, route, AppendError, KeylessPartitioner, Mode, Pace, Pacer, PartitionId,
     ProduceError, ProduceRecord, RecordData, Storage, Target, Timestamp, TopicMetadata, TopicName,
     ValueTemplate,
 };
@@ -68,15 +68,13 @@ async fn drive(
     let spec = &request.spec;
     let run_id = request.run_id;
     let keys = spec.key.to_pattern();
-    keys.validate().map_err(|e| e.to_string())?;
     let template = ValueTemplate::parse(&spec.value_template).map_err(|e| e.to_string())?;
     Pacer::validate(spec.rate, spec.batch_size).map_err(|e| e.to_string())?;
     let topic = TopicName::new(&request.topic, Mode::Kafka).map_err(|e| e.to_string())?;
     let store = store_for(stores, &request.db).await?;
     let mut metadata = describe(&store, &topic).await?;
-    if metadata.config.mode() == Mode::Kinesis && keys == KeyPattern::None {
-        return Err("a Kinesis stream needs a partition key: pick a key pattern".into());
-    }
+    keys.validate(metadata.config.mode())
+        .map_err(|e| e.to_string())?;
     let mut pacer = Pacer::new(spec.rate, spec.batch_size, spec.linger_ms, now_ms());
     let mut report = Report::new(run_id);
     let mut paused_at: Option<f64> = None;

@@ -904,10 +904,7 @@ impl RunForm {
             "fixed" => return Err("type the key every record gets".into()),
             other => return Err(format!("unknown key pattern '{other}'")),
         };
-        key.to_pattern().validate().map_err(|e| e.to_string())?;
-        if mode == Mode::Kinesis && key == WireKeyPattern::None {
-            return Err("a Kinesis stream needs a partition key: pick a key pattern".into());
-        }
+        key.to_pattern().validate(mode).map_err(|e| e.to_string())?;
         ValueTemplate::parse(&self.template).map_err(|e| e.to_string())?;
         let rate = if self.unlimited {
             None
