@@ -1539,11 +1539,24 @@ pub async fn truncation_removes_a_batch_and_everything_after_it<S: Storage>(stor
         .map(|r| r.offset().0)
         .collect();
     assert_eq!(first, [0, 1]);
-    match scan.next().await {
-        Err(FetchError::Corrupt(bad)) => assert_eq!(bad.base_offset, Offset(2)),
+    let bad = match scan.next().await {
+        Err(FetchError::Corrupt(bad)) => bad,
         other => panic!("expected the damaged batch, got {other:?}"),
-    }
+    };
+    assert_eq!(bad.base_offset, Offset(2));
     assert_eq!(scan.position(), Offset(2));
+    // Skipping it, the scan reads the rest.
+    scan.skip_damaged(&bad).await.unwrap();
+    assert_eq!(scan.position(), Offset(4));
+    let rest: Vec<u64> = scan
+        .next()
+        .await
+        .unwrap()
+        .unwrap()
+        .iter()
+        .map(|r| r.offset().0)
+        .collect();
+    assert_eq!(rest, [4, 5]);
     // Reading on after it works.
     assert_eq!(values(store, &p, 4).await, ["e", "f"]);
     // Only a batch's first offset is a place to truncate at.

@@ -2,7 +2,7 @@
 
 use crate::batch::{DecodeError, RecordBatch};
 use crate::record::Record;
-use crate::storage::{Storage, StoredBatch};
+use crate::storage::{BatchLookup, Storage, StoredBatch};
 use crate::types::{Offset, TopicPartition};
 
 /// How much one fetch may return.
@@ -216,6 +216,21 @@ impl<'s, S: Storage> PartitionScan<'s, S> {
     /// The first offset the scan has not returned yet.
     pub fn position(&self) -> Offset {
         self.position
+    }
+
+    /// Moves past `bad`, the damaged batch [`PartitionScan::next`] stopped before, to where the
+    /// batch index says it ends, so the rest of the partition still reads.
+    pub async fn skip_damaged(&mut self, bad: &CorruptBatch) -> Result<(), FetchError<S::Error>> {
+        let entry = self
+            .store
+            .lookup_batch(&self.topic_partition, BatchLookup::Offset(bad.base_offset))
+            .await
+            .map_err(FetchError::Storage)?;
+        let next = entry.map_or(self.end, |e| e.next_offset);
+        self.held.clear();
+        self.pending = None;
+        self.position = next.clamp(self.position, self.end);
+        Ok(())
     }
 
     /// The next records in offset order (possibly none, where compaction removed them), or

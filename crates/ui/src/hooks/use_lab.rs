@@ -1273,37 +1273,24 @@ async fn read_records(
     corrupt: &mut Vec<CorruptBatch>,
     each: &mut dyn FnMut(&streamlab_log::Record) -> bool,
 ) -> Result<(), String> {
-    let mut from = from;
-    'scan: while from < end {
-        let mut scan = PartitionScan::new(store, tp.clone(), from, end, 1 << 20);
-        loop {
-            match scan.next().await {
-                Ok(Some(records)) => {
-                    for r in &records {
-                        if !each(r) {
-                            return Ok(());
-                        }
+    let mut scan = PartitionScan::new(store, tp.clone(), from, end, 1 << 20);
+    loop {
+        match scan.next().await {
+            Ok(Some(records)) => {
+                for r in &records {
+                    if !each(r) {
+                        return Ok(());
                     }
                 }
-                Ok(None) => break 'scan,
-                Err(FetchError::Corrupt(bad)) => {
-                    // Go on after the damaged batch, as its index entry says where it ends.
-                    let entry = store
-                        .lookup_batch(tp, BatchLookup::Offset(bad.base_offset))
-                        .await
-                        .map_err(|e| e.to_string())?;
-                    let next = entry.map_or(end, |e| e.next_offset);
-                    if !corrupt.contains(&bad) {
-                        corrupt.push(bad);
-                    }
-                    if next <= from {
-                        break 'scan;
-                    }
-                    from = next;
-                    continue 'scan;
-                }
-                Err(e) => return Err(e.to_string()),
             }
+            Ok(None) => break,
+            Err(FetchError::Corrupt(bad)) => {
+                scan.skip_damaged(&bad).await.map_err(|e| e.to_string())?;
+                if !corrupt.contains(&bad) {
+                    corrupt.push(bad);
+                }
+            }
+            Err(e) => return Err(e.to_string()),
         }
     }
     Ok(())
