@@ -444,7 +444,7 @@ impl ScriptConsumer {
             if let Some(message) = self.error() {
                 return Err(js_error(message));
             }
-            sleep(50).await;
+            let _ = streamlab_workers::sleep(50).await;
         }
         Err(js_error("the consumer did not stop within 5 seconds"))
     }
@@ -462,14 +462,4 @@ impl ScriptConsumer {
             None => Err(js_error("the consumer has stopped")),
         }
     }
-}
-
-/// Resolves after `ms` milliseconds.
-async fn sleep(ms: i32) {
-    let promise = js_sys::Promise::new(&mut |resolve, _reject| {
-        if let Some(window) = web_sys::window() {
-            let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
-        }
-    });
-    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
 }

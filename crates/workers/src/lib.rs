@@ -34,7 +34,7 @@ pub(crate) fn now_ms() -> f64 {
 }
 
 /// Resolves after `ms` milliseconds (`setTimeout` of the worker or page).
-pub(crate) fn sleep(ms: i32) -> wasm_bindgen_futures::JsFuture {
+pub fn sleep(ms: i32) -> wasm_bindgen_futures::JsFuture {
     use wasm_bindgen::{JsCast, JsValue};
     let promise = js_sys::Promise::new(&mut |resolve: js_sys::Function, _reject| {
         let global = js_sys::global();
