@@ -9,7 +9,7 @@ export TRUNK_OFFLINE := true
 
 .PHONY: serve test install build bench fuzz screenshots clean
 
-serve:
+serve:  # the dashboard at /, the example documentation page at /docs/
 	bash scripts/install.sh serve
 	trunk serve
 
@@ -43,6 +43,7 @@ screenshots: test
 	mkdir -p docs
 	cp target/e2e/dashboard-kafka.png target/e2e/dashboard-kinesis.png target/e2e/dashboard-consumers.png docs/
 	cp target/e2e/dashboard-reshard.png docs/dashboard-kinesis-split.png
+	cp target/e2e/embed-docs-page.png docs/
 
 clean:
 	cargo clean

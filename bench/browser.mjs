@@ -13,7 +13,7 @@ page.setDefaultTimeout(600_000);
 
 try {
   await page.goto(server.url);
-  await page.waitForFunction(() => window.wasmBindings?.produce_generated);
+  await page.waitForFunction(() => window.streamlab?.produce_generated);
 
   // The baselines, written as a web developer would: raw IndexedDB storing one encoded
   // ArrayBuffer per batch (the browser's practical limit), and Dexie bulkAdd, one value per record.
@@ -120,8 +120,8 @@ try {
       const records = batchSize === 1 ? 3_000 : total;
       const topic = `append-${valueBytes}-${batchSize}`;
       const [appended, ms] = await page.evaluate(async ([topic, n, b, v]) => {
-        await window.wasmBindings.create_topic('bench', topic, 1, 'kafka');
-        return window.wasmBindings.produce_generated('bench', topic, n / b, b, v);
+        await window.streamlab.create_topic('bench', topic, 1, 'kafka');
+        return window.streamlab.produce_generated('bench', topic, n / b, b, v);
       }, [topic, records, batchSize, valueBytes]);
       const r = rate(appended, ms);
       const note = batchSize === 1000 ? `${(r / raw).toFixed(2)}× raw, ${(r / dexie).toFixed(1)}× Dexie` : `${(r / raw).toFixed(2)}× raw`;
@@ -131,7 +131,7 @@ try {
     const [rawRecords, rawReadMs] = await repeated(() => page.evaluate((v) => window.bench.rawRead(`raw-${v}`), valueBytes));
     const rawRead = rate(rawRecords, rawReadMs);
     rows.push([`raw IndexedDB read of all batch values, ${valueBytes} B values (main thread, median of 3 after a warm-up)`, rawRecords, rawRead, 'baseline']);
-    const [replayed, replayMs] = await repeated(() => page.evaluate((topic) => window.wasmBindings.replay_partition('bench', topic, 0), `append-${valueBytes}-1000`));
+    const [replayed, replayMs] = await repeated(() => page.evaluate((topic) => window.streamlab.replay_partition('bench', topic, 0), `append-${valueBytes}-1000`));
     const replay = rate(replayed, replayMs);
     rows.push([`Streamlab replay (read, CRC-check and decode every record), ${valueBytes} B values (main thread, median of 3 after a warm-up)`, replayed, replay, `${(replay / rawRead).toFixed(2)}× raw`]);
   }
@@ -139,14 +139,14 @@ try {
   // Latency is the page's receipt time minus the record's timestamp (set when its append began).
   const pct = (sorted, q) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
   const delivery = async (topic, produce, total) => page.evaluate(async ([topic, produce, total]) => {
-    await window.wasmBindings.create_topic('bench', topic, 3, 'kafka');
-    const consumer = window.wasmBindings.start_consumer('bench', topic, '', 'earliest', '');
+    await window.streamlab.create_topic('bench', topic, 3, 'kafka');
+    const consumer = window.streamlab.start_consumer('bench', topic, '', 'earliest', '');
     // Let the consumer worker load and reach the (empty) log end before anything is produced.
     await new Promise((r) => setTimeout(r, 1000));
     const started = performance.now();
     const produced = produce[0] === 'generated'
-      ? (await window.wasmBindings.produce_generated('bench', topic, produce[1], produce[2], 100))[0]
-      : await window.wasmBindings.produce_with_workers('bench', topic, 1, produce[1], 'lat');
+      ? (await window.streamlab.produce_generated('bench', topic, produce[1], produce[2], 100))[0]
+      : await window.streamlab.produce_with_workers('bench', topic, 1, produce[1], 'lat');
     while (consumer.received_count() < total) {
       if (consumer.error()) throw new Error(consumer.error());
       await new Promise((r) => setTimeout(r, 1));

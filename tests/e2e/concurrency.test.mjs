@@ -15,17 +15,17 @@ test('four workers in two pages append to one partition: every offset once, orde
   const second = await context.newPage();
   for (const p of [page, second]) {
     await p.goto(server.url);
-    await p.waitForFunction(() => window.wasmBindings?.produce_with_workers);
+    await p.waitForFunction(() => window.streamlab?.produce_with_workers);
   }
-  await page.evaluate(() => window.wasmBindings.create_topic('concurrency', 'shared', 1, 'kafka'));
+  await page.evaluate(() => window.streamlab.create_topic('concurrency', 'shared', 1, 'kafka'));
 
   const produce = (p, tag) => p.evaluate(
-    ([w, r, tag]) => window.wasmBindings.produce_with_workers('concurrency', 'shared', w, r, tag),
+    ([w, r, tag]) => window.streamlab.produce_with_workers('concurrency', 'shared', w, r, tag),
     [WORKERS_PER_PAGE, REQUESTS, tag]);
   const acked = await Promise.all([produce(page, 'A'), produce(second, 'B')]);
   assert.deepEqual(acked, [WORKERS_PER_PAGE * REQUESTS, WORKERS_PER_PAGE * REQUESTS]);
 
-  const rows = await second.evaluate(() => window.wasmBindings.read_partition('concurrency', 'shared', 0));
+  const rows = await second.evaluate(() => window.streamlab.read_partition('concurrency', 'shared', 0));
   const total = 2 * WORKERS_PER_PAGE * REQUESTS;
   assert.equal(rows.length, total);
   assert.deepEqual(rows.map(([offset]) => offset), [...Array(total).keys()], 'offsets 0..n-1, each once');

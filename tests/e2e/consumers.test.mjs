@@ -27,7 +27,7 @@ async function startConsumer(page, position, value = '', group = '') {
 }
 
 const consumed = (page, row, n) => page.waitForFunction(
-  ([id, n]) => document.querySelector(`[data-testid="consumer-row"][data-consumer="${id}"]`)?.dataset.consumed === String(n),
+  ([id, n]) => $lab(`[data-testid="consumer-row"][data-consumer="${id}"]`)?.dataset.consumed === String(n),
   [row, n]);
 
 test('consumers follow the log live, start anywhere, replay, and resume from a group commit', async (t) => withBrowser(t, async ({ page, errors }) => {
@@ -47,7 +47,7 @@ test('consumers follow the log live, start anywhere, replay, and resume from a g
   await produce(page, 'e', 'v-e');
   await consumed(page, id1, 5);
   // The grid refreshes on its own schedule; wait until it shows all five records.
-  await page.waitForFunction(() => [...document.querySelectorAll('[data-testid="partition-row"]')]
+  await page.waitForFunction(() => [...$$lab('[data-testid="partition-row"]')]
     .reduce((n, r) => n + Number(r.dataset.logEndOffset), 0) === 5);
   const ends = await page.locator('[data-testid="partition-row"]').evaluateAll((rows) =>
     rows.map((r) => [r.dataset.partition, Number(r.dataset.logEndOffset)]));
@@ -77,7 +77,7 @@ test('consumers follow the log live, start anywhere, replay, and resume from a g
   const memberId = await member.getAttribute('data-consumer');
   await consumed(page, memberId, 5);
   await member.locator('[data-testid="consumer-commit"]').click();
-  await page.waitForFunction((id) => document.querySelector(`[data-testid="consumer-row"][data-consumer="${id}"]`)?.textContent.includes('committed'), memberId);
+  await page.waitForFunction((id) => $lab(`[data-testid="consumer-row"][data-consumer="${id}"]`)?.textContent.includes('committed'), memberId);
   await member.locator('[data-testid="consumer-stop"]').click();
   const next = await startConsumer(page, 'earliest', '', 'billing');
   const nextId = await next.getAttribute('data-consumer');

@@ -76,7 +76,7 @@ test('a produced record shows its partition and offset and survives a reload', a
   assert.match(await record.textContent(), /"amount": 30/);
   const partitionRow = page.locator(`[data-testid="partition-row"][data-partition="${expected}"]`);
   await page.waitForFunction(
-    (p) => Number(document.querySelector(`[data-testid="partition-row"][data-partition="${p}"]`)
+    (p) => Number($lab(`[data-testid="partition-row"][data-partition="${p}"]`)
       ?.getAttribute('data-log-end-offset')) === 2, expected);
   assert.equal(await partitionRow.getAttribute('data-log-start-offset'), '0');
 
@@ -123,7 +123,7 @@ test('bad input is refused with a message and stores nothing', async (t) => with
   await byTestId(page, 'produce-key').fill('k');
   await byTestId(page, 'produce-value').fill('far more than eight bytes');
   await byTestId(page, 'produce-submit').click();
-  await page.waitForFunction(() => /record 0 is 26 bytes; the limit is 8 bytes/.test(document.querySelector('[data-testid="error-message"]')?.innerText ?? ''));
+  await page.waitForFunction(() => /record 0 is 26 bytes; the limit is 8 bytes/.test($lab('[data-testid="error-message"]')?.innerText ?? ''));
   await byTestId(page, 'topic-create-max-record-bytes').fill('');
 
   await createTopic(page, 'clicks', 2, 'kinesis');

@@ -24,7 +24,7 @@ async function startMember(page, group) {
 // partition exactly once; returns them.
 async function assignmentsSettle(page, sizes) {
   await page.waitForFunction((sizes) => {
-    const rows = [...document.querySelectorAll('[data-testid="consumer-row"][data-running="true"]')];
+    const rows = [...$$lab('[data-testid="consumer-row"][data-running="true"]')];
     const assigned = rows.map((r) => (r.dataset.assigned ?? '').split(',').filter(Boolean));
     const all = assigned.flat().sort();
     return JSON.stringify(assigned.map((a) => a.length).sort()) === JSON.stringify([...sizes].sort())
@@ -36,10 +36,10 @@ async function assignmentsSettle(page, sizes) {
 
 test('three members share three partitions, rebalance on join and leave, and skip nothing', async (t) => withBrowser(t, async ({ page, errors }) => {
   await page.goto(server.url);
-  await page.waitForFunction(() => window.wasmBindings?.create_topic);
-  await page.evaluate(() => window.wasmBindings.create_topic('streamlab', 'orders', 3, 'kafka'));
+  await page.waitForFunction(() => window.streamlab?.create_topic);
+  await page.evaluate(() => window.streamlab.create_topic('streamlab', 'orders', 3, 'kafka'));
   // 600 records from two producer workers, spread over the three partitions by key.
-  await page.evaluate(() => window.wasmBindings.produce_with_workers('streamlab', 'orders', 2, 300, 'k'));
+  await page.evaluate(() => window.streamlab.produce_with_workers('streamlab', 'orders', 2, 300, 'k'));
   await page.reload();
   await page.locator('[data-testid="topic-item"][data-topic="orders"]').click();
   await page.locator('[data-testid="partition-row"]').nth(2).waitFor();
@@ -56,13 +56,13 @@ test('three members share three partitions, rebalance on join and leave, and ski
   await assignmentsSettle(page, [2, 1]);
 
   // New records reach whoever owns their partition, and every partition is read to its end.
-  await page.evaluate(() => window.wasmBindings.produce_with_workers('streamlab', 'orders', 1, 60, 'late'));
+  await page.evaluate(() => window.streamlab.produce_with_workers('streamlab', 'orders', 1, 60, 'late'));
   await page.waitForFunction(() => {
-    const ends = Object.fromEntries([...document.querySelectorAll('[data-testid="partition-row"]')]
+    const ends = Object.fromEntries([...$$lab('[data-testid="partition-row"]')]
       .map((r) => [r.dataset.partition, Number(r.dataset.logEndOffset)]));
     const total = Object.values(ends).reduce((a, b) => a + b, 0);
     if (total !== 660) return false;
-    const positions = [...document.querySelectorAll('[data-testid="consumer-row"][data-running="true"]')]
+    const positions = [...$$lab('[data-testid="consumer-row"][data-running="true"]')]
       .flatMap((r) => (r.dataset.position ?? '').split(',').filter(Boolean).map((pair) => pair.split(':')));
     return positions.length === 3 && positions.every(([p, o]) => Number(o) === ends[p]);
   }, null, { timeout: 20_000 });

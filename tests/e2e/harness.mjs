@@ -23,15 +23,16 @@ const types = {
 
 /**
  * Serves `dist/` on an ephemeral loopback port, plus `mounts` ({ '/prefix/': directory });
- * resolves to { url, close }.
+ * resolves to { url, close }. With `{ root: null }` only the mounts are served.
  */
-export async function serveDist(mounts = {}) {
+export async function serveDist(mounts = {}, { root: rootDir = distDir } = {}) {
   const server = createServer(async (req, res) => {
     const path = decodeURIComponent(new URL(req.url, 'http://x').pathname);
-    const rel = normalize(path === '/' ? '/index.html' : path);
+    const rel = normalize(path.endsWith('/') ? `${path}index.html` : path);
     if (rel.includes('..')) { res.writeHead(400).end(); return; }
     const mount = Object.keys(mounts).find((prefix) => rel.startsWith(prefix));
-    const file = mount ? join(mounts[mount], rel.slice(mount.length)) : join(distDir, rel);
+    if (!mount && !rootDir) { res.writeHead(404).end('not found'); return; }
+    const file = mount ? join(mounts[mount], rel.slice(mount.length)) : join(rootDir, rel);
     try {
       const body = await readFile(file);
       res.writeHead(200, { 'content-type': types[extname(rel)] ?? 'application/octet-stream' });
@@ -56,6 +57,13 @@ export async function launchBrowser() {
     viewport: { width: 1280, height: 860 },
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
       '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  // Each lab renders in its element's shadow root: $lab / $$lab query the first (or the
+  // `index`th) <stream-lab>'s, as document.querySelector(All) would a page without one.
+  await context.addInitScript(() => {
+    const root = (index) => document.querySelectorAll('stream-lab')[index]?.shadowRoot;
+    window.$lab = (selector, index = 0) => root(index)?.querySelector(selector) ?? null;
+    window.$$lab = (selector, index = 0) => [...(root(index)?.querySelectorAll(selector) ?? [])];
   });
   const page = context.pages()[0] ?? await context.newPage();
   // Panics and uncaught errors in the page or its workers fail the test that caused them.

@@ -27,7 +27,7 @@ async function createTopic(page, name, partitions, mode, { cleanup } = {}) {
 // Produces one record and waits until the partition grid shows it (the results panel keeps only
 // the latest eight); returns the newest result.
 async function produce(page, key, value) {
-  const totalEnd = (expected) => [...document.querySelectorAll('[data-testid="partition-row"]')]
+  const totalEnd = (expected) => [...$$lab('[data-testid="partition-row"]')]
     .reduce((n, r) => n + Number(r.dataset.logEndOffset), 0) === expected;
   const before = await page.locator('[data-testid="partition-row"]').evaluateAll((rows) =>
     rows.reduce((n, r) => n + Number(r.dataset.logEndOffset), 0));
@@ -111,7 +111,7 @@ test('kafka topics grow by partitions; compaction keeps the newest value per key
   await byTestId(page, 'cleanup-result').waitFor();
   assert.match(await byTestId(page, 'cleanup-result').textContent(), /rewritten/);
   // Only the newest apple is left, at its original offset; the table is unchanged.
-  await page.waitForFunction(() => document.querySelectorAll('[data-testid="record-row"][data-key="apple"]').length === 1);
+  await page.waitForFunction(() => $$lab('[data-testid="record-row"][data-key="apple"]').length === 1);
   assert.equal(await page.locator('[data-testid="record-row"][data-key="apple"]').getAttribute('data-offset'), '3');
   assert.equal(await page.locator('[data-testid="table-row"][data-key="apple"]').getAttribute('data-value'), '1.20');
   assert.deepEqual(errors, []);
@@ -124,7 +124,7 @@ test('deleting a topic removes it and its records; the name starts over empty', 
   await produce(page, 'a', 'one');
   await produce(page, 'b', 'two');
   await byTestId(page, 'consumer-start').click();
-  await page.waitForFunction(() => document.querySelector('[data-testid="consumer-row"]')?.dataset.consumed === '2');
+  await page.waitForFunction(() => $lab('[data-testid="consumer-row"]')?.dataset.consumed === '2');
 
   await byTestId(page, 'topic-delete').click();
   await byTestId(page, 'topic-delete-confirm').click();

@@ -16,22 +16,22 @@ test('a partition pages, jumps to an offset, and searches by key', async (t) => 
   await page.goto(server.url);
   await createTopic(page, 'pages', 2, 'kafka');
   // 120 records with one key, so one partition holds them all.
-  await page.evaluate(() => window.wasmBindings.produce_with_workers('streamlab', 'pages', 1, 120, 'p'));
-  const lengths = await page.evaluate(async () => [0, 1].map(async (p) => (await window.wasmBindings.read_partition('streamlab', 'pages', p)).length)).then((ps) => Promise.all(ps));
+  await page.evaluate(() => window.streamlab.produce_with_workers('streamlab', 'pages', 1, 120, 'p'));
+  const lengths = await page.evaluate(async () => [0, 1].map(async (p) => (await window.streamlab.read_partition('streamlab', 'pages', p)).length)).then((ps) => Promise.all(ps));
   const partition = lengths[0] === 120 ? 0 : 1;
   await byTestId(page, 'records-partition').selectOption(String(partition));
   // Live: the newest page.
-  await page.waitForFunction(() => document.querySelectorAll('[data-testid="record-row"]').length === 50 && document.querySelector('[data-testid="record-row"]').dataset.offset === '70');
+  await page.waitForFunction(() => $$lab('[data-testid="record-row"]').length === 50 && $lab('[data-testid="record-row"]').dataset.offset === '70');
   assert.match(await byTestId(page, 'records-range').innerText(), /offsets 70–119 of 0–119\s+live/);
   await byTestId(page, 'records-first').click();
-  await page.waitForFunction(() => document.querySelector('[data-testid="record-row"]')?.dataset.offset === '0');
+  await page.waitForFunction(() => $lab('[data-testid="record-row"]')?.dataset.offset === '0');
   assert.deepEqual(await offsets(page), Array.from({ length: 50 }, (_, i) => i));
   await byTestId(page, 'records-next').click();
-  await page.waitForFunction(() => document.querySelector('[data-testid="record-row"]')?.dataset.offset === '50');
+  await page.waitForFunction(() => $lab('[data-testid="record-row"]')?.dataset.offset === '50');
   // Jump to an offset; one outside the log is an error in words.
   await byTestId(page, 'records-jump-value').fill('7');
   await byTestId(page, 'records-jump-submit').click();
-  await page.waitForFunction(() => document.querySelector('[data-testid="record-row"]')?.dataset.offset === '7');
+  await page.waitForFunction(() => $lab('[data-testid="record-row"]')?.dataset.offset === '7');
   await byTestId(page, 'records-jump-value').fill('500');
   await byTestId(page, 'records-jump-submit').click();
   await byTestId(page, 'error-message').waitFor();
@@ -39,17 +39,17 @@ test('a partition pages, jumps to an offset, and searches by key', async (t) => 
   await byTestId(page, 'records-jump-kind').selectOption('sequence');
   await byTestId(page, 'records-jump-value').fill('twelve');
   await byTestId(page, 'records-jump-submit').click();
-  await page.waitForFunction(() => /not a sequence number/.test(document.querySelector('[data-testid="error-message"]')?.innerText ?? ''));
+  await page.waitForFunction(() => /not a sequence number/.test($lab('[data-testid="error-message"]')?.innerText ?? ''));
   // Back to the newest, live: a new record shows up without a click.
   await byTestId(page, 'records-tail').click();
   await produce(page, 'p-0', 'the newest');
-  await page.waitForFunction(() => [...document.querySelectorAll('[data-testid="record-row"]')].some((r) => r.dataset.offset === '120'));
+  await page.waitForFunction(() => [...$$lab('[data-testid="record-row"]')].some((r) => r.dataset.offset === '120'));
   // Search by key, across every partition.
   await byTestId(page, 'records-partition').selectOption('');
   await produce(page, 'needle-1', '{"amount": 12}');
   await byTestId(page, 'records-search').fill('needle');
   await byTestId(page, 'records-search-submit').click();
-  await page.waitForFunction(() => document.querySelectorAll('[data-testid="record-row"]').length === 1);
+  await page.waitForFunction(() => $$lab('[data-testid="record-row"]').length === 1);
   assert.equal(await byTestId(page, 'record-row').getAttribute('data-key'), 'needle-1');
   assert.deepEqual(errors, []);
 }));
@@ -65,11 +65,11 @@ test('values show as text, pretty JSON or hex, and markup in a value stays text'
   assert.equal(await page.locator('.sl-records img, .sl-records b').count(), 0, 'no markup was created');
   assert.equal(await page.evaluate(() => window.injected), undefined);
   await byTestId(page, 'records-format').selectOption('json');
-  await page.waitForFunction(() => document.querySelector('[data-testid="record-row"][data-key="json"] pre'));
+  await page.waitForFunction(() => $lab('[data-testid="record-row"][data-key="json"] pre'));
   assert.equal(await value('json').innerText(), '{\n  "amount": 12,\n  "items": [\n    1,\n    2\n  ]\n}');
   assert.match(await value('html').innerText(), /\(not JSON\)/);
   await byTestId(page, 'records-format').selectOption('hex');
-  await page.waitForFunction(() => /^7b 22 61 6d/.test(document.querySelector('[data-testid="record-row"][data-key="json"] pre')?.innerText ?? ''));
+  await page.waitForFunction(() => /^7b 22 61 6d/.test($lab('[data-testid="record-row"][data-key="json"] pre')?.innerText ?? ''));
   assert.deepEqual(errors, []);
 }));
 
@@ -87,11 +87,11 @@ test('records carry headers, and go to an explicit partition or hash key when as
   // A partition that does not exist, or a header without '=', is refused with a message.
   await byTestId(page, 'produce-target').fill('9');
   await byTestId(page, 'produce-submit').click();
-  await page.waitForFunction(() => /partition 9 does not exist/.test(document.querySelector('[data-testid="error-message"]')?.innerText ?? ''));
+  await page.waitForFunction(() => /partition 9 does not exist/.test($lab('[data-testid="error-message"]')?.innerText ?? ''));
   await byTestId(page, 'produce-target').fill('');
   await byTestId(page, 'produce-headers').fill('oops');
   await byTestId(page, 'produce-submit').click();
-  await page.waitForFunction(() => /header 'oops' is not name=value/.test(document.querySelector('[data-testid="error-message"]')?.innerText ?? ''));
+  await page.waitForFunction(() => /header 'oops' is not name=value/.test($lab('[data-testid="error-message"]')?.innerText ?? ''));
 
   // Kinesis: an explicit hash key picks the shard whose range holds it, whatever the key.
   await createTopic(page, 'hashed', 2, 'kinesis');
@@ -101,13 +101,13 @@ test('records carry headers, and go to an explicit partition or hash key when as
   assert.equal(await byTestId(page, 'produce-result').last().getAttribute('data-shard-id'), 'shardId-000000000000');
   // The grid shows the shard's first and last sequence numbers: here, that one record's.
   const seq = await byTestId(page, 'produce-result').last().getAttribute('data-sequence-number');
-  await page.waitForFunction((seq) => document.querySelector('[data-testid="partition-row"][data-partition="0"] [data-testid="sequence-range"]')?.innerText.replace(/\s+/g, ' ').trim() === `${seq} … ${seq}`, seq);
+  await page.waitForFunction((seq) => $lab('[data-testid="partition-row"][data-partition="0"] [data-testid="sequence-range"]')?.innerText.replace(/\s+/g, ' ').trim() === `${seq} … ${seq}`, seq);
   await byTestId(page, 'produce-target').fill('340282366920938463463374607431768211455');
   await produce(page, 'same-key', 'high');
   assert.equal(await byTestId(page, 'produce-result').last().getAttribute('data-shard-id'), 'shardId-000000000001');
   await byTestId(page, 'produce-target').fill('340282366920938463463374607431768211456');
   await byTestId(page, 'produce-submit').click();
-  await page.waitForFunction(() => /explicit hash key/.test(document.querySelector('[data-testid="error-message"]')?.innerText ?? ''));
+  await page.waitForFunction(() => /explicit hash key/.test($lab('[data-testid="error-message"]')?.innerText ?? ''));
   assert.deepEqual(errors, []);
 }));
 
@@ -120,7 +120,7 @@ test('the Kafka ⇄ Kinesis toggle shows the same data in the other words and ke
   assert.equal(await byTestId(page, 'mode-toggle').getAttribute('data-mode'), 'kafka');
   assert.equal(await record.getAttribute('data-sequence-number'), null);
   await byTestId(page, 'mode-toggle').click();
-  await page.waitForFunction(() => document.querySelector('[data-testid="mode-toggle"]')?.dataset.mode === 'kinesis');
+  await page.waitForFunction(() => $lab('[data-testid="mode-toggle"]')?.dataset.mode === 'kinesis');
   // The same partitions as shards, the same records with their sequence numbers.
   const rows = await page.locator('[data-testid="partition-row"]').evaluateAll((rs) => rs.map((r) => r.dataset.shardId));
   assert.deepEqual(rows, ['shardId-000000000000', 'shardId-000000000001']);
@@ -131,7 +131,7 @@ test('the Kafka ⇄ Kinesis toggle shows the same data in the other words and ke
   assert.match(await byTestId(page, 'produce-result').last().getAttribute('data-shard-id'), /^shardId-/);
   assert.match(await page.locator('[data-testid="partition-row"]').first().innerText(), /murmur2/);
   await byTestId(page, 'mode-toggle').click();
-  await page.waitForFunction(() => document.querySelector('[data-testid="mode-toggle"]')?.dataset.mode === 'kafka');
+  await page.waitForFunction(() => $lab('[data-testid="mode-toggle"]')?.dataset.mode === 'kafka');
   assert.equal(await page.locator('[data-testid="partition-row"]').first().getAttribute('data-shard-id'), null);
   assert.deepEqual(errors, []);
 }));
@@ -157,13 +157,13 @@ test('the byte inspector labels a stored batch, and a flipped byte fails the CRC
   // Flip a byte of the first record's value: the copy fails its CRC check, named.
   await byTestId(page, 'byte-flip-index').fill('60');
   await byTestId(page, 'byte-flip-submit').click();
-  await page.waitForFunction(() => document.querySelector('[data-testid="byte-check"]')?.dataset.ok === 'false');
+  await page.waitForFunction(() => $lab('[data-testid="byte-check"]')?.dataset.ok === 'false');
   assert.match(await check.innerText(), /Rejected: batch CRC mismatch: stored 0x[0-9a-f]{8}, computed 0x[0-9a-f]{8}/);
   assert.equal(await page.locator('.sl-byte.flipped').count(), 1);
   await byTestId(page, 'byte-reset').click();
-  await page.waitForFunction(() => document.querySelector('[data-testid="byte-check"]')?.dataset.ok === 'true');
+  await page.waitForFunction(() => $lab('[data-testid="byte-check"]')?.dataset.ok === 'true');
   // The stored batch never changed.
-  const rows = await page.evaluate(() => window.wasmBindings.read_partition('streamlab', 'bytes', 0));
+  const rows = await page.evaluate(() => window.streamlab.read_partition('streamlab', 'bytes', 0));
   assert.deepEqual(rows.map(([o, k, v]) => [o, k, v]), [[0, 'k', 'hello'], [1, 'k', 'hello']]);
   assert.deepEqual(errors, []);
 }));
@@ -189,7 +189,7 @@ test('a topic exports as JSON Lines and imports again; a bad line is refused by 
   // Into a new topic: same keys, values, headers and partitions; new offsets.
   await createTopic(page, 'copy', 2, 'kafka');
   await byTestId(page, 'topic-import').setInputFiles({ name: 'source.jsonl', mimeType: 'application/x-ndjson', buffer: Buffer.from(text) });
-  await page.waitForFunction(() => /imported 2 records/.test(document.querySelector('[data-testid="import-result"]')?.innerText ?? ''));
+  await page.waitForFunction(() => /imported 2 records/.test($lab('[data-testid="import-result"]')?.innerText ?? ''));
   const copied = page.locator('[data-testid="record-row"][data-key="alice"]');
   await copied.waitFor();
   assert.equal(await copied.getAttribute('data-partition'), String(alice.partition));
@@ -197,16 +197,16 @@ test('a topic exports as JSON Lines and imports again; a bad line is refused by 
 
   // A bad line: refused whole, by its number, and nothing is imported.
   await byTestId(page, 'topic-import').setInputFiles({ name: 'bad.jsonl', mimeType: 'text/plain', buffer: Buffer.from('{"value":"fine"}\n\n{"key":"k","value":7}\n') });
-  await page.waitForFunction(() => /bad.jsonl: line 3: "value" must be a string or null, not a number/.test(document.querySelector('[data-testid="error-message"]')?.innerText ?? ''));
+  await page.waitForFunction(() => /bad.jsonl: line 3: "value" must be a string or null, not a number/.test($lab('[data-testid="error-message"]')?.innerText ?? ''));
   const total = () => page.locator('[data-testid="partition-row"]').evaluateAll((rows) => rows.reduce((n, r) => n + Number(r.dataset.logEndOffset), 0));
   assert.equal(await total(), 2);
 
   // A bigger file shows its progress to the end.
   const many = Array.from({ length: 3000 }, (_, i) => JSON.stringify({ key: `k${i % 50}`, value: `v${i}` })).join('\n');
   await byTestId(page, 'topic-import').setInputFiles({ name: 'many.jsonl', mimeType: 'text/plain', buffer: Buffer.from(many) });
-  await page.waitForFunction(() => document.querySelector('[data-testid="import-result"]')?.dataset.done === '3000', null, { timeout: 60_000 });
+  await page.waitForFunction(() => $lab('[data-testid="import-result"]')?.dataset.done === '3000', null, { timeout: 60_000 });
   assert.equal(await byTestId(page, 'import-progress').getAttribute('value'), '3000');
-  await page.waitForFunction(() => [...document.querySelectorAll('[data-testid="partition-row"]')].reduce((n, r) => n + Number(r.dataset.logEndOffset), 0) === 3002);
+  await page.waitForFunction(() => [...$$lab('[data-testid="partition-row"]')].reduce((n, r) => n + Number(r.dataset.logEndOffset), 0) === 3002);
   assert.deepEqual(errors, []);
 }));
 
@@ -246,7 +246,7 @@ test('a damaged stored batch is reported where it is, the rest still reads, and 
   assert.deepEqual(await page.locator('[data-testid="record-row"]').evaluateAll((rows) => rows.map((r) => Number(r.dataset.offset))), [0, 1, 4, 5]);
   // Truncate there: the damaged batch and everything after it go; the next record takes offset 2.
   await byTestId(page, 'truncate-at-bad-batch').click();
-  await page.waitForFunction(() => !document.querySelector('[data-testid="corrupt-batch"]'));
+  await page.waitForFunction(() => !$lab('[data-testid="corrupt-batch"]'));
   await byTestId(page, 'cleanup-result').getByText('truncated damaged-0 at offset 2: 2 batches removed; the log ends at 2').waitFor();
   await byTestId(page, 'produce-count').fill('1');
   await produce(page, 'd', 'after');

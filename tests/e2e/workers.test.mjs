@@ -1,5 +1,5 @@
 // Producer and consumer Web Workers under load and under attack, driven through the page's
-// scripting API (window.wasmBindings): 100,000 records delivered from a producer worker through
+// scripting API (window.streamlab): 100,000 records delivered from a producer worker through
 // IndexedDB to a consumer worker, and workers terminated mid-flight.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -9,12 +9,12 @@ let server;
 before(async () => { server = await serveDist(); });
 after(async () => { await server?.close(); });
 
-const ready = (page) => page.waitForFunction(() => window.wasmBindings?.start_consumer);
+const ready = (page) => page.waitForFunction(() => window.streamlab?.start_consumer);
 
 /** The log end offset of every partition of `topic`, read from the store. */
 const logEnds = (page, db, topic, partitions) => page.evaluate(async ([db, topic, n]) => {
   const ends = [];
-  for (let p = 0; p < n; p++) ends.push((await window.wasmBindings.read_partition(db, topic, p)).length);
+  for (let p = 0; p < n; p++) ends.push((await window.streamlab.read_partition(db, topic, p)).length);
   return ends;
 }, [db, topic, partitions]);
 
@@ -28,10 +28,10 @@ const triples = (flat) => {
 test('100,000 records flow from a producer worker to a consumer worker, none lost or repeated', async (t) => withBrowser(t, async ({ page, errors }) => {
   await page.goto(server.url);
   await ready(page);
-  await page.evaluate(() => window.wasmBindings.create_topic('load', 'stream', 3, 'kafka'));
+  await page.evaluate(() => window.streamlab.create_topic('load', 'stream', 3, 'kafka'));
   // The consumer starts first and follows the log end while the producer writes.
-  await page.evaluate(() => { window.consumer = window.wasmBindings.start_consumer('load', 'stream', '', 'earliest', ''); });
-  const [produced] = await page.evaluate(() => window.wasmBindings.produce_generated('load', 'stream', 100, 1000, 100));
+  await page.evaluate(() => { window.consumer = window.streamlab.start_consumer('load', 'stream', '', 'earliest', ''); });
+  const [produced] = await page.evaluate(() => window.streamlab.produce_generated('load', 'stream', 100, 1000, 100));
   assert.equal(produced, 100_000);
   await page.waitForFunction(() => window.consumer.received_count() >= 100_000, null, { timeout: 120_000 });
   // Give a straggler a moment to show up if there were one.
@@ -54,12 +54,12 @@ test('100,000 records flow from a producer worker to a consumer worker, none los
 test('a producer terminated mid-flight loses only what it had not acknowledged', async (t) => withBrowser(t, async ({ page, errors }) => {
   await page.goto(server.url);
   await ready(page);
-  await page.evaluate(() => window.wasmBindings.create_topic('crash', 'orders', 1, 'kafka'));
+  await page.evaluate(() => window.streamlab.create_topic('crash', 'orders', 1, 'kafka'));
   // 200 requests of 10 records; the worker is terminated once 50 are acknowledged, while the
   // rest are queued or in flight.
-  const acked = await page.evaluate(() => window.wasmBindings.produce_and_kill('crash', 'orders', 200, 10, 'p', 50));
+  const acked = await page.evaluate(() => window.streamlab.produce_and_kill('crash', 'orders', 200, 10, 'p', 50));
   assert.ok(acked.length >= 500, `${acked.length} records acknowledged`);
-  const stored = await page.evaluate(() => window.wasmBindings.read_partition('crash', 'orders', 0));
+  const stored = await page.evaluate(() => window.streamlab.read_partition('crash', 'orders', 0));
   // Offsets are contiguous from 0; every acknowledged record is stored once, where its ack said.
   assert.deepEqual(stored.map(([o]) => o), stored.map((_, i) => i));
   const byValue = new Map(stored.map(([o, , v]) => [v, o]));
@@ -70,8 +70,8 @@ test('a producer terminated mid-flight loses only what it had not acknowledged',
   const sent = Array.from({ length: stored.length }, (_, i) => `p-${Math.floor(i / 10)}-${i % 10}`);
   assert.deepEqual(stored.map(([, , v]) => v), sent);
   // The store still takes appends at the next offset.
-  await page.evaluate(() => window.wasmBindings.produce_with_workers('crash', 'orders', 1, 1, 'after'));
-  const after = await page.evaluate(() => window.wasmBindings.read_partition('crash', 'orders', 0));
+  await page.evaluate(() => window.streamlab.produce_with_workers('crash', 'orders', 1, 1, 'after'));
+  const after = await page.evaluate(() => window.streamlab.read_partition('crash', 'orders', 0));
   assert.deepEqual(after.at(-1).slice(0, 1), [stored.length]);
   assert.deepEqual(errors, []);
 }));
@@ -79,20 +79,20 @@ test('a producer terminated mid-flight loses only what it had not acknowledged',
 test('a group consumer terminated mid-stream is resumed from its group commit by the next', async (t) => withBrowser(t, async ({ page, errors }) => {
   await page.goto(server.url);
   await ready(page);
-  await page.evaluate(() => window.wasmBindings.create_topic('crash', 'events', 2, 'kafka'));
-  await page.evaluate(() => window.wasmBindings.produce_generated('crash', 'events', 10, 100, 50));
-  await page.evaluate(() => { window.first = window.wasmBindings.start_consumer('crash', 'events', 'billing', 'earliest', ''); });
+  await page.evaluate(() => window.streamlab.create_topic('crash', 'events', 2, 'kafka'));
+  await page.evaluate(() => window.streamlab.produce_generated('crash', 'events', 10, 100, 50));
+  await page.evaluate(() => { window.first = window.streamlab.start_consumer('crash', 'events', 'billing', 'earliest', ''); });
   await page.waitForFunction(() => window.first.received_count() === 1000);
   // Its automatic commit (every second) covers what it read.
   await page.waitForFunction(() => window.first.committed().reduce((n, [, o]) => n + o, 0) === 1000);
   // More records; it reads them, and is killed before it can commit them all.
-  await page.evaluate(() => window.wasmBindings.produce_generated('crash', 'events', 5, 100, 50));
+  await page.evaluate(() => window.streamlab.produce_generated('crash', 'events', 5, 100, 50));
   await page.waitForFunction(() => window.first.received_count() === 1500);
   const committedAtKill = new Map(await page.evaluate(() => { const c = window.first.committed(); window.first.terminate(); return c; }));
   const first = triples(await page.evaluate(() => Array.from(window.first.received())));
 
   // The next member of the group starts from the group's commits, not from the beginning.
-  await page.evaluate(() => { window.second = window.wasmBindings.start_consumer('crash', 'events', 'billing', 'earliest', ''); });
+  await page.evaluate(() => { window.second = window.streamlab.start_consumer('crash', 'events', 'billing', 'earliest', ''); });
   const ends = await logEnds(page, 'crash', 'events', 2);
   assert.equal(ends[0] + ends[1], 1500);
   // Once the dead member's session expires (3 s) the new one owns both partitions and reads
@@ -135,17 +135,17 @@ test('a producer run sends at its rate, pauses, resumes and stops, acknowledging
   await byTestId(page, 'run-linger').fill('50');
   await byTestId(page, 'run-start').click();
   const row = byTestId(page, 'run-row').first();
-  await page.waitForFunction(() => Number(document.querySelector('[data-testid="run-row"]')?.dataset.sent) >= 100);
+  await page.waitForFunction(() => Number($lab('[data-testid="run-row"]')?.dataset.sent) >= 100);
   // Paused, it sends nothing more.
   await byTestId(page, 'run-pause').click();
-  await page.waitForFunction(() => document.querySelector('[data-testid="run-row"]')?.dataset.status === 'paused');
+  await page.waitForFunction(() => $lab('[data-testid="run-row"]')?.dataset.status === 'paused');
   const atPause = await runSent(page);
   await page.waitForTimeout(600);
   assert.equal(await runSent(page), atPause, 'nothing sent while paused');
   await byTestId(page, 'run-resume').click();
-  await page.waitForFunction((n) => Number(document.querySelector('[data-testid="run-row"]')?.dataset.sent) >= n + 60, atPause);
+  await page.waitForFunction((n) => Number($lab('[data-testid="run-row"]')?.dataset.sent) >= n + 60, atPause);
   await byTestId(page, 'run-stop').click();
-  await page.waitForFunction(() => document.querySelector('[data-testid="run-row"]')?.dataset.status === 'stopped');
+  await page.waitForFunction(() => $lab('[data-testid="run-row"]')?.dataset.status === 'stopped');
   const sent = await runSent(page);
   // Its batches show where they went.
   const batch = await byTestId(page, 'run-batch').first().evaluate((b) => ({ ...b.dataset }));
@@ -154,7 +154,7 @@ test('a producer run sends at its rate, pauses, resumes and stops, acknowledging
   // within each partition, and each key where murmur2 puts it.
   const rows = await page.evaluate(async () => {
     const all = [];
-    for (let p = 0; p < 3; p++) for (const [offset, key, value] of await window.wasmBindings.read_partition('streamlab', 'metrics', p)) all.push({ p, offset, key, value });
+    for (let p = 0; p < 3; p++) for (const [offset, key, value] of await window.streamlab.read_partition('streamlab', 'metrics', p)) all.push({ p, offset, key, value });
     return all;
   });
   assert.equal(rows.length, sent);
@@ -176,7 +176,7 @@ test('a producer run sends at its rate, pauses, resumes and stops, acknowledging
 test('kinesis consumers read parents before children across a split while a producer keeps writing', async (t) => withBrowser(t, async ({ page, errors }) => {
   await page.goto(server.url);
   await createTopic(page, 'clicks', 2, 'kinesis');
-  await page.evaluate(() => { window.reader = window.wasmBindings.start_consumer('streamlab', 'clicks', '', 'TRIM_HORIZON', ''); });
+  await page.evaluate(() => { window.reader = window.streamlab.start_consumer('streamlab', 'clicks', '', 'TRIM_HORIZON', ''); });
   await byTestId(page, 'run-key-pattern').selectOption('random');
   await byTestId(page, 'run-keys').fill('a, b, c, d, e, f, g, h');
   await byTestId(page, 'run-template').fill('{"n":${n},"user":"${key}"}');
@@ -184,7 +184,7 @@ test('kinesis consumers read parents before children across a split while a prod
   await byTestId(page, 'run-batch-size').fill('10');
   await byTestId(page, 'run-linger').fill('20');
   await byTestId(page, 'run-start').click();
-  await page.waitForFunction(() => Number(document.querySelector('[data-testid="run-row"]')?.dataset.sent) >= 150);
+  await page.waitForFunction(() => Number($lab('[data-testid="run-row"]')?.dataset.sent) >= 150);
   // Split shard 0 while records keep flowing.
   await byTestId(page, 'shard-split').first().click();
   await page.locator('[data-testid="partition-row"]').nth(3).waitFor();
@@ -192,11 +192,11 @@ test('kinesis consumers read parents before children across a split while a prod
   const depths = await page.locator('[data-testid="lineage-tree"] text').evaluateAll((ts) => Object.fromEntries(ts.map((t) => [t.dataset.shard, t.dataset.depth])));
   assert.deepEqual(depths, { 0: '0', 1: '0', 2: '1', 3: '1' });
   // While the producer runs, the grid shows appends per second on the open shards.
-  await page.waitForFunction(() => [...document.querySelectorAll('[data-testid="partition-throughput"]')].some((c) => Number(c.dataset.rate) > 0));
+  await page.waitForFunction(() => [...$$lab('[data-testid="partition-throughput"]')].some((c) => Number(c.dataset.rate) > 0));
   const atSplit = await runSent(page);
-  await page.waitForFunction((n) => Number(document.querySelector('[data-testid="run-row"]')?.dataset.sent) >= n + 300, atSplit);
+  await page.waitForFunction((n) => Number($lab('[data-testid="run-row"]')?.dataset.sent) >= n + 300, atSplit);
   await byTestId(page, 'run-stop').click();
-  await page.waitForFunction(() => document.querySelector('[data-testid="run-row"]')?.dataset.status === 'stopped');
+  await page.waitForFunction(() => $lab('[data-testid="run-row"]')?.dataset.status === 'stopped');
   const sent = await runSent(page);
   await page.waitForFunction((n) => window.reader.received_count() >= n, sent, { timeout: 20_000 });
   await page.waitForTimeout(300);
@@ -219,10 +219,10 @@ test('kinesis consumers read parents before children across a split while a prod
 test("resetting a group's offsets replays its records, and is refused while the group is active", async (t) => withBrowser(t, async ({ page, errors }) => {
   await page.goto(server.url);
   await createTopic(page, 'ledger', 2, 'kafka');
-  await page.evaluate(() => window.wasmBindings.produce_generated('streamlab', 'ledger', 1, 20, 30));
+  await page.evaluate(() => window.streamlab.produce_generated('streamlab', 'ledger', 1, 20, 30));
   const ends = await logEnds(page, 'streamlab', 'ledger', 2);
   const consume = async (n) => {
-    await page.evaluate(() => { window.member = window.wasmBindings.start_consumer('streamlab', 'ledger', 'audit', 'earliest', ''); });
+    await page.evaluate(() => { window.member = window.streamlab.start_consumer('streamlab', 'ledger', 'audit', 'earliest', ''); });
     await page.waitForFunction((n) => window.member.received_count() >= n, n);
     return triples(await page.evaluate(() => Array.from(window.member.received())));
   };
@@ -246,7 +246,7 @@ test("resetting a group's offsets replays its records, and is refused while the 
   await byTestId(page, 'reset-target').selectOption('offset');
   await byTestId(page, 'reset-value').fill('0:3');
   await byTestId(page, 'reset-submit').click();
-  await page.waitForFunction(() => /0 → 3/.test(document.querySelector('[data-testid="reset-result"]')?.textContent ?? ''));
+  await page.waitForFunction(() => /0 → 3/.test($lab('[data-testid="reset-result"]')?.textContent ?? ''));
   const third = await consume(ends[0] - 3);
   await page.waitForTimeout(300);
   const latest = triples(await page.evaluate(() => Array.from(window.member.received())));
@@ -264,7 +264,7 @@ test('the charts show produce and consume throughput and lag while a producer ru
   await byTestId(page, 'run-start').click();
   const chart = () => page.locator('[data-testid="throughput-chart"]').evaluate((c) => ({ ...c.dataset }));
   await page.waitForFunction(() => {
-    const c = document.querySelector('[data-testid="throughput-chart"]')?.dataset;
+    const c = $lab('[data-testid="throughput-chart"]')?.dataset;
     return c && Number(c.samples) >= 3 && Number(c.producedPerS) > 0 && Number(c.consumedPerS) > 0;
   }, null, { timeout: 15_000 });
   // Rates are figures, not asserted: the machine is shared. Only that they move.
@@ -273,6 +273,6 @@ test('the charts show produce and consume throughput and lag while a producer ru
   const points = await page.locator('.sl-chart polyline.produced').getAttribute('points');
   assert.ok(points.split(' ').length >= 3, 'the line has points');
   await byTestId(page, 'run-stop').click();
-  await page.waitForFunction(() => document.querySelector('[data-testid="throughput-chart"]')?.dataset.producedPerS === '0', null, { timeout: 10_000 });
+  await page.waitForFunction(() => $lab('[data-testid="throughput-chart"]')?.dataset.producedPerS === '0', null, { timeout: 10_000 });
   assert.deepEqual(errors, []);
 }));

@@ -4,8 +4,8 @@
 //! `{"partition":0,"offset":12,"sequence_number":"…","timestamp":1700000000000,"key":"alice","value":"…","headers":[["trace","abc"]]}`.
 //! Import reads the same lines (or hand-written ones): `value` is required (a string, or null
 //! for a tombstone); `key` (string or null), `headers` (pairs, or an object of strings),
-//! `timestamp` (milliseconds, kept as CreateTime) and `partition` (a Kafka partition to write
-//! to) are optional; `offset` and `sequence_number` are ignored, because the log assigns them.
+//! `timestamp` (milliseconds, kept as CreateTime), `partition` (a Kafka partition to write to)
+//! and `explicit_hash_key` (a Kinesis ExplicitHashKey, decimal string) are optional; `offset` and `sequence_number` are ignored, because the log assigns them.
 //! Keys and values are text (UTF-8).
 //!
 //! ```
@@ -79,7 +79,14 @@ pub fn parse_line(line: usize, text: &str) -> Result<Option<WireRecord>, ImportE
     let Value::Object(object) = value else {
         return Err(fail("expected a JSON object, one record per line".into()));
     };
-    let text_or_null = |name: &str| -> Result<Option<String>, ImportError> {
+    record_from_object(&object).map(Some).map_err(fail)
+}
+
+/// A record from its JSON object (an import line, or a record of a scenario file); the error
+/// says what is wrong, in words.
+pub(crate) fn record_from_object(object: &Map<String, Value>) -> Result<WireRecord, String> {
+    let fail = |problem: String| problem;
+    let text_or_null = |name: &str| -> Result<Option<String>, String> {
         match object.get(name) {
             None | Some(Value::Null) => Ok(None),
             Some(Value::String(s)) => Ok(Some(s.clone())),
@@ -141,28 +148,42 @@ pub fn parse_line(line: usize, text: &str) -> Result<Option<WireRecord>, ImportE
                 )))
             }
         };
-    let target = match object.get("partition") {
-        None | Some(Value::Null) => WireTarget::ByKey,
-        Some(Value::Number(n)) => n
+    let target = match (object.get("partition"), object.get("explicit_hash_key")) {
+        (Some(p), Some(h)) if !p.is_null() && !h.is_null() => {
+            return Err(fail(
+                "give \"partition\" (Kafka) or \"explicit_hash_key\" (Kinesis), not both".into(),
+            ))
+        }
+        (_, Some(Value::String(h))) => streamlab_log::HashKey::parse(h)
+            .map(|k| WireTarget::ExplicitHashKey(k.0))
+            .map_err(|e| fail(format!("\"explicit_hash_key\": {e}")))?,
+        (_, Some(other)) if !other.is_null() => {
+            return Err(fail(format!(
+                "\"explicit_hash_key\" must be a decimal string, not {}",
+                kind(other)
+            )))
+        }
+        (None | Some(Value::Null), _) => WireTarget::ByKey,
+        (Some(Value::Number(n)), _) => n
             .as_u64()
             .and_then(|p| u32::try_from(p).ok())
             .map(WireTarget::Partition)
             .ok_or_else(|| fail("\"partition\" must be a whole number from 0".into()))?,
-        Some(other) => {
+        (Some(other), _) => {
             return Err(fail(format!(
                 "\"partition\" must be a number, not {}",
                 kind(other)
             )))
         }
     };
-    Ok(Some(WireRecord {
+    Ok(WireRecord {
         key,
         value: value.unwrap_or_default(),
         tombstone: object.get("value") == Some(&Value::Null),
         headers,
         target,
         timestamp,
-    }))
+    })
 }
 
 /// Reads a whole import: every record, or the first bad line's error (nothing is imported from
@@ -183,7 +204,7 @@ pub fn parse_all(text: &str) -> Result<Vec<WireRecord>, ImportError> {
     Ok(records)
 }
 
-fn kind(value: &Value) -> &'static str {
+pub(crate) fn kind(value: &Value) -> &'static str {
     match value {
         Value::Null => "null",
         Value::Bool(_) => "a boolean",

@@ -23,6 +23,7 @@
 #![deny(clippy::unwrap_used, clippy::expect_used)]
 
 pub mod jsonl;
+pub mod scenario;
 
 use serde::{Deserialize, Serialize};
 
@@ -347,6 +348,56 @@ impl WirePosition {
             WirePosition::Timestamp(t) => Position::Timestamp(Timestamp(*t)),
             WirePosition::AtSequenceNumber(s) => Position::AtSequenceNumber(seq(s)?),
             WirePosition::AfterSequenceNumber(s) => Position::AfterSequenceNumber(seq(s)?),
+        })
+    }
+}
+
+/// A start position that could not be read.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum PositionError {
+    /// Not an offset.
+    #[error("'{0}' is not an offset (a whole number from 0)")]
+    Offset(String),
+    /// Not a time in milliseconds.
+    #[error("'{0}' is not a time (milliseconds since 1970)")]
+    Time(String),
+    /// Not a sequence number.
+    #[error(transparent)]
+    SequenceNumber(#[from] BadSequenceNumber),
+    /// No such kind of position.
+    #[error("unknown start position '{0}' (use earliest, latest, offset N, timestamp MS, TRIM_HORIZON, LATEST, AT_SEQUENCE_NUMBER N, AFTER_SEQUENCE_NUMBER N or AT_TIMESTAMP MS)")]
+    Kind(String),
+}
+
+impl WirePosition {
+    /// A position named in either vocabulary: `kind` is `earliest`, `latest`, `offset`,
+    /// `timestamp` (Kafka) or `TRIM_HORIZON`, `LATEST`, `AT_SEQUENCE_NUMBER`,
+    /// `AFTER_SEQUENCE_NUMBER`, `AT_TIMESTAMP` (Kinesis); `value` goes with the kinds that need
+    /// one (times in milliseconds since 1970).
+    pub fn parse(kind: &str, value: &str) -> Result<WirePosition, PositionError> {
+        let offset = || {
+            value
+                .parse::<u64>()
+                .map_err(|_| PositionError::Offset(value.to_owned()))
+        };
+        let time = || {
+            value
+                .parse::<i64>()
+                .map_err(|_| PositionError::Time(value.to_owned()))
+        };
+        let sequence = || {
+            streamlab_log::SequenceNumber::parse(value)
+                .map(|_| value.to_owned())
+                .ok_or_else(|| BadSequenceNumber(value.to_owned()))
+        };
+        Ok(match kind {
+            "earliest" | "TRIM_HORIZON" => WirePosition::Earliest,
+            "latest" | "LATEST" => WirePosition::Latest,
+            "offset" => WirePosition::Offset(offset()?),
+            "timestamp" | "AT_TIMESTAMP" => WirePosition::Timestamp(time()?),
+            "AT_SEQUENCE_NUMBER" => WirePosition::AtSequenceNumber(sequence()?),
+            "AFTER_SEQUENCE_NUMBER" => WirePosition::AfterSequenceNumber(sequence()?),
+            other => return Err(PositionError::Kind(other.to_owned())),
         })
     }
 }

@@ -3,6 +3,10 @@
 //! The UI reads the store directly for its views and sends produce requests to a producer Web
 //! Worker; it decides nothing about the log itself (validation, partitioning and offsets come
 //! from `streamlab-log`).
+//!
+//! The element itself is defined by the loader `web/stream-lab.js` (a stable file name a page
+//! references); it loads this bundle from its own directory and calls [`mount_lab`] for each
+//! element, in the element's shadow root.
 #![deny(clippy::unwrap_used, clippy::expect_used)]
 
 mod components;
@@ -11,42 +15,76 @@ pub mod script;
 mod state;
 mod view;
 
-use wasm_bindgen::JsCast;
+use wasm_bindgen::prelude::*;
+use yew::AppHandle;
 
 pub use components::lab::{Lab, LabProps};
 
 /// The database a `<stream-lab>` element uses when it names none.
 pub const DEFAULT_DB: &str = "streamlab";
 
-/// Renders a dashboard into every `<stream-lab>` element of the page (adding one to the body
-/// when there is none).
-pub fn mount_all() {
-    let Some(document) = web_sys::window().and_then(|w| w.document()) else {
-        return;
+/// Prepares the page's wasm: panics are reported on the console.
+pub fn start() {
+    console_error_panic_hook::set_once();
+}
+
+/// One mounted lab, as the loader holds it for its element.
+#[wasm_bindgen]
+pub struct MountedLab {
+    app: Option<AppHandle<Lab>>,
+}
+
+#[wasm_bindgen]
+impl MountedLab {
+    /// Applies changed attributes (`topic`, `partitions`, `mode`, `view`) to the running lab.
+    pub fn update(&mut self, attributes: &JsValue) {
+        if let Some(app) = self.app.as_mut() {
+            app.update(lab_props(attributes));
+        }
+    }
+
+    /// Unmounts the lab: its workers end (consumers commit first) and its database closes.
+    pub fn destroy(&mut self) {
+        if let Some(app) = self.app.take() {
+            app.destroy();
+        }
+    }
+}
+
+/// Renders a lab into `root` (an element inside a `<stream-lab>`'s shadow root) with the
+/// element's `attributes` (an object of attribute name to value or null).
+#[wasm_bindgen]
+pub fn mount_lab(root: web_sys::Element, attributes: &JsValue) -> MountedLab {
+    let app = yew::Renderer::<Lab>::with_root_and_props(root, lab_props(attributes)).render();
+    MountedLab { app: Some(app) }
+}
+
+/// Where the bundle's files are (the loader's own directory), so workers start from there
+/// whatever the page's address.
+#[wasm_bindgen]
+pub fn set_script_base(url: &str) {
+    streamlab_workers::set_script_base(url);
+}
+
+/// The lab's properties from the element's attributes.
+fn lab_props(attributes: &JsValue) -> LabProps {
+    let get = |name: &str| -> Option<String> {
+        js_sys::Reflect::get(attributes, &JsValue::from_str(name))
+            .ok()
+            .and_then(|v| v.as_string())
     };
-    let mut roots = Vec::new();
-    if let Ok(list) = document.query_selector_all("stream-lab") {
-        for i in 0..list.length() {
-            if let Some(el) = list
-                .item(i)
-                .and_then(|n| n.dyn_into::<web_sys::Element>().ok())
-            {
-                roots.push(el);
-            }
-        }
-    }
-    if roots.is_empty() {
-        if let (Ok(el), Some(body)) = (document.create_element("stream-lab"), document.body()) {
-            if body.append_child(&el).is_ok() {
-                roots.push(el);
-            }
-        }
-    }
-    for root in roots {
-        let db = root
-            .get_attribute("db")
-            .filter(|d| !d.is_empty())
-            .unwrap_or_else(|| DEFAULT_DB.to_owned());
-        yew::Renderer::<Lab>::with_root_and_props(root, LabProps { db: db.into() }).render();
+    let text = |name: &str| get(name).map(yew::AttrValue::from);
+    LabProps {
+        db: get("db")
+            .filter(|d| !d.trim().is_empty())
+            .unwrap_or_else(|| DEFAULT_DB.to_owned())
+            .into(),
+        topic: text("topic").filter(|t| !t.trim().is_empty()),
+        partitions: text("partitions"),
+        mode: text("mode"),
+        view: text("view"),
+        // A boolean attribute: present (any value) means yes.
+        ephemeral: get("ephemeral").is_some(),
+        scenario: text("scenario").filter(|s| !s.trim().is_empty()),
     }
 }

@@ -1,5 +1,6 @@
-//! The dashboard binary Trunk builds for `index.html`.
+//! The dashboard bundle Trunk builds (`streamlab.js` + `streamlab_bg.wasm`). It mounts nothing
+//! on its own: the loader `stream-lab.js` defines `<stream-lab>` and calls
+//! [`streamlab_ui::mount_lab`] per element.
 fn main() {
-    console_error_panic_hook::set_once();
-    streamlab_ui::mount_all();
+    streamlab_ui::start();
 }

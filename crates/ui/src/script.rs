@@ -1,10 +1,10 @@
-//! A small scripting API, for users' own scripts and for end-to-end tests. Trunk exposes it as
-//! `window.wasmBindings`:
+//! A small scripting API, for users' own scripts and for end-to-end tests. the loader exposes it as
+//! `window.streamlab`:
 //!
 //! ```js
-//! await wasmBindings.create_topic('streamlab', 'orders', 3, 'kafka');
-//! await wasmBindings.produce_with_workers('streamlab', 'orders', 2, 100, 'demo');
-//! const rows = await wasmBindings.read_partition('streamlab', 'orders', 0); // [[offset, key, value], …]
+//! await streamlab.create_topic('streamlab', 'orders', 3, 'kafka');
+//! await streamlab.produce_with_workers('streamlab', 'orders', 2, 100, 'demo');
+//! const rows = await streamlab.read_partition('streamlab', 'orders', 0); // [[offset, key, value], …]
 //! ```
 
 use std::cell::RefCell;
@@ -23,9 +23,7 @@ use streamlab_log::{
 use streamlab_protocol::{
     ConsumerCommand, ConsumerEvent, ProducerCommand, ProducerEvent, WireRecord,
 };
-use streamlab_workers::{
-    ConsumerBridge, PortError, ProducerBridge, CONSUMER_SCRIPT, WORKER_SCRIPT,
-};
+use streamlab_workers::{ConsumerBridge, PortError, ProducerBridge, WorkerRole};
 
 fn js_error(e: impl std::fmt::Display) -> JsValue {
     js_sys::Error::new(&e.to_string()).into()
@@ -158,7 +156,7 @@ fn spawn_producer() -> Result<(ProducerBridge, ProducerEvents), JsValue> {
 fn spawn_producer_into(
     tx: mpsc::UnboundedSender<Result<ProducerEvent, PortError>>,
 ) -> Result<ProducerBridge, JsValue> {
-    ProducerBridge::spawn(WORKER_SCRIPT, move |event| {
+    ProducerBridge::spawn(WorkerRole::Producer, move |event| {
         let _ = tx.unbounded_send(event);
     })
     .map_err(js_error)
@@ -299,7 +297,7 @@ pub async fn read_partition(db: String, topic: String, partition: u32) -> Result
 /// A consumer worker driven from a script: what it received and committed, and how to stop it.
 ///
 /// ```js
-/// const c = wasmBindings.start_consumer('streamlab', 'orders', 'billing', 'earliest', '');
+/// const c = streamlab.start_consumer('streamlab', 'orders', 'billing', 'earliest', '');
 /// // … later
 /// c.received_count(); c.received();  // [partition, offset, partition, offset, …]
 /// await c.stop();                     // commits, leaves the group, ends the worker
@@ -359,7 +357,7 @@ pub fn start_consumer(
             }
         }
     };
-    let bridge = ConsumerBridge::spawn(CONSUMER_SCRIPT, on_event).map_err(js_error)?;
+    let bridge = ConsumerBridge::spawn(WorkerRole::Consumer, on_event).map_err(js_error)?;
     let group = group.trim();
     bridge
         .send(&ConsumerCommand::Start {

@@ -11,7 +11,7 @@ use streamlab_protocol::{BatchAck, ConsumedRecord, ConsumerEvent, ProduceAck, Pr
 use crate::view::RecordRow;
 
 /// Everything one `<stream-lab>` element shows.
-#[derive(Default)]
+#[derive(Clone, Default)]
 pub struct LabState {
     /// The open database, once opened.
     pub store: Option<Rc<IdbStore>>,
@@ -60,6 +60,8 @@ pub struct LabState {
     pub sequences: Vec<Option<(String, String)>>,
     /// Stored batches of the open topic that failed their checks when last read.
     pub corrupt: Vec<streamlab_log::CorruptBatch>,
+    /// The scenario this lab replays, if any.
+    pub scenario: Option<ScenarioView>,
 }
 
 /// An import of JSON Lines into the open topic.
@@ -73,6 +75,32 @@ pub struct ImportView {
     pub done: u64,
     /// Why it stopped, if it failed.
     pub error: Option<String>,
+}
+
+/// A scenario file the element replays (see `streamlab_protocol::scenario`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct ScenarioView {
+    /// Where it came from (the `scenario` attribute).
+    pub source: String,
+    /// Its steps (0 until the file is read).
+    pub total: usize,
+    /// Steps done.
+    pub done: usize,
+    /// The step running or last run, in words.
+    pub step: String,
+    /// Why it stopped, if it failed.
+    pub error: Option<String>,
+}
+
+impl ScenarioView {
+    /// `running`, `done` or `failed`.
+    pub fn state(&self) -> &'static str {
+        match (&self.error, self.total > 0 && self.done == self.total) {
+            (Some(_), _) => "failed",
+            (None, true) => "done",
+            (None, false) => "running",
+        }
+    }
 }
 
 /// A stored batch, as read for the byte inspector.
@@ -270,6 +298,8 @@ pub enum Action {
     Exported(String),
     /// A form field was refused: which one, and why (also shown as the error).
     FieldError(&'static str, String),
+    /// The scenario's progress.
+    Scenario(ScenarioView),
 }
 
 /// At most this many produce results are kept on screen.
@@ -330,31 +360,8 @@ impl Reducible for LabState {
     type Action = Action;
 
     fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
-        let mut next = LabState {
-            store: self.store.clone(),
-            topics: self.topics.clone(),
-            open_topic: self.open_topic.clone(),
-            records: self.records.clone(),
-            produced: self.produced.clone(),
-            pending: self.pending,
-            error: self.error.clone(),
-            generation: self.generation,
-            revision: self.revision + 1,
-            loaded_generation: self.loaded_generation,
-            consumers: self.consumers.clone(),
-            table: self.table.clone(),
-            cleanup: self.cleanup.clone(),
-            runs: self.runs.clone(),
-            group_reset: self.group_reset.clone(),
-            records_query: self.records_query.clone(),
-            vocabulary: self.vocabulary,
-            inspected: self.inspected.clone(),
-            import: self.import.clone(),
-            exported: self.exported.clone(),
-            field_error: self.field_error.clone(),
-            sequences: self.sequences.clone(),
-            corrupt: self.corrupt.clone(),
-        };
+        let mut next = (*self).clone();
+        next.revision += 1;
         match action {
             Action::StoreOpened(store) => {
                 next.store = Some(store);
@@ -435,6 +442,13 @@ impl Reducible for LabState {
             Action::SetVocabulary(mode) => next.vocabulary = Some(mode),
             Action::Inspect(batch) => next.inspected = batch,
             Action::ImportStarted(view) => next.import = Some(view),
+            Action::Scenario(view) => {
+                if let Some(e) = &view.error {
+                    next.error = Some(format!("scenario {}: {e}", view.source));
+                }
+                next.scenario = Some(view);
+                next.generation += 1;
+            }
             Action::ImportProgress(n) => {
                 if let Some(import) = next.import.as_mut() {
                     import.done += n;

@@ -17,12 +17,63 @@ pub use consumer::{ConsumerBridge, ConsumerWorker, SESSION_TIMEOUT_MS};
 pub use port::{serve, PortError, Served, WorkerBridge};
 pub use producer::{ProducerBridge, ProducerWorker};
 
-/// The script Trunk builds for the producer worker binary (`no-modules` target), relative to the
-/// page.
-pub const WORKER_SCRIPT: &str = "./streamlab-worker.js";
+/// The script Trunk builds for the worker binary (`no-modules` target), relative to the
+/// [script base](set_script_base). One binary serves both roles, so a page downloads one worker
+/// bundle; the role is the worker's name.
+pub const WORKER_SCRIPT: &str = "streamlab-worker.js";
 
-/// The script Trunk builds for the consumer worker binary.
-pub const CONSUMER_SCRIPT: &str = "./streamlab-consumer.js";
+/// What a worker started by [`WorkerBridge::spawn`] does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WorkerRole {
+    /// Appends records ([`ProducerWorker`]).
+    Producer,
+    /// Reads records, alone or in a group ([`ConsumerWorker`]).
+    Consumer,
+}
+
+impl WorkerRole {
+    /// The worker's name (`new Worker(url, { name })`), which tells the binary its role.
+    pub fn name(self) -> &'static str {
+        match self {
+            WorkerRole::Producer => "streamlab-producer",
+            WorkerRole::Consumer => "streamlab-consumer",
+        }
+    }
+
+    fn from_name(name: &str) -> Option<WorkerRole> {
+        [WorkerRole::Producer, WorkerRole::Consumer]
+            .into_iter()
+            .find(|role| role.name() == name)
+    }
+}
+
+/// A worker binary's `main`: serves the role its name gives it (see [`WorkerRole::name`]).
+pub fn serve_by_name() {
+    use wasm_bindgen::JsCast;
+    let scope: web_sys::DedicatedWorkerGlobalScope = js_sys::global().unchecked_into();
+    match WorkerRole::from_name(&scope.name()) {
+        Some(WorkerRole::Producer) => serve::<ProducerWorker>(),
+        Some(WorkerRole::Consumer) => serve::<ConsumerWorker>(),
+        None => web_sys::console::error_1(
+            &format!("a Streamlab worker named '{}' has no role", scope.name()).into(),
+        ),
+    }
+}
+
+thread_local! {
+    static SCRIPT_BASE: std::cell::RefCell<Option<String>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Where the worker script is: the URL of the directory the page's Streamlab bundle was loaded
+/// from (the `<stream-lab>` loader sets it from its own address, so the files can be served
+/// from any path). Without it, the script is looked for relative to the page.
+pub fn set_script_base(url: &str) {
+    SCRIPT_BASE.with(|base| *base.borrow_mut() = Some(url.to_owned()));
+}
+
+pub(crate) fn script_base() -> Option<String> {
+    SCRIPT_BASE.with(|base| base.borrow().clone())
+}
 
 /// The time now, in milliseconds (`performance.now` where there is one).
 pub(crate) fn now_ms() -> f64 {

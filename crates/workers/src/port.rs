@@ -15,7 +15,11 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
-use web_sys::{Blob, BlobPropertyBag, DedicatedWorkerGlobalScope, MessageEvent, Url, Worker};
+use web_sys::{
+    Blob, BlobPropertyBag, DedicatedWorkerGlobalScope, MessageEvent, Url, Worker, WorkerOptions,
+};
+
+use crate::{WorkerRole, WORKER_SCRIPT};
 
 use streamlab_protocol::{decode, encode, WireError};
 
@@ -96,9 +100,10 @@ impl<C: Serialize, E: DeserializeOwned + 'static> WorkerBridge<C, E> {
     /// page's or absolute) and calls `on_event` with each event, or with the error when a message
     /// does not decode or the worker fails to load.
     pub fn spawn(
-        script: &str,
+        role: WorkerRole,
         on_event: impl Fn(Result<E, PortError>) + 'static,
     ) -> Result<Self, PortError> {
+        let script = WORKER_SCRIPT;
         let js_url = absolute_url(script)?;
         let wasm_url = match js_url.strip_suffix(".js") {
             Some(stem) => format!("{stem}_bg.wasm"),
@@ -120,7 +125,9 @@ impl<C: Serialize, E: DeserializeOwned + 'static> WorkerBridge<C, E> {
         let blob = Blob::new_with_str_sequence_and_options(&Array::of1(&shim.into()), &options)
             .map_err(spawn_error)?;
         let blob_url = Url::create_object_url_with_blob(&blob).map_err(spawn_error)?;
-        let worker = Worker::new(&blob_url).map_err(spawn_error);
+        let worker_options = WorkerOptions::new();
+        worker_options.set_name(role.name());
+        let worker = Worker::new_with_options(&blob_url, &worker_options).map_err(spawn_error);
         let _ = Url::revoke_object_url(&blob_url);
         let worker = worker?;
 
@@ -191,11 +198,14 @@ impl<C, E> Drop for WorkerBridge<C, E> {
     }
 }
 
-/// `url` resolved against the page's address.
+/// `url` resolved against the script base, or the page's address when none is set.
 fn absolute_url(url: &str) -> Result<String, PortError> {
-    let base = web_sys::window()
-        .and_then(|w| w.document())
-        .and_then(|d| d.base_uri().ok().flatten())
+    let base = crate::script_base()
+        .or_else(|| {
+            web_sys::window()
+                .and_then(|w| w.document())
+                .and_then(|d| d.base_uri().ok().flatten())
+        })
         .ok_or_else(|| PortError::ScriptUrl(url.to_owned()))?;
     Url::new_with_base(url, &base)
         .map(|u| u.href())

@@ -20,18 +20,98 @@ use crate::components::topic_list::TopicList;
 use crate::hooks::use_lab::{use_lab, LabHandle};
 use crate::view::find_topic;
 
-/// Properties of [`Lab`].
-#[derive(Properties, PartialEq)]
+/// Properties of [`Lab`]: the `<stream-lab>` element's attributes.
+#[derive(Properties, PartialEq, Clone, Debug, Default)]
 pub struct LabProps {
-    /// The IndexedDB database this lab uses.
+    /// The IndexedDB database this lab uses (`db`); labs naming the same one share data.
     pub db: AttrValue,
+    /// The topic to open, created when missing (`topic`).
+    #[prop_or_default]
+    pub topic: Option<AttrValue>,
+    /// Its partitions (shards) when it is created (`partitions`, default 3).
+    #[prop_or_default]
+    pub partitions: Option<AttrValue>,
+    /// Its mode when it is created (`mode`: kafka, the default, or kinesis).
+    #[prop_or_default]
+    pub mode: Option<AttrValue>,
+    /// `dashboard` (the default) or `compact` (`view`).
+    #[prop_or_default]
+    pub view: Option<AttrValue>,
+    /// Empty the database when the lab loads (`ephemeral`).
+    #[prop_or_default]
+    pub ephemeral: bool,
+    /// A scenario file to replay on an emptied database (`scenario`, a URL).
+    #[prop_or_default]
+    pub scenario: Option<AttrValue>,
+}
+
+/// How much of the lab an element shows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum View {
+    /// Everything.
+    Dashboard,
+    /// Produce, partitions and a consumer, for a page of documentation.
+    Compact,
 }
 
 /// A Streamlab dashboard.
 #[function_component]
 pub fn Lab(props: &LabProps) -> Html {
-    let lab = use_lab(props.db.clone());
+    let lab = use_lab(
+        props.db.clone(),
+        props.ephemeral || props.scenario.is_some(),
+    );
+    let ready = lab.state.store.is_some();
+    {
+        let lab = lab.clone();
+        let deps = (
+            ready,
+            props.topic.clone(),
+            props.partitions.clone(),
+            props.mode.clone(),
+            props.scenario.is_some(),
+        );
+        use_effect_with(deps, move |(ready, topic, partitions, mode, scenario)| {
+            // With a scenario, the scenario makes the topics; `topic` only picks one to show.
+            if let (true, false, Some(topic)) = (*ready, *scenario, topic) {
+                lab.ensure_topic(topic, partitions.as_deref(), mode.as_deref());
+            }
+        });
+    }
+    {
+        let lab = lab.clone();
+        let topic = props.topic.clone();
+        use_effect_with((ready, props.scenario.clone()), move |(ready, scenario)| {
+            if let (true, Some(source)) = (*ready, scenario) {
+                lab.run_scenario(source.clone(), topic);
+            }
+        });
+    }
+    let view = match props.view.as_deref().map(str::trim) {
+        None | Some("" | "dashboard") => View::Dashboard,
+        Some("compact") => View::Compact,
+        Some(other) => {
+            return html! {
+                <div class="sl-card sl-error" data-testid="error-message">
+                    { format!("attribute view: '{other}' is not dashboard or compact") }
+                </div>
+            }
+        }
+    };
     let state = &*lab.state;
+    let scenario = state.scenario.as_ref().map(|s| {
+        let text = match &s.error {
+            Some(e) => format!("stopped at {e}"),
+            None if s.state() == "done" => format!("{} of {} steps done", s.done, s.total),
+            None => format!("{} of {} steps: {}", s.done, s.total, s.step),
+        };
+        html! {
+            <div class="sl-card sl-scenario" data-testid="scenario-status" data-state={s.state()}>
+                <strong>{ "Scenario " }</strong><code>{ s.source.clone() }</code>
+                <span class="sl-muted">{ format!(" · {text}") }</span>
+            </div>
+        }
+    });
     let open = state
         .open_topic
         .as_ref()
@@ -76,6 +156,10 @@ pub fn Lab(props: &LabProps) -> Html {
                         <TopicDelete name={topic.config.name().clone()} />
                     </header>
                     <ProducePanel mode={words} rules={topic.config.mode()} />
+                    if view == View::Compact {
+                        <PartitionGrid topic={topic.clone()} {words} />
+                        <ConsumerPanel topic={topic.clone()} {words} />
+                    } else {
                     <ProducerRuns key={topic.config.name().as_str().to_owned()} mode={topic.config.mode()} />
                     <PartitionGrid topic={topic.clone()} {words} />
                     <ConsumerPanel topic={topic.clone()} {words} />
@@ -89,9 +173,16 @@ pub fn Lab(props: &LabProps) -> Html {
                     <p class="sl-muted sl-footnote">
                         { format!("Everything on this {what} lives in IndexedDB database '{}'; reload the page and it is still here.", props.db) }
                     </p>
+                    }
                 </section>
             }
         }
+        None if view == View::Compact => html! {
+            <section class="sl-empty">
+                <h2>{ if ready { "No topic yet" } else { "Opening the database…" } }</h2>
+                <p>{ "Give the element a topic attribute (topic=\"orders\" partitions=\"3\") or a scenario." }</p>
+            </section>
+        },
         None => html! {
             <section class="sl-empty">
                 <h2>{ "Create a topic to begin" }</h2>
@@ -100,19 +191,24 @@ pub fn Lab(props: &LabProps) -> Html {
         },
     };
 
+    let compact = view == View::Compact;
     html! {
         <ContextProvider<LabHandle> context={lab.clone()}>
-            <div class="sl-lab">
-                <aside class="sl-sidebar">
-                    <div class="sl-brand">
-                        <span class="sl-logo">{ "▤" }</span>
-                        <span>{ "Streamlab" }</span>
-                    </div>
-                    <TopicCreate />
-                    <TopicList />
-                </aside>
+            <div class={classes!("sl-lab", compact.then_some("sl-compact"))}
+                 data-view={if compact { "compact" } else { "dashboard" }}>
+                if !compact {
+                    <aside class="sl-sidebar">
+                        <div class="sl-brand">
+                            <span class="sl-logo">{ "▤" }</span>
+                            <span>{ "Streamlab" }</span>
+                        </div>
+                        <TopicCreate />
+                        <TopicList />
+                    </aside>
+                }
                 <main class="sl-main">
                     <ErrorBanner />
+                    { scenario }
                     { main }
                 </main>
             </div>

@@ -9,24 +9,28 @@ use yew::prelude::*;
 
 use streamlab_idb::IdbStore;
 use streamlab_log::{
-    add_partitions, clean_partition, merge_shards, reset_group_offsets, resolve_position,
-    split_shard, truncate_partition, BatchLookup, CleanupPolicy, CorruptBatch, CreateTopicError,
-    FetchError, GroupId, HashKey, Mode, Offset, OffsetReset, OffsetResetPolicy, Pacer, PartitionId,
-    PartitionScan, PartitionState, Position, ReshardError, SequenceNumber, Storage, TableView,
-    Timestamp, TopicConfig, TopicMetadata, TopicName, TopicPartition, ValueTemplate,
+    add_partitions, clean_partition, merge_shards, middle_hash_key, reset_group_offsets,
+    resolve_position, split_shard, truncate_partition, BatchLookup, CleanupPolicy, CorruptBatch,
+    CreateTopicError, FetchError, GroupId, HashKey, Mode, Offset, OffsetReset, OffsetResetPolicy,
+    Pacer, PartitionId, PartitionScan, PartitionState, Position, ReshardError, SequenceNumber,
+    Storage, TableView, Timestamp, TopicConfig, TopicMetadata, TopicName, TopicPartition,
+    ValueTemplate,
 };
 use streamlab_protocol::{
-    jsonl, log_channel, ConsumerCommand, ConsumerEvent, ProducerCommand, ProducerEvent, RunSpec,
-    WireKeyPattern, WirePosition, WireRecord, WireTarget,
+    jsonl, log_channel,
+    scenario::{Scenario, ScenarioStep},
+    ConsumerCommand, ConsumerEvent, ProducerCommand, ProducerEvent, RunSpec, WireKeyPattern,
+    WirePosition, WireRecord, WireTarget,
 };
 use streamlab_workers::{
-    ConsumerBridge, PortError, ProducerBridge, CONSUMER_SCRIPT, SESSION_TIMEOUT_MS, WORKER_SCRIPT,
+    ConsumerBridge, PortError, ProducerBridge, WorkerRole, SESSION_TIMEOUT_MS,
 };
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 
 use crate::state::{
     Action, ConsumerView, ImportView, InspectedBatch, LabState, RecordsQuery, RunStatus, RunView,
+    ScenarioView,
 };
 use crate::view::RecordRow;
 
@@ -354,7 +358,7 @@ impl LabHandle {
         };
         let summary = RunForm::summary(&spec);
         let rate = spec.rate;
-        let started = ProducerBridge::spawn(WORKER_SCRIPT, on_event).and_then(|bridge| {
+        let started = ProducerBridge::spawn(WorkerRole::Producer, on_event).and_then(|bridge| {
             bridge.send(&ProducerCommand::StartRun {
                 run_id: id,
                 db: self.db.to_string(),
@@ -435,6 +439,25 @@ impl LabHandle {
                 return;
             }
         };
+        let start = if value.trim().is_empty() {
+            kind.to_owned()
+        } else {
+            format!("{kind} {}", value.trim())
+        };
+        let group = (!group.trim().is_empty()).then(|| group.trim().to_owned());
+        self.spawn_consumer(topic, position, start, group);
+    }
+
+    /// Starts a consumer worker on `topic` from `position` (written as `start`), in `group` if
+    /// one is given, and shows it in the consumers panel.
+    fn spawn_consumer(
+        &self,
+        topic: TopicName,
+        position: WirePosition,
+        start: String,
+        group: Option<String>,
+    ) {
+        let dispatch = self.state.dispatcher();
         let id = self.next_consumer.get();
         self.next_consumer.set(id + 1);
         let on_event = {
@@ -455,8 +478,7 @@ impl LabHandle {
                 dispatch.dispatch(Action::Consumer(id, event));
             }
         };
-        let group = (!group.trim().is_empty()).then(|| group.trim().to_owned());
-        let started = ConsumerBridge::spawn(CONSUMER_SCRIPT, on_event).and_then(|bridge| {
+        let started = ConsumerBridge::spawn(WorkerRole::Consumer, on_event).and_then(|bridge| {
             bridge.send(&ConsumerCommand::Start {
                 db: self.db.to_string(),
                 topic: topic.as_str().to_owned(),
@@ -474,11 +496,6 @@ impl LabHandle {
                 return;
             }
         }
-        let start = if value.trim().is_empty() {
-            kind.to_owned()
-        } else {
-            format!("{kind} {}", value.trim())
-        };
         dispatch.dispatch(Action::ClearError);
         dispatch.dispatch(Action::ConsumerStarted(ConsumerView {
             id,
@@ -494,6 +511,163 @@ impl LabHandle {
             assigned: None,
             millis_behind: 0,
         }));
+    }
+
+    /// Opens `name` (the element's `topic` attribute), creating it with `partitions` (default
+    /// 3) and `mode` (default kafka) when the database does not have it yet. A topic that
+    /// exists is opened as it is.
+    pub fn ensure_topic(&self, name: &str, partitions: Option<&str>, mode: Option<&str>) {
+        let dispatch = self.state.dispatcher();
+        let fail = |message: String| dispatch.dispatch(Action::Error(message));
+        let Some(store) = self.state.store.clone() else {
+            return;
+        };
+        let mode_text = mode.unwrap_or("kafka").trim();
+        let Some(mode) = Mode::parse(mode_text) else {
+            return fail(format!(
+                "attribute mode: '{mode_text}' is not kafka or kinesis"
+            ));
+        };
+        let count_text = partitions.unwrap_or("3").trim();
+        let Ok(count) = count_text.parse::<u32>() else {
+            return fail(format!(
+                "attribute partitions: '{count_text}' is not a number"
+            ));
+        };
+        let config = match TopicConfig::new(name.trim(), mode, count) {
+            Ok(config) => config,
+            Err(e) => return fail(format!("attribute topic/partitions: {e}")),
+        };
+        spawn_local(async move {
+            let exists = match store.describe_topic(config.name()).await {
+                Ok(found) => found.is_some(),
+                Err(e) => return dispatch.dispatch(Action::Error(e.to_string())),
+            };
+            if !exists {
+                match store.create_topic(&config).await {
+                    // Another element on the same database was quicker: the same topic.
+                    Ok(_) | Err(CreateTopicError::AlreadyExists(_)) => {}
+                    Err(e) => return dispatch.dispatch(Action::Error(e.to_string())),
+                }
+            }
+            dispatch.dispatch(Action::OpenTopic(config.name().clone()));
+            dispatch.dispatch(Action::LogChanged);
+        });
+    }
+
+    /// Replays the scenario file at `source` (relative to the page) on this lab's (emptied)
+    /// database, step by step, then opens `open` or the scenario's topic.
+    pub fn run_scenario(&self, source: AttrValue, open: Option<AttrValue>) {
+        let Some(store) = self.state.store.clone() else {
+            return;
+        };
+        let lab = self.clone();
+        spawn_local(async move {
+            let dispatch = lab.state.dispatcher();
+            let mut view = ScenarioView {
+                source: source.to_string(),
+                total: 0,
+                done: 0,
+                step: "reading the file".into(),
+                error: None,
+            };
+            dispatch.dispatch(Action::Scenario(view.clone()));
+            let parsed = fetch_text(&source)
+                .await
+                .and_then(|text| Scenario::parse(&text).map_err(|e| e.to_string()));
+            let scenario = match parsed {
+                Ok(scenario) => scenario,
+                Err(e) => {
+                    view.error = Some(e);
+                    return dispatch.dispatch(Action::Scenario(view));
+                }
+            };
+            view.total = scenario.topics.len() + scenario.steps.len();
+            for config in &scenario.topics {
+                view.step = format!("create {}", config.name());
+                dispatch.dispatch(Action::Scenario(view.clone()));
+                if let Err(e) = store.create_topic(config).await {
+                    view.error = Some(format!("{}: {e}", view.step));
+                    return dispatch.dispatch(Action::Scenario(view));
+                }
+                view.done += 1;
+            }
+            for (i, step) in scenario.steps.iter().enumerate() {
+                view.step = format!("steps[{i}]: {}", step.describe());
+                dispatch.dispatch(Action::Scenario(view.clone()));
+                if let Err(e) = lab.run_step(&store, step).await {
+                    view.error = Some(format!("{}: {e}", view.step));
+                    return dispatch.dispatch(Action::Scenario(view));
+                }
+                view.done += 1;
+            }
+            let shown = open
+                .and_then(|name| {
+                    scenario
+                        .topics
+                        .iter()
+                        .find(|t| t.name().as_str() == name.as_str())
+                })
+                .map(|t| t.name().clone())
+                .or(scenario.open)
+                .or_else(|| scenario.topics.first().map(|t| t.name().clone()));
+            if let Some(topic) = shown {
+                dispatch.dispatch(Action::OpenTopic(topic));
+            }
+            view.step = "done".into();
+            dispatch.dispatch(Action::Scenario(view));
+        });
+    }
+
+    async fn run_step(&self, store: &IdbStore, step: &ScenarioStep) -> Result<(), String> {
+        let (topic, update): (&TopicName, TopicUpdate) = match step {
+            ScenarioStep::Produce { topic, records } => {
+                return produce_all(&self.db, topic.as_str(), records)
+                    .await
+                    .map(|_| ())
+            }
+            ScenarioStep::Consume {
+                topic,
+                position,
+                from,
+                group,
+            } => {
+                self.spawn_consumer(topic.clone(), position.clone(), from.clone(), group.clone());
+                return Ok(());
+            }
+            ScenarioStep::SplitShard { topic, shard } => {
+                let shard = *shard;
+                let split = move |m: &TopicMetadata| {
+                    let at = m
+                        .partitions
+                        .get(shard.0 as usize)
+                        .and_then(|p| p.hash_key_range())
+                        .and_then(middle_hash_key)
+                        .unwrap_or(HashKey(0));
+                    split_shard(m, shard, at)
+                };
+                (topic, Box::new(split))
+            }
+            ScenarioStep::MergeShards {
+                topic,
+                shard,
+                adjacent,
+            } => {
+                let (shard, adjacent) = (*shard, *adjacent);
+                (topic, Box::new(move |m| merge_shards(m, shard, adjacent)))
+            }
+            ScenarioStep::AddPartitions { topic, count } => {
+                let count = *count;
+                let add =
+                    move |m: &TopicMetadata| add_partitions(m, m.partitions.len() as u32 + count);
+                (topic, Box::new(add))
+            }
+        };
+        store
+            .update_topic(topic, &*update)
+            .await
+            .map(|_| ())
+            .map_err(|e| e.to_string())
     }
 
     /// Sends a command to a running consumer.
@@ -677,7 +851,7 @@ impl LabHandle {
                     Err(e) => dispatch.dispatch(Action::ImportFailed(e.to_string())),
                 }
             };
-            let bridge = match ProducerBridge::spawn(WORKER_SCRIPT, on_event) {
+            let bridge = match ProducerBridge::spawn(WorkerRole::Producer, on_event) {
                 Ok(bridge) => bridge,
                 Err(e) => {
                     dispatch.dispatch(Action::ImportFailed(e.to_string()));
@@ -1015,43 +1189,28 @@ fn topic_config(
     Ok(config)
 }
 
-/// Reads a consumer start position from the form.
+/// Reads a consumer start position from the form: the kinds of [`WirePosition::parse`], where
+/// a time may also be a date the browser reads (`2026-11-25T10:00:00Z`).
 pub fn parse_position(kind: &str, value: &str) -> Result<WirePosition, String> {
-    let offset = || {
-        value
-            .parse::<u64>()
-            .map_err(|_| format!("'{value}' is not an offset (a whole number from 0)"))
-    };
-    let time = || {
-        value.parse::<i64>().or_else(|_| {
+    let is_time = matches!(kind, "timestamp" | "AT_TIMESTAMP");
+    let value = match value.parse::<i64>() {
+        Err(_) if is_time => {
             let ms = js_sys::Date::parse(value);
             if ms.is_nan() {
-                Err(format!("'{value}' is not a time (milliseconds since 1970, or a date like 2026-11-25T10:00:00Z)"))
-            } else {
-                Ok(ms as i64)
+                return Err(format!("'{value}' is not a time (milliseconds since 1970, or a date like 2026-11-25T10:00:00Z)"));
             }
-        })
+            (ms as i64).to_string()
+        }
+        _ => value.to_owned(),
     };
-    let sequence = || {
-        streamlab_log::SequenceNumber::parse(value)
-            .map(|_| value.to_owned())
-            .ok_or_else(|| format!("'{value}' is not a sequence number (a decimal integer)"))
-    };
-    Ok(match kind {
-        "earliest" | "TRIM_HORIZON" => WirePosition::Earliest,
-        "latest" | "LATEST" => WirePosition::Latest,
-        "offset" => WirePosition::Offset(offset()?),
-        "timestamp" | "AT_TIMESTAMP" => WirePosition::Timestamp(time()?),
-        "AT_SEQUENCE_NUMBER" => WirePosition::AtSequenceNumber(sequence()?),
-        "AFTER_SEQUENCE_NUMBER" => WirePosition::AfterSequenceNumber(sequence()?),
-        other => return Err(format!("unknown start position '{other}'")),
-    })
+    WirePosition::parse(kind, &value).map_err(|e| e.to_string())
 }
 
-/// Opens the lab's database, starts its producer worker, and reloads the views whenever the log
-/// changes.
+/// Opens the lab's database (emptied first when `clear`), starts its producer worker, and
+/// reloads the views whenever the log changes. Unmounting ends every worker the lab started
+/// (consumers are told to stop and commit first) and closes the database.
 #[hook]
-pub fn use_lab(db: AttrValue) -> LabHandle {
+pub fn use_lab(db: AttrValue, clear: bool) -> LabHandle {
     let state = use_reducer(LabState::default);
     let producer = use_mut_ref(|| None::<ProducerBridge>);
     let next_request = use_memo((), |_| Cell::new(0u64));
@@ -1060,6 +1219,28 @@ pub fn use_lab(db: AttrValue) -> LabHandle {
     let runs = use_mut_ref(HashMap::<u64, ProducerBridge>::new);
     let next_run = use_memo((), |_| Cell::new(1u64));
     let import_bridge = use_mut_ref(|| None::<ProducerBridge>);
+
+    {
+        let (consumers, runs, imports) = (
+            Rc::clone(&consumers),
+            Rc::clone(&runs),
+            Rc::clone(&import_bridge),
+        );
+        use_effect_with((), move |_| {
+            move || {
+                let stopping = std::mem::take(&mut *consumers.borrow_mut());
+                for bridge in stopping.values() {
+                    let _ = bridge.send(&ConsumerCommand::Stop);
+                }
+                // A consumer commits, answers and ends itself; one that does not is ended.
+                if !stopping.is_empty() {
+                    run_after(STOP_GRACE_MS, move || drop(stopping));
+                }
+                runs.borrow_mut().clear();
+                imports.borrow_mut().take();
+            }
+        });
+    }
 
     // Any producer of this database, in any worker or tab, announces appends: refresh the views.
     {
@@ -1095,7 +1276,7 @@ pub fn use_lab(db: AttrValue) -> LabHandle {
     {
         let dispatch = state.dispatcher();
         let producer = Rc::clone(&producer);
-        use_effect_with(db.clone(), move |db| {
+        use_effect_with((db.clone(), clear), move |(db, clear)| {
             let on_event = {
                 let dispatch = dispatch.clone();
                 move |event: Result<ProducerEvent, PortError>| match event {
@@ -1116,20 +1297,36 @@ pub fn use_lab(db: AttrValue) -> LabHandle {
                 }
             };
             // Trunk builds the worker with wasm-bindgen's `no-modules` target: a classic worker.
-            match ProducerBridge::spawn(WORKER_SCRIPT, on_event) {
+            match ProducerBridge::spawn(WorkerRole::Producer, on_event) {
                 Ok(bridge) => *producer.borrow_mut() = Some(bridge),
                 Err(e) => dispatch.dispatch(Action::Error(e.to_string())),
             }
-            let db = db.to_string();
+            let (db, clear) = (db.to_string(), *clear);
+            let opened = Rc::new(RefCell::new(None::<Rc<IdbStore>>));
+            let keep = Rc::clone(&opened);
             spawn_local(async move {
+                if clear {
+                    if let Err(e) = IdbStore::delete_database(&db).await {
+                        let message = format!("could not empty database '{db}': {e}");
+                        dispatch.dispatch(Action::Error(message));
+                        return;
+                    }
+                }
                 match IdbStore::open(&db).await {
-                    Ok(store) => dispatch.dispatch(Action::StoreOpened(Rc::new(store))),
+                    Ok(store) => {
+                        let store = Rc::new(store);
+                        *keep.borrow_mut() = Some(Rc::clone(&store));
+                        dispatch.dispatch(Action::StoreOpened(store));
+                    }
                     Err(e) => dispatch.dispatch(Action::Error(e.to_string())),
                 }
             });
             move || {
                 // Dropping the last bridge ends the worker.
                 producer.borrow_mut().take();
+                if let Some(store) = opened.borrow_mut().take() {
+                    store.close();
+                }
             }
         });
     }
@@ -1175,6 +1372,72 @@ pub fn use_lab(db: AttrValue) -> LabHandle {
         import_bridge,
     }
 }
+
+/// Appends `records` to `topic` through a producer worker of its own, one request of at most
+/// 500 records at a time, and resolves with the number acknowledged once all are.
+async fn produce_all(db: &str, topic: &str, records: &[WireRecord]) -> Result<u64, String> {
+    use futures::StreamExt;
+    let (tx, mut rx) = futures::channel::mpsc::unbounded();
+    let bridge = ProducerBridge::spawn(WorkerRole::Producer, move |event| {
+        let _ = tx.unbounded_send(event);
+    })
+    .map_err(|e| e.to_string())?;
+    let mut acked = 0u64;
+    for (n, chunk) in records.chunks(IMPORT_REQUEST_RECORDS).enumerate() {
+        bridge
+            .send(&ProducerCommand::Produce {
+                request_id: n as u64,
+                db: db.to_owned(),
+                topic: topic.to_owned(),
+                records: chunk.to_vec(),
+            })
+            .map_err(|e| e.to_string())?;
+        loop {
+            match rx.next().await {
+                Some(Ok(ProducerEvent::Acked { acks, .. })) => {
+                    acked += acks.len() as u64;
+                    break;
+                }
+                Some(Ok(
+                    ProducerEvent::Failed { message, .. } | ProducerEvent::Unreadable { message },
+                )) => return Err(message),
+                Some(Ok(_)) => {}
+                Some(Err(e)) => return Err(e.to_string()),
+                None => return Err("the producer worker ended".into()),
+            }
+        }
+    }
+    Ok(acked)
+}
+
+/// The text at `url` (relative to the page).
+async fn fetch_text(url: &str) -> Result<String, String> {
+    use wasm_bindgen_futures::JsFuture;
+    let fail = |e: JsValue| {
+        e.dyn_ref::<js_sys::Error>()
+            .map(|e| String::from(e.message()))
+            .unwrap_or_else(|| format!("{e:?}"))
+    };
+    let window = web_sys::window().ok_or("no window to fetch from")?;
+    let response: web_sys::Response = JsFuture::from(window.fetch_with_str(url))
+        .await
+        .map_err(|e| format!("could not be fetched: {}", fail(e)))?
+        .unchecked_into();
+    if !response.ok() {
+        return Err(format!(
+            "could not be fetched: HTTP {} {}",
+            response.status(),
+            response.status_text()
+        ));
+    }
+    let text = JsFuture::from(response.text().map_err(fail)?)
+        .await
+        .map_err(fail)?;
+    Ok(text.as_string().unwrap_or_default())
+}
+
+/// A change to a topic's partitions (split, merge, add).
+type TopicUpdate = Box<dyn Fn(&TopicMetadata) -> Result<TopicMetadata, ReshardError>>;
 
 /// Records per produce request of an import (Kinesis' PutRecords limit).
 const IMPORT_REQUEST_RECORDS: usize = 500;

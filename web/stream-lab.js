@@ -1,0 +1,99 @@
+// Streamlab's loader: the one file a page references. It defines the <stream-lab> element and,
+// when the first element connects, loads the rest of the bundle from its own directory:
+// streamlab.js + streamlab_bg.wasm (the lab), streamlab.css (into each element's shadow root) and
+// streamlab-worker.js + streamlab-worker_bg.wasm (the producer and consumer workers). So the
+// files can be served from any path, e.g. /docs/assets/streamlab/.
+//
+//   <script src="/docs/assets/streamlab/stream-lab.js" defer></script>
+//   <stream-lab topic="orders" partitions="3" mode="kafka" db="docs-orders" view="compact"></stream-lab>
+//
+// Attributes: topic, partitions, mode (kafka|kinesis), db, ephemeral, view (dashboard|compact),
+// scenario (URL of a scenario JSON file), height. The scripting API is
+// `await customElements.get('stream-lab').api` (also `window.streamlab` once loaded).
+(() => {
+  if (customElements.get('stream-lab')) return;
+  // A classic script knows its address only while it runs for the first time.
+  const self = document.currentScript?.src ?? new URL('stream-lab.js', document.baseURI).href;
+  const base = new URL('.', self).href;
+
+  let bundle;
+  const load = () => (bundle ??= (async () => {
+    const [api, css] = await Promise.all([
+      import(`${base}streamlab.js`),
+      fetch(`${base}streamlab.css`).then((r) => (r.ok ? r.text() : Promise.reject(new Error(`streamlab.css: HTTP ${r.status}`)))),
+    ]);
+    await api.default({ module_or_path: `${base}streamlab_bg.wasm` });
+    api.set_script_base(base);
+    const sheet = new CSSStyleSheet();
+    sheet.replaceSync(css);
+    window.streamlab ??= api;
+    return { api, sheet };
+  })());
+
+  const ATTRIBUTES = ['topic', 'partitions', 'mode', 'db', 'ephemeral', 'view', 'scenario', 'height'];
+  // These change what the lab's database holds, so the lab starts over with them.
+  const RESTART = new Set(['db', 'ephemeral', 'scenario']);
+
+  class StreamLab extends HTMLElement {
+    static observedAttributes = ATTRIBUTES;
+
+    /** The scripting API (create_topic, produce_with_workers, read_partition, ...). */
+    static get api() { return load().then((b) => b.api); }
+
+    #lab = null;
+    #mounting = 0;
+
+    connectedCallback() {
+      this.#size();
+      this.#mount();
+    }
+
+    disconnectedCallback() {
+      this.#mounting += 1;
+      this.#lab?.destroy();
+      this.#lab = null;
+    }
+
+    attributeChangedCallback(name, before, after) {
+      if (name === 'height') this.#size();
+      if (!this.#lab || before === after) return;
+      if (RESTART.has(name)) {
+        this.#lab.destroy();
+        this.#lab = null;
+        this.#mount();
+      } else {
+        this.#lab.update(this.#attributes());
+      }
+    }
+
+    #attributes() {
+      return Object.fromEntries(ATTRIBUTES.map((a) => [a, this.getAttribute(a)]));
+    }
+
+    #size() {
+      const h = this.getAttribute('height');
+      this.style.height = h == null ? '' : /^\d+$/.test(h) ? `${h}px` : h;
+    }
+
+    async #mount() {
+      const attempt = ++this.#mounting;
+      const shadow = this.shadowRoot ?? this.attachShadow({ mode: 'open' });
+      try {
+        const { api, sheet } = await load();
+        // Removed, or restarted, while the bundle loaded.
+        if (attempt !== this.#mounting || !this.isConnected) return;
+        shadow.adoptedStyleSheets = [sheet];
+        const root = document.createElement('div');
+        shadow.replaceChildren(root);
+        this.#lab = api.mount_lab(root, this.#attributes());
+      } catch (e) {
+        const message = document.createElement('p');
+        message.setAttribute('role', 'alert');
+        message.textContent = `Streamlab could not load from ${base}: ${e?.message ?? e}`;
+        shadow.replaceChildren(message);
+      }
+    }
+  }
+
+  customElements.define('stream-lab', StreamLab);
+})();
