@@ -14,10 +14,16 @@ pub fn crc32c(bytes: &[u8]) -> u32 {
 /// The CRC-32C of `bytes`.
 #[cfg(target_arch = "wasm32")]
 pub fn crc32c(bytes: &[u8]) -> u32 {
-    CASTAGNOLI.checksum(bytes)
+    thread_local! {
+        // The 16 tables (16 KiB) are computed when first used instead of being stored in every
+        // bundle a page downloads; `black_box` keeps the compiler from computing them ahead.
+        static TABLES: crc::Crc<u32, crc::Table<16>> =
+            crc::Crc::<u32, crc::Table<16>>::new(std::hint::black_box(&crc::CRC_32_ISCSI));
+    }
+    TABLES.with(|c| c.checksum(bytes))
 }
 
-#[cfg(any(target_arch = "wasm32", test))]
+#[cfg(test)]
 const CASTAGNOLI: crc::Crc<u32, crc::Table<16>> =
     crc::Crc::<u32, crc::Table<16>>::new(&crc::CRC_32_ISCSI);
 
