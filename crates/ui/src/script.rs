@@ -144,6 +144,108 @@ pub async fn produce_and_kill(
     Ok(acked)
 }
 
+/// Producer workers that append until they are killed, reporting every acknowledged request.
+/// (The crash tests' producers.)
+///
+/// ```js
+/// const fleet = streamlab.start_producers('db', 'orders', 2, 5, 'trial-3', (ack) => log(ack));
+/// // ack = [worker, request, partition, base_offset, count]; records of request r of worker w
+/// // have key `trial-3-w` and values `trial-3-w-r-i` (i from 0), so a request is one batch.
+/// fleet.kill(); // terminate() every worker at once, as a crash would
+/// ```
+#[wasm_bindgen]
+pub struct ScriptProducers {
+    workers: Vec<Rc<ProducerBridge>>,
+}
+
+#[wasm_bindgen]
+impl ScriptProducers {
+    /// Terminates every worker now; what they had not acknowledged is lost.
+    pub fn kill(&mut self) {
+        // Dropping the last handle on a bridge terminates its worker and ends its loop.
+        self.workers.clear();
+    }
+}
+
+/// Starts `workers` producer workers on `topic`; each keeps two requests of `per_request`
+/// records in flight and calls `on_ack` with `[worker, request, partition, base_offset, count]`
+/// for each acknowledged one, until killed, refused, or the page goes away.
+#[wasm_bindgen]
+pub fn start_producers(
+    db: String,
+    topic: String,
+    workers: u32,
+    per_request: u32,
+    tag: String,
+    on_ack: js_sys::Function,
+) -> Result<ScriptProducers, JsValue> {
+    let mut fleet = ScriptProducers {
+        workers: Vec::new(),
+    };
+    for w in 0..workers {
+        let (bridge, mut rx) = spawn_producer()?;
+        let bridge = Rc::new(bridge);
+        let weak = Rc::downgrade(&bridge);
+        fleet.workers.push(bridge);
+        let (db, topic, tag, on_ack) = (db.clone(), topic.clone(), tag.clone(), on_ack.clone());
+        let request = move |n: u64| ProducerCommand::Produce {
+            request_id: n,
+            db: db.clone(),
+            topic: topic.clone(),
+            records: (0..per_request)
+                .map(|i| WireRecord {
+                    key: Some(format!("{tag}-{w}")),
+                    value: format!("{tag}-{w}-{n}-{i}"),
+                    ..WireRecord::default()
+                })
+                .collect(),
+        };
+        wasm_bindgen_futures::spawn_local(async move {
+            let send = |n: u64| weak.upgrade().map(|b| b.send(&request(n)).is_ok());
+            if send(0) != Some(true) || send(1) != Some(true) {
+                return;
+            }
+            let mut next = 2;
+            // Ends when the bridge is dropped (killed: no more events) or a request fails.
+            while let Some(Ok(ProducerEvent::Acked { request_id, acks })) = rx.next().await {
+                if let Some(first) = acks.first() {
+                    let ack = [
+                        f64::from(w),
+                        request_id as f64,
+                        f64::from(first.partition),
+                        first.offset as f64,
+                        acks.len() as f64,
+                    ];
+                    let row: Array = ack.iter().map(|v| JsValue::from_f64(*v)).collect();
+                    let _ = on_ack.call1(&JsValue::NULL, &row);
+                }
+                if send(next) != Some(true) {
+                    return;
+                }
+                next += 1;
+            }
+        });
+    }
+    Ok(fleet)
+}
+
+/// The offsets group `group` has committed on `topic`, as `[[partition, offset], …]`.
+#[wasm_bindgen]
+pub async fn committed_offsets(db: String, topic: String, group: String) -> Result<Array, JsValue> {
+    let store = IdbStore::open(&db).await.map_err(js_error)?;
+    let name = TopicName::new(&topic, Mode::Kafka).map_err(js_error)?;
+    let group = streamlab_log::GroupId::new(&group).map_err(js_error)?;
+    let committed = store
+        .committed_offsets(&group, &name)
+        .await
+        .map_err(js_error);
+    store.close();
+    Ok(committed?
+        .iter()
+        .map(|(p, c)| Array::of2(&JsValue::from(p.0), &JsValue::from_f64(c.offset.0 as f64)))
+        .collect())
+}
+
 type ProducerEvents = mpsc::UnboundedReceiver<Result<ProducerEvent, PortError>>;
 
 /// Starts a producer worker whose events arrive on the returned receiver.
@@ -299,7 +401,7 @@ pub async fn read_partition(db: String, topic: String, partition: u32) -> Result
 /// ```js
 /// const c = streamlab.start_consumer('streamlab', 'orders', 'billing', 'earliest', '');
 /// // … later
-/// c.received_count(); c.received();  // [partition, offset, partition, offset, …]
+/// c.received_count(); c.received();  // [partition, offset, latency_ms, partition, …]
 /// await c.stop();                     // commits, leaves the group, ends the worker
 /// ```
 #[wasm_bindgen]
