@@ -521,15 +521,20 @@ mod tests {
     }
 }
 
-/// A group's members as the store keeps them: who is in, since their last heartbeat, and the
-/// generation, which changes whenever the membership does. Every member computes the same
-/// assignment from it ([`GroupMembership::assignment`]), so the assignment itself is not stored.
+/// A group's members as the store keeps them: who is in, since their last heartbeat, the
+/// generation, which changes whenever the membership does, and which member holds (reads) each
+/// partition. Every member computes the same assignment from it
+/// ([`GroupMembership::assignment`]), so the assignment itself is not stored; a member takes a
+/// partition of its share only once its previous holder let go of it ([`GroupMembership::claim`]),
+/// so two members never read one partition at the same time.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct GroupMembership {
     /// Changes with every join, leave or expiry.
     pub generation: u32,
     /// Each member's last heartbeat.
     pub members: BTreeMap<MemberId, Timestamp>,
+    /// The member holding each partition.
+    pub holders: BTreeMap<PartitionId, MemberId>,
 }
 
 impl GroupMembership {
@@ -549,7 +554,39 @@ impl GroupMembership {
         if before != after {
             self.generation += 1;
         }
+        self.forget_departed();
         self
+    }
+
+    /// `member` lets go of the partitions it holds outside `share` and takes those of `share`
+    /// that no other member holds (a partition whose holder left or expired is free). What it
+    /// holds afterwards ([`GroupMembership::held_by`]) is what it may read until its next claim.
+    pub fn claim(mut self, member: &MemberId, share: &BTreeSet<PartitionId>) -> GroupMembership {
+        self.forget_departed();
+        self.holders
+            .retain(|p, holder| holder != member || share.contains(p));
+        if self.members.contains_key(member) {
+            for p in share {
+                self.holders.entry(*p).or_insert_with(|| member.clone());
+            }
+        }
+        self
+    }
+
+    /// The partitions `member` holds.
+    pub fn held_by(&self, member: &MemberId) -> BTreeSet<PartitionId> {
+        self.holders
+            .iter()
+            .filter(|(_, holder)| *holder == member)
+            .map(|(p, _)| *p)
+            .collect()
+    }
+
+    /// Partitions held by members no longer in the group are free.
+    fn forget_departed(&mut self) {
+        let members = &self.members;
+        self.holders
+            .retain(|_, holder| members.contains_key(holder));
     }
 
     /// Removes members silent for longer than `session_timeout_ms` at `now`.
@@ -560,6 +597,7 @@ impl GroupMembership {
         if self.members.len() != before {
             self.generation += 1;
         }
+        self.forget_departed();
         self
     }
 
@@ -568,6 +606,7 @@ impl GroupMembership {
         if self.members.remove(member).is_some() {
             self.generation += 1;
         }
+        self.forget_departed();
         self
     }
 
@@ -621,5 +660,103 @@ mod membership_tests {
         let a = g.assignment(AssignmentStrategy::Range, &tps);
         assert_eq!(a[&m("x")].len() + a[&m("y")].len(), 3);
         assert_eq!(a, g.clone().assignment(AssignmentStrategy::Range, &tps));
+    }
+
+    /// One member's turn as a consumer worker takes it: heartbeat, then claim its share.
+    fn turn(
+        g: GroupMembership,
+        who: &MemberId,
+        now: i64,
+        tps: &[TopicPartition],
+    ) -> GroupMembership {
+        let g = g.heartbeat(who, Timestamp(now), 3_000);
+        let share = g
+            .assignment(AssignmentStrategy::Range, tps)
+            .remove(who)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|tp| tp.partition())
+            .collect();
+        g.claim(who, &share)
+    }
+
+    fn partitions(n: u32) -> Vec<TopicPartition> {
+        let t = TopicName::new("t", Mode::Kafka).expect("name");
+        (0..n)
+            .map(|p| TopicPartition::new(t.clone(), PartitionId(p)))
+            .collect()
+    }
+
+    fn set(ps: &[u32]) -> BTreeSet<PartitionId> {
+        ps.iter().map(|p| PartitionId(*p)).collect()
+    }
+
+    #[test]
+    fn a_partition_moves_only_after_its_holder_lets_go() {
+        let tps = partitions(4);
+        let (a, b) = (m("a"), m("b"));
+        let g = turn(GroupMembership::default(), &a, 0, &tps);
+        assert_eq!(g.held_by(&a), set(&[0, 1, 2, 3]));
+        // b joins: its share is 2 and 3, but a still holds them.
+        let g = turn(g, &b, 100, &tps);
+        assert_eq!(g.held_by(&b), set(&[]));
+        assert_eq!(g.held_by(&a), set(&[0, 1, 2, 3]));
+        // a's next turn lets go of 2 and 3; b's next takes them.
+        let g = turn(g, &a, 200, &tps);
+        assert_eq!(g.held_by(&a), set(&[0, 1]));
+        let g = turn(g, &b, 300, &tps);
+        assert_eq!(g.held_by(&b), set(&[2, 3]));
+        // a leaves: its partitions are free at once, and b takes them on its next turn.
+        let g = g.leave(&a);
+        assert!(g.holders.values().all(|h| *h == b));
+        let g = turn(g, &b, 400, &tps);
+        assert_eq!(g.held_by(&b), set(&[0, 1, 2, 3]));
+        // b falls silent; a joiner after the session timeout expires it and takes everything.
+        let g = turn(g, &a, 5_000, &tps);
+        assert_eq!(g.held_by(&a), set(&[0, 1, 2, 3]));
+        assert!(g.held_by(&b).is_empty());
+    }
+
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Members take turns (heartbeat and claim) or leave, in any order, within the session
+        /// timeout: what each member holds after its own last turn (what it reads until the next)
+        /// never overlaps what another holds after its, and every partition ends up held once
+        /// everyone has taken two turns in a row.
+        #[test]
+        fn no_two_members_ever_read_one_partition(
+            ops in proptest::collection::vec((0usize..4, any::<bool>()), 1..60),
+            n in 1u32..7,
+        ) {
+            let tps = partitions(n);
+            let ids: Vec<MemberId> = (0..4).map(|i| m(&format!("m{i}"))).collect();
+            let mut g = GroupMembership::default();
+            let mut reads: Vec<BTreeSet<PartitionId>> = vec![BTreeSet::new(); 4];
+            for (now, (who, leaves)) in ops.into_iter().enumerate() {
+                if leaves {
+                    g = g.leave(&ids[who]);
+                    reads[who].clear();
+                } else {
+                    g = turn(g, &ids[who], now as i64, &tps);
+                    reads[who] = g.held_by(&ids[who]);
+                }
+                for i in 0..4 {
+                    for j in (i + 1)..4 {
+                        prop_assert!(reads[i].is_disjoint(&reads[j]), "{:?}", reads);
+                    }
+                }
+            }
+            // Everyone still in the group takes two more turns: nothing is left unread.
+            let members: Vec<MemberId> = g.members.keys().cloned().collect();
+            if !members.is_empty() {
+                for _ in 0..2 {
+                    for who in &members {
+                        g = turn(g, who, 100, &tps);
+                    }
+                }
+                prop_assert_eq!(g.holders.len() as u32, n);
+            }
+        }
     }
 }

@@ -459,6 +459,11 @@ pub fn membership_to_js(m: &GroupMembership) -> Object {
         set(&members, id.as_str(), JsValue::from_f64(heartbeat.0 as f64));
     }
     set(&obj, "members", members.into());
+    let holders = Object::new();
+    for (partition, member) in &m.holders {
+        set(&holders, &partition.0.to_string(), member.as_str().into());
+    }
+    set(&obj, "holders", holders.into());
     obj
 }
 
@@ -485,8 +490,28 @@ pub fn membership_from_js(value: &JsValue) -> Result<GroupMembership, IdbError> 
             .ok_or_else(|| IdbError::malformed(what, "a heartbeat is not a number"))?;
         members.insert(id, Timestamp(at as i64));
     }
+    // Written before partitions had holders: none held.
+    let mut holders = std::collections::BTreeMap::new();
+    let holders_js = js_sys::Reflect::get(value, &"holders".into()).unwrap_or(JsValue::UNDEFINED);
+    if !holders_js.is_undefined() {
+        for entry in Object::entries(&holders_js.unchecked_into()).iter() {
+            let pair: js_sys::Array = entry.unchecked_into();
+            let partition = pair
+                .get(0)
+                .as_string()
+                .and_then(|s| s.parse::<u32>().ok())
+                .ok_or_else(|| IdbError::malformed(what, "a held partition is not a number"))?;
+            let member = pair
+                .get(1)
+                .as_string()
+                .and_then(|s| MemberId::new(&s).ok())
+                .ok_or_else(|| IdbError::malformed(what, "a holder's member id is not valid"))?;
+            holders.insert(PartitionId(partition), member);
+        }
+    }
     Ok(GroupMembership {
         generation,
         members,
+        holders,
     })
 }

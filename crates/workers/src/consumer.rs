@@ -203,35 +203,15 @@ impl Consumer<'_> {
         Ok(())
     }
 
-    /// Heartbeats (joining on the first call); on a new generation takes its new share. Returns
-    /// whether the membership changed.
+    /// Heartbeats (joining on the first call) and claims its share of the partitions under the
+    /// current membership: lets go of the partitions outside it (after committing them) and
+    /// takes those their previous holder has let go of. Returns whether what it reads changed.
     async fn heartbeat(&mut self) -> Result<bool, String> {
         let Some(group) = self.group.clone() else {
             return Ok(false);
         };
-        let now = Timestamp(js_sys::Date::now() as i64);
-        let member = self.member.clone();
-        let membership = self
-            .store
-            .update_membership(&group, &self.topic, &|m| {
-                m.heartbeat(&member, now, SESSION_TIMEOUT_MS)
-            })
-            .await
-            .map_err(|e| e.to_string())?;
-        let changed = membership.generation != self.membership.generation;
-        self.membership = membership;
-        if changed {
-            self.rebalance().await?;
-        }
-        Ok(changed)
-    }
-
-    /// Takes this member's share under the current membership: commits what it read so far,
-    /// drops the partitions it lost, and starts the ones it gained from the group's commits.
-    async fn rebalance(&mut self) -> Result<(), String> {
-        let Some(group) = self.group.clone() else {
-            return Ok(());
-        };
+        // Whatever it may let go of in this heartbeat is committed first, so the next holder
+        // starts where this one stopped.
         self.commit().await?;
         let meta = self.metadata().await?;
         let all: Vec<TopicPartition> = meta
@@ -239,29 +219,56 @@ impl Consumer<'_> {
             .iter()
             .map(|p| self.tp(p.partition()))
             .collect();
-        let share: BTreeSet<PartitionId> = self
-            .membership
-            .assignment(AssignmentStrategy::Range, &all)
-            .remove(&self.member)
-            .unwrap_or_default()
-            .into_iter()
-            .map(|tp| tp.partition())
-            .collect();
+        let now = Timestamp(js_sys::Date::now() as i64);
+        let member = self.member.clone();
+        let membership = self
+            .store
+            .update_membership(&group, &self.topic, &|m| {
+                let m = m.heartbeat(&member, now, SESSION_TIMEOUT_MS);
+                let share: BTreeSet<PartitionId> = m
+                    .assignment(AssignmentStrategy::Range, &all)
+                    .remove(&member)
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(|tp| tp.partition())
+                    .collect();
+                m.claim(&member, &share)
+            })
+            .await
+            .map_err(|e| e.to_string())?;
+        let held = membership.held_by(&self.member);
+        let changed = held != self.owned || membership.generation != self.membership.generation;
+        self.membership = membership;
+        if changed {
+            self.take(held).await?;
+        }
+        Ok(changed)
+    }
+
+    /// Reads `held` from now on: keeps its place in the partitions it already read, and starts
+    /// the others from the group's commits.
+    async fn take(&mut self, held: BTreeSet<PartitionId>) -> Result<(), String> {
+        let Some(group) = self.group.clone() else {
+            return Ok(());
+        };
         let committed = self
             .store
             .committed_offsets(&group, &self.topic)
             .await
             .map_err(|e| e.to_string())?;
         let start = self.start.to_position().map_err(|e| e.to_string())?;
-        self.positions.clear();
-        for &p in &share {
+        self.positions.retain(|p, _| held.contains(p));
+        for &p in &held {
+            if self.positions.contains_key(&p) {
+                continue;
+            }
             let position = committed
                 .get(&p)
                 .map_or(start, |c| Position::Offset(c.offset));
             let at = self.resolve(p, position).await?;
             self.positions.insert(p, at);
         }
-        self.owned = share;
+        self.owned = held;
         (self.respond)(ConsumerEvent::Assigned {
             generation: self.membership.generation,
             partitions: self.owned.iter().map(|p| p.0).collect(),
