@@ -11,7 +11,10 @@ pub enum IdbError {
     #[error("IndexedDB is not available here")]
     Unavailable,
     /// The browser refused to store more: the origin's storage quota is used up.
-    #[error("the browser's storage quota is full; delete topics or shorten retention to free space ({message})")]
+    #[error(
+        "the browser's storage quota is full; delete topics or shorten retention to free space{}",
+        in_parentheses(message)
+    )]
     QuotaExceeded {
         /// The browser's own message.
         message: String,
@@ -46,6 +49,15 @@ pub enum IdbError {
         /// What is wrong.
         detail: String,
     },
+}
+
+/// ` (text)`, or nothing for an empty text (browsers often give no message).
+fn in_parentheses(text: &str) -> String {
+    if text.is_empty() {
+        String::new()
+    } else {
+        format!(" ({text})")
+    }
 }
 
 impl IdbError {

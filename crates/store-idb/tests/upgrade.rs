@@ -1,7 +1,8 @@
-//! Opening a database written by schema version 1 (the first release) upgrades it in place.
+//! Opening a database written by schema version 1 (the first release; a fixture file) upgrades
+//! it in place, its records intact.
 #![cfg(target_arch = "wasm32")]
 
-use js_sys::{Promise, Uint8Array};
+use js_sys::Promise;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
@@ -9,35 +10,33 @@ use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 use streamlab_idb::{IdbStore, SCHEMA_VERSION};
 use streamlab_log::{
     fetch, resolve_position, FetchLimits, Mode, Offset, OffsetResetPolicy, PartitionId, Position,
-    Record, RecordBatch, SequenceNumber, Storage, Timestamp, TopicName, TopicPartition,
+    SequenceNumber, Storage, Timestamp, TopicName, TopicPartition,
 };
 
 wasm_bindgen_test_configure!(run_in_browser);
 
-// Schema 1 exactly as the first release wrote it: four object stores, plain objects for topics
-// and partitions, one Uint8Array per batch.
+// The fixture `fixtures/schema-v1.json` holds a database as schema 1 (the first release) stored
+// it: its object stores, plain objects for topics and partitions, one Uint8Array per batch (the
+// batches' bytes frozen as hex). This writes it with raw IndexedDB calls, as that release did.
 #[wasm_bindgen(inline_js = r#"
-export function writeSchemaV1(name, batches) {
+export function writeFixture(name, text) {
+  const fixture = JSON.parse(text);
+  const bytes = (hex) => Uint8Array.from(hex.match(/../g), (h) => parseInt(h, 16));
   return new Promise((resolve, reject) => {
     const del = indexedDB.deleteDatabase(name);
     del.onerror = () => reject(del.error);
     del.onsuccess = () => {
-      const open = indexedDB.open(name, 1);
+      const open = indexedDB.open(name, fixture.version);
       open.onupgradeneeded = () => {
-        const db = open.result;
-        for (const s of ['topics', 'partitions', 'batches', 'groups']) db.createObjectStore(s);
+        for (const s of fixture.stores) open.result.createObjectStore(s);
       };
       open.onerror = () => reject(open.error);
       open.onsuccess = () => {
         const db = open.result;
         const tx = db.transaction(['topics', 'partitions', 'batches'], 'readwrite');
-        tx.objectStore('topics').put({ name: 'legacy', mode: 'kafka', partitionCount: 1, maxRecordBytes: 1048576 }, 'legacy');
-        tx.objectStore('partitions').put({
-          partition: 0, logStartOffset: 0, logEndOffset: 5, nextSequenceNumber: '2005',
-          recordCount: 5, byteCount: batches.reduce((n, b) => n + b.bytes.length, 0),
-          maxTimestamp: 300, startingHashKey: null, endingHashKey: null, state: 'open',
-        }, ['legacy', 0]);
-        for (const b of batches) tx.objectStore('batches').put(b.bytes, ['legacy', 0, b.base]);
+        for (const t of fixture.topics) tx.objectStore('topics').put(t.value, t.key);
+        for (const p of fixture.partitions) tx.objectStore('partitions').put(p.value, p.key);
+        for (const b of fixture.batches) tx.objectStore('batches').put(bytes(b.hex), b.key);
         tx.oncomplete = () => { db.close(); resolve(); };
         tx.onerror = () => reject(tx.error);
       };
@@ -46,44 +45,18 @@ export function writeSchemaV1(name, batches) {
 }
 "#)]
 extern "C" {
-    #[wasm_bindgen(js_name = writeSchemaV1)]
-    fn write_schema_v1(name: &str, batches: JsValue) -> Promise;
-}
-
-fn batch(base: u64, base_seq: u128, stamps: &[i64]) -> Vec<u8> {
-    let records: Vec<Record> = stamps
-        .iter()
-        .enumerate()
-        .map(|(i, ts)| {
-            Record::new(
-                Offset(base + i as u64),
-                SequenceNumber(base_seq + i as u128),
-                Timestamp(*ts),
-                Some(b"k".to_vec()),
-                Some(format!("v{}", base + i as u64).into_bytes()),
-                vec![],
-            )
-        })
-        .collect();
-    RecordBatch::encode(&records).expect("valid batch")
+    #[wasm_bindgen(js_name = writeFixture)]
+    fn write_fixture(name: &str, fixture: &str) -> Promise;
 }
 
 #[wasm_bindgen_test]
 async fn a_schema_1_database_opens_upgraded_with_its_records_and_a_batch_index() {
-    let batches = js_sys::Array::new();
-    for (base, bytes) in [
-        (0u64, batch(0, 1000, &[100, 300, 200])),
-        (3, batch(3, 2000, &[150, 250])),
-    ] {
-        let entry = js_sys::Object::new();
-        js_sys::Reflect::set(&entry, &"base".into(), &JsValue::from_f64(base as f64)).expect("set");
-        js_sys::Reflect::set(&entry, &"bytes".into(), &Uint8Array::from(bytes.as_slice()))
-            .expect("set");
-        batches.push(&entry);
-    }
-    JsFuture::from(write_schema_v1("idb-test-upgrade-v1", batches.into()))
-        .await
-        .expect("schema 1 fixture");
+    JsFuture::from(write_fixture(
+        "idb-test-upgrade-v1",
+        include_str!("fixtures/schema-v1.json"),
+    ))
+    .await
+    .expect("schema 1 fixture");
 
     let store = IdbStore::open("idb-test-upgrade-v1")
         .await

@@ -12,6 +12,7 @@ use crate::components::partition_grid::PartitionGrid;
 use crate::components::produce_panel::ProducePanel;
 use crate::components::producer_runs::ProducerRuns;
 use crate::components::records_table::RecordsTable;
+use crate::components::storage_usage::StorageUsage;
 use crate::components::table_view::TableViewCard;
 use crate::components::topic_create::TopicCreate;
 use crate::components::topic_delete::TopicDelete;
@@ -208,8 +209,12 @@ pub fn Lab(props: &LabProps) -> Html {
                 }
                 <main class="sl-main">
                     <ErrorBanner />
+                    <StorageUsage alert=true />
                     { scenario }
                     { main }
+                    if !compact {
+                        <StorageUsage />
+                    }
                 </main>
             </div>
         </ContextProvider<LabHandle>>

@@ -9,6 +9,7 @@ pub mod partition_grid;
 pub mod produce_panel;
 pub mod producer_runs;
 pub mod records_table;
+pub mod storage_usage;
 pub mod table_view;
 pub mod topic_create;
 pub mod topic_delete;

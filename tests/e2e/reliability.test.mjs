@@ -1,0 +1,62 @@
+// What a user sees when the browser refuses: a full storage quota.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { serveDist, withBrowser, byTestId, createTopic } from './harness.mjs';
+
+let server;
+before(async () => { server = await serveDist(); });
+after(() => server.close());
+
+/** Text that IndexedDB cannot compress (Chromium compresses large values): seeded, so runs repeat. */
+function noise(n, seed) {
+  let s = seed >>> 0;
+  return Array.from({ length: n }, () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return String.fromCharCode(33 + (s >>> 24) % 89);
+  }).join('');
+}
+
+test('a full storage quota stops the producer with a clear error, keeps the log, and says how to free space', async (t) => withBrowser(t, async ({ context, page, errors }) => {
+  await page.goto(server.url);
+  // Chromium's DevTools protocol lowers this origin's quota to 3 MB.
+  const cdp = await context.newCDPSession(page);
+  await cdp.send('Storage.overrideQuotaForOrigin', { origin: server.url.replace(/\/$/, ''), quotaSize: 3_000_000 });
+  await createTopic(page, 'big', 1, 'kafka');
+  const end = async () => Number(await page.locator('[data-testid="partition-row"]').first().getAttribute('data-log-end-offset'));
+  let acked = 0;
+  let refused = '';
+  for (let i = 0; i < 20 && !refused; i++) {
+    await byTestId(page, 'produce-key').fill(`k${i}`);
+    await byTestId(page, 'produce-value').fill(noise(400_000, i + 1));
+    await byTestId(page, 'produce-count').fill('1');
+    await byTestId(page, 'produce-submit').click();
+    await page.waitForFunction((n) => $lab('[data-testid="error-message"]')
+      || Number($lab('[data-testid="partition-row"]')?.dataset.logEndOffset) > n, acked);
+    if (await page.locator('[data-testid="error-message"]').count()) {
+      refused = await page.locator('[data-testid="error-message"]').innerText();
+    } else {
+      acked += 1;
+    }
+  }
+  assert.match(refused, /append to partition 0 failed: storage failed: the browser's storage quota is full; delete topics or shorten retention to free space$/);
+  assert.ok(acked >= 3, `${acked} records fitted before the quota`);
+  // The refused record is not in the log: it holds exactly the acknowledged ones.
+  await page.waitForTimeout(300);
+  assert.equal(await end(), acked);
+  const alert = byTestId(page, 'storage-full');
+  await alert.waitFor();
+  assert.match(await alert.innerText(), /This site's IndexedDB uses [0-9.]+ MB of its .* quota .* To free space: delete topics you no longer need \(Delete topic\), or set a shorter retention and press Apply retention now/);
+  const usage = page.locator('[data-testid="storage-usage"][data-full="true"]');
+  assert.ok(Number(await usage.getAttribute('data-used')) > 1_000_000);
+
+  // Freeing space works as it says: delete the topic, and writes go through again.
+  await byTestId(page, 'topic-delete').click();
+  await byTestId(page, 'topic-delete-confirm').click();
+  await page.locator('[data-testid="topic-item"][data-topic="big"]').waitFor({ state: 'detached' });
+  await createTopic(page, 'small', 1, 'kafka');
+  await byTestId(page, 'produce-key').fill('k');
+  await byTestId(page, 'produce-value').fill(noise(400_000, 99));
+  await byTestId(page, 'produce-submit').click();
+  await page.locator('[data-testid="produce-result"][data-offset="0"]').waitFor();
+  assert.deepEqual(errors, []);
+}));
