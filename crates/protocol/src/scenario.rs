@@ -715,4 +715,36 @@ mod tests {
             "steps[0].consume: unknown field \"colour\" (expected one of: topic, stream, from, group)"
         );
     }
+
+    use proptest::prelude::*;
+
+    const EXAMPLE: &str = r#"{"topics":[{"name":"orders","partitions":3},{"name":"pay","mode":"kinesis","shards":2}],
+      "steps":[{"produce":{"topic":"orders","records":[{"key":"a","value":"v","headers":{"h":"x"}}]}},
+      {"produce":{"stream":"pay","generate":{"count":3,"keys":["a","b"],"value":"${key}-${n}"}}},
+      {"consume":{"topic":"orders","from":"offset 1","group":"g"}},{"split_shard":{"stream":"pay","shard":0}},
+      {"merge_shards":{"stream":"pay","shard":1,"adjacent":2}},{"add_partitions":{"topic":"orders","count":1}}],"open":"pay"}"#;
+
+    proptest! {
+        /// A scenario file cut, or with characters replaced or inserted anywhere, is read or
+        /// refused with an error that says where; never a panic.
+        #[test]
+        fn a_mangled_scenario_is_an_error_not_a_panic(
+            edits in proptest::collection::vec((any::<usize>(), any::<char>(), 0u8..3), 1..6)
+        ) {
+            prop_assert!(Scenario::parse(EXAMPLE).is_ok());
+            let mut chars: Vec<char> = EXAMPLE.chars().collect();
+            for (at, c, kind) in edits {
+                let len = chars.len().max(1);
+                match kind {
+                    0 if !chars.is_empty() => chars[at % len] = c,
+                    1 => chars.truncate(at % len),
+                    _ => chars.insert(at % (chars.len() + 1), c),
+                }
+            }
+            let text: String = chars.into_iter().collect();
+            if let Err(e) = Scenario::parse(&text) {
+                prop_assert!(!e.to_string().is_empty());
+            }
+        }
+    }
 }

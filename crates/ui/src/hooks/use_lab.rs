@@ -991,7 +991,7 @@ fn parse_target(text: &str, mode: Mode) -> Result<WireTarget, String> {
             .map_err(|_| format!("'{text}' is not a partition number")),
         Mode::Kinesis => HashKey::parse(text)
             .map(|h| WireTarget::ExplicitHashKey(h.0))
-            .map_err(|e| format!("explicit hash key: {e}")),
+            .map_err(|e| e.to_string()),
     }
 }
 
