@@ -9,6 +9,7 @@ use crate::hooks::use_lab::{LabHandle, TopicForm};
 #[function_component]
 pub fn TopicCreate() -> Html {
     let lab = use_context::<LabHandle>();
+    let opened = lab.as_ref().is_some_and(|l| l.state.store.is_some());
     let field_error = lab.as_ref().and_then(|l| l.state.field_error.clone());
     let name = use_node_ref();
     let partitions = use_node_ref();
@@ -135,7 +136,10 @@ pub fn TopicCreate() -> Html {
                 </label>
                 { note("throttling") }
             </details>
-            <button type="submit" class="sl-primary" data-testid="topic-create-submit">{ "Create" }</button>
+            // Nothing can be created before the database is open (a click then would be lost).
+            <button type="submit" class="sl-primary" data-testid="topic-create-submit" disabled={!opened}>
+                { if opened { "Create" } else { "Opening…" } }
+            </button>
         </form>
     }
 }
