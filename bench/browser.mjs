@@ -115,7 +115,7 @@ try {
     const dexieMs = await page.evaluate(([n, v]) => window.bench.dexieAppend(`dexie-${v}`, n, 1000, v), [dexieTotal, valueBytes]);
     const dexie = rate(dexieTotal, dexieMs);
     rows.push([`Dexie bulkAdd, one value per record, ${valueBytes} B values (main thread)`, dexieTotal, dexie, `${(dexie / raw).toFixed(2)}× raw`]);
-    const batchSizes = valueBytes === 100 ? [1, 100, 1000, 10_000] : [1000];
+    const batchSizes = [1, 100, 1000, 10_000];
     for (const batchSize of batchSizes) {
       const records = batchSize === 1 ? 3_000 : total;
       const topic = `append-${valueBytes}-${batchSize}`;
