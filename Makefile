@@ -24,13 +24,18 @@ build:
 	bash scripts/install.sh serve
 	trunk build --release
 
-# Benchmarks print figures; they are never part of `make test` (see BENCHMARKS.md).
+# Benchmarks print figures, one Markdown table with each figure against its goal; they are never
+# part of `make test` (see BENCHMARKS.md). Everything is built first, so the table is unbroken.
 bench:
 	bash scripts/install.sh test
-	cargo run --release -q -p streamlab-log --example bench_log
+	cargo build --release -q -p streamlab-log --example bench_log
 	trunk build --release
-	node bench/browser.mjs
-	node bench/bundle.mjs
+	@printf '\nStreamlab benchmarks, %s, %s cores, %s\n\n' "$$(date -u +%Y-%m-%d)" "$$(nproc)" "$$(chromium --version 2>/dev/null)"
+	@echo '| benchmark | records | result | vs baseline | goal |'
+	@echo '|---|---:|---:|---|---|'
+	@cargo run --release -q -p streamlab-log --example bench_log
+	@node bench/browser.mjs
+	@node bench/bundle.mjs
 
 # 10^6 mutated record batches through the decoder, and 10^6 mutated JSON Lines through the
 # import parser (see the crates' examples).

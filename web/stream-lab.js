@@ -8,8 +8,9 @@
 //   <stream-lab topic="orders" partitions="3" mode="kafka" db="docs-orders" view="compact"></stream-lab>
 //
 // Attributes: topic, partitions, mode (kafka|kinesis), db, ephemeral, view (dashboard|compact),
-// scenario (URL of a scenario JSON file), height. The scripting API is
-// `await customElements.get('stream-lab').api` (also `window.streamlab` once loaded).
+// scenario (URL of a scenario JSON file), height. The scripting API, a separate bundle
+// (streamlab-script.js + wasm) fetched on demand, is `await customElements.get('stream-lab').api`
+// (also `window.streamlab` once loaded).
 (() => {
   if (customElements.get('stream-lab')) return;
   // A classic script knows its address only while it runs for the first time.
@@ -26,8 +27,17 @@
     api.set_script_base(base);
     const sheet = new CSSStyleSheet();
     sheet.replaceSync(css);
-    window.streamlab ??= api;
     return { api, sheet };
+  })());
+
+  // The scripting API is a bundle of its own, fetched only when a script asks for it.
+  let scripting;
+  const loadApi = () => (scripting ??= (async () => {
+    const api = await import(`${base}streamlab-script.js`);
+    await api.default({ module_or_path: `${base}streamlab-script_bg.wasm` });
+    api.set_script_base(base);
+    window.streamlab ??= api;
+    return api;
   })());
 
   const ATTRIBUTES = ['topic', 'partitions', 'mode', 'db', 'ephemeral', 'view', 'scenario', 'height'];
@@ -38,7 +48,7 @@
     static observedAttributes = ATTRIBUTES;
 
     /** The scripting API (create_topic, produce_with_workers, read_partition, ...). */
-    static get api() { return load().then((b) => b.api); }
+    static get api() { return loadApi(); }
 
     #lab = null;
     #mounting = 0;

@@ -11,7 +11,6 @@
 
 mod components;
 mod hooks;
-pub mod script;
 mod state;
 mod view;
 
@@ -60,7 +59,7 @@ pub fn mount_lab(root: web_sys::Element, attributes: &JsValue) -> MountedLab {
 }
 
 /// Where the bundle's files are (the loader's own directory), so workers start from there
-/// whatever the page's address.
+/// whatever the page's address. (The scripting API, `streamlab-script`, has its own.)
 #[wasm_bindgen]
 pub fn set_script_base(url: &str) {
     streamlab_workers::set_script_base(url);

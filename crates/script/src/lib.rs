@@ -1,11 +1,14 @@
-//! A small scripting API, for users' own scripts and for end-to-end tests. the loader exposes it as
-//! `window.streamlab`:
+//! A small scripting API, for users' own scripts, the end-to-end tests and the benchmarks: a
+//! bundle of its own, which the loader (`stream-lab.js`) fetches on demand and exposes as
+//! `window.streamlab` and `await customElements.get('stream-lab').api`:
 //!
 //! ```js
 //! await streamlab.create_topic('streamlab', 'orders', 3, 'kafka');
 //! await streamlab.produce_with_workers('streamlab', 'orders', 2, 100, 'demo');
 //! const rows = await streamlab.read_partition('streamlab', 'orders', 0); // [[offset, key, value], …]
 //! ```
+
+#![deny(clippy::unwrap_used, clippy::expect_used)]
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -21,9 +24,20 @@ use streamlab_log::{
     TopicPartition,
 };
 use streamlab_protocol::{
-    ConsumerCommand, ConsumerEvent, ProducerCommand, ProducerEvent, WireRecord,
+    ConsumerCommand, ConsumerEvent, ProducerCommand, ProducerEvent, WirePosition, WireRecord,
 };
 use streamlab_workers::{ConsumerBridge, PortError, ProducerBridge, WorkerRole};
+
+/// Prepares this bundle's wasm: panics are reported on the console.
+pub fn start() {
+    console_error_panic_hook::set_once();
+}
+
+/// Where the release files are (the loader's own directory), so workers start from there.
+#[wasm_bindgen]
+pub fn set_script_base(url: &str) {
+    streamlab_workers::set_script_base(url);
+}
 
 fn js_error(e: impl std::fmt::Display) -> JsValue {
     js_sys::Error::new(&e.to_string()).into()
@@ -435,7 +449,7 @@ pub fn start_consumer(
     kind: String,
     value: String,
 ) -> Result<ScriptConsumer, JsValue> {
-    let position = crate::hooks::use_lab::parse_position(&kind, &value).map_err(js_error)?;
+    let position = WirePosition::parse(&kind, value.trim()).map_err(js_error)?;
     let seen = Rc::new(RefCell::new(ConsumerSeen::default()));
     let on_event = {
         let seen = Rc::clone(&seen);
