@@ -111,6 +111,18 @@ test('attributes changed after connection take effect, and removing the element 
   // height sizes the element.
   await page.evaluate(() => document.getElementById('c').setAttribute('height', '300'));
   assert.equal(await page.locator('#c').evaluate((e) => e.getBoundingClientRect().height), 300);
+  // A new db starts the lab over on that database: c now shows what a wrote.
+  await produceIn(page, 'a', 'k', 'written in a');
+  await page.evaluate(() => {
+    const c = document.getElementById('c');
+    c.removeAttribute('ephemeral'); // (else it would empty the shared database it moves to)
+    c.setAttribute('view', 'compact');
+    c.setAttribute('topic', 'orders');
+    c.setAttribute('db', 'shared-db');
+  });
+  await page.waitForFunction(() => [...document.getElementById('c').shadowRoot
+    .querySelectorAll('[data-testid="partition-row"]')].reduce((n, r) => n + Number(r.dataset.logEndOffset), 0) === 1);
+  assert.deepEqual(await ends(page, 'c'), await ends(page, 'a'));
 
   // Start a consumer in lab b, then remove every element: every worker ends.
   await inLab(page, 'b', 'consumer-start').click();

@@ -170,6 +170,18 @@ impl IdbStore {
         self.db.close();
     }
 
+    /// Empties the database in one transaction: every topic, record, index entry and group. Other
+    /// connections (other labs, workers, tabs) stay open and find an empty log, unlike
+    /// [`IdbStore::delete_database`], which closes them.
+    pub async fn clear(&self) -> Result<(), IdbError> {
+        let stores = [TOPICS, PARTITIONS, BATCHES, BATCH_INDEX, GROUPS];
+        let tx = self.tx(&stores, IdbTransactionMode::Readwrite)?;
+        for name in stores {
+            tx.store(name)?.clear().map_err(IdbError::from_js)?;
+        }
+        tx.commit().await
+    }
+
     /// Deletes the database `name` (all its topics).
     pub async fn delete_database(name: &str) -> Result<(), IdbError> {
         let req = crate::idb::factory()?

@@ -203,3 +203,33 @@ async fn a_closed_connection_reports_closed() {
         "{err:?}"
     );
 }
+
+#[wasm_bindgen_test]
+async fn clearing_empties_the_database_and_other_connections_keep_working() {
+    let store = fresh_store("idb-test-clear").await;
+    let other = IdbStore::open("idb-test-clear")
+        .await
+        .expect("second connection");
+    let config = TopicConfig::new("orders", Mode::Kafka, 1).expect("valid");
+    store.create_topic(&config).await.expect("create");
+    let tp = TopicPartition::new(config.name().clone(), PartitionId(0));
+    store
+        .append(&tp, &[value("a"), value("b")], Timestamp(1))
+        .await
+        .expect("append");
+
+    store.clear().await.expect("clear");
+
+    // The other connection sees an empty database, and can write to it at once.
+    assert!(other.list_topics().await.expect("list").is_empty());
+    other.create_topic(&config).await.expect("create again");
+    let info = other
+        .append(&tp, &[value("c")], Timestamp(2))
+        .await
+        .expect("append after clearing");
+    assert_eq!(info.base_offset, Offset(0), "the log starts over");
+    let fetched = fetch(&store, &tp, Offset(0), FetchLimits::default())
+        .await
+        .expect("fetch");
+    assert_eq!(values(&fetched.records), ["c"]);
+}

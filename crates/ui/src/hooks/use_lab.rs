@@ -1305,15 +1305,21 @@ pub fn use_lab(db: AttrValue, clear: bool) -> LabHandle {
             let opened = Rc::new(RefCell::new(None::<Rc<IdbStore>>));
             let keep = Rc::clone(&opened);
             spawn_local(async move {
-                if clear {
-                    if let Err(e) = IdbStore::delete_database(&db).await {
-                        let message = format!("could not empty database '{db}': {e}");
-                        dispatch.dispatch(Action::Error(message));
-                        return;
-                    }
-                }
                 match IdbStore::open(&db).await {
                     Ok(store) => {
+                        // Emptied in place, so other labs and tabs on this database keep their
+                        // connections; they hear of it like of any change.
+                        if clear {
+                            if let Err(e) = store.clear().await {
+                                let message = format!("could not empty database '{db}': {e}");
+                                dispatch.dispatch(Action::Error(message));
+                                return;
+                            }
+                            if let Ok(channel) = web_sys::BroadcastChannel::new(&log_channel(&db)) {
+                                let _ = channel.post_message(&JsValue::from_str("cleared"));
+                                channel.close();
+                            }
+                        }
                         let store = Rc::new(store);
                         *keep.borrow_mut() = Some(Rc::clone(&store));
                         dispatch.dispatch(Action::StoreOpened(store));
