@@ -69,6 +69,11 @@ test('each bad input is refused with the message in the bad-input table, and sto
     await byTestId(page, 'records-jump-value').fill('twelve');
     await byTestId(page, 'records-jump-submit').click();
   });
+  await refused('records jump: sequence number', '`123` (log has none)', async () => {
+    await byTestId(page, 'records-jump-kind').selectOption('sequence');
+    await byTestId(page, 'records-jump-value').fill('123');
+    await byTestId(page, 'records-jump-submit').click();
+  });
   await refused('consumer start offset', '`-1`', async () => {
     await page.locator('[data-testid="consumer-position"]').selectOption('offset');
     await byTestId(page, 'consumer-offset').fill('-1');

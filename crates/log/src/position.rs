@@ -77,6 +77,15 @@ pub enum OffsetResetPolicy {
     None,
 }
 
+/// What a shard has assigned, for [`PositionError::SequenceNumberOutOfRange`].
+fn assigned_below(next: &SequenceNumber) -> String {
+    if next.0 == 0 {
+        "it has no records yet".to_owned()
+    } else {
+        format!("every sequence number it assigned is below {next}")
+    }
+}
+
 /// Why a position could not be resolved.
 #[derive(Debug, thiserror::Error)]
 pub enum PositionError<E> {
@@ -87,7 +96,10 @@ pub enum PositionError<E> {
     #[error(transparent)]
     OffsetOutOfRange(OffsetOutOfRange),
     /// The sequence number was never assigned in this shard (it is past the newest one).
-    #[error("sequence number {requested} is not in {topic_partition}: its newest is below {next}")]
+    #[error(
+        "sequence number {requested} is not in {topic_partition}: it was never assigned there ({})",
+        assigned_below(next)
+    )]
     SequenceNumberOutOfRange {
         /// The shard.
         topic_partition: TopicPartition,
