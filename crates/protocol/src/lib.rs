@@ -268,6 +268,8 @@ pub enum ProducerEvent {
         request_id: u64,
         /// What went wrong, in words.
         message: String,
+        /// The browser refused the write because its storage quota is full.
+        storage_full: bool,
     },
     /// A run's batches were appended. A fast run reports at most every 100 ms, with its latest
     /// batches (at most 20) and its totals.
@@ -305,6 +307,8 @@ pub enum ProducerEvent {
         sent: u64,
         /// Why it ended early, in words; `None` when stopped or done.
         error: Option<String>,
+        /// It ended because the browser's storage quota is full.
+        storage_full: bool,
     },
     /// A command the worker could not read (a page and a worker from different builds); its
     /// request id is unknown.

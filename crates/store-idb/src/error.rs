@@ -61,6 +61,11 @@ fn in_parentheses(text: &str) -> String {
 }
 
 impl IdbError {
+    /// Whether the browser refused a write because the origin's storage quota is full.
+    pub fn is_quota_exceeded(&self) -> bool {
+        matches!(self, IdbError::QuotaExceeded { .. })
+    }
+
     /// Converts a value IndexedDB threw or failed with (usually a `DOMException`), so that
     /// code calling IndexedDB directly reports errors the way this store does.
     pub fn from_js(value: JsValue) -> IdbError {

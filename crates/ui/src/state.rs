@@ -62,6 +62,9 @@ pub struct LabState {
     pub corrupt: Vec<streamlab_log::CorruptBatch>,
     /// The scenario this lab replays, if any.
     pub scenario: Option<ScenarioView>,
+    /// The browser refused a write because its storage quota is full (until the error is
+    /// dismissed or a write goes through).
+    pub storage_full: bool,
 }
 
 /// An import of JSON Lines into the open topic.
@@ -300,6 +303,8 @@ pub enum Action {
     FieldError(&'static str, String),
     /// The scenario's progress.
     Scenario(ScenarioView),
+    /// A producer was refused because the browser's storage quota is full.
+    StorageFull,
 }
 
 /// At most this many produce results are kept on screen.
@@ -341,7 +346,13 @@ impl LabState {
                     RunStatus::Running
                 };
             }
-            ProducerEvent::RunEnded { sent, error, .. } => {
+            ProducerEvent::RunEnded {
+                sent,
+                error,
+                storage_full,
+                ..
+            } => {
+                self.storage_full |= storage_full;
                 run.sent = sent;
                 run.status = match error {
                     Some(message) => {
@@ -403,7 +414,11 @@ impl Reducible for LabState {
                 next.pending += 1;
                 next.error = None;
             }
+            Action::StorageFull => next.storage_full = true,
             Action::Produced(acks) => {
+                if !acks.is_empty() {
+                    next.storage_full = false;
+                }
                 next.pending = next.pending.saturating_sub(1);
                 next.produced.extend(acks);
                 let excess = next.produced.len().saturating_sub(MAX_RESULTS);
@@ -419,6 +434,7 @@ impl Reducible for LabState {
             Action::ClearError => {
                 next.error = None;
                 next.field_error = None;
+                next.storage_full = false;
             }
             Action::LogChanged => next.generation += 1,
             Action::TopicDeleted(name) => {

@@ -75,6 +75,43 @@ pub(crate) fn script_base() -> Option<String> {
     SCRIPT_BASE.with(|base| base.borrow().clone())
 }
 
+/// Why a produce request or a run failed: the message for the user, and whether the browser
+/// refused the write because its storage quota is full (so the page can say how to free space
+/// without reading the message).
+#[derive(Debug)]
+pub(crate) struct Failure {
+    pub(crate) message: String,
+    pub(crate) storage_full: bool,
+}
+
+impl Failure {
+    /// The failure of a produce into IndexedDB.
+    pub(crate) fn of_produce(e: &streamlab_log::ProduceError<streamlab_idb::IdbError>) -> Failure {
+        use streamlab_log::{AppendError, ProduceError};
+        let storage_full = match e {
+            ProduceError::Storage(s)
+            | ProduceError::Append {
+                source: AppendError::Storage(s),
+                ..
+            } => s.is_quota_exceeded(),
+            _ => false,
+        };
+        Failure {
+            message: e.to_string(),
+            storage_full,
+        }
+    }
+}
+
+impl From<String> for Failure {
+    fn from(message: String) -> Failure {
+        Failure {
+            message,
+            storage_full: false,
+        }
+    }
+}
+
 /// The time now, in milliseconds (`performance.now` where there is one).
 pub(crate) fn now_ms() -> f64 {
     use wasm_bindgen::JsCast;

@@ -14,9 +14,9 @@ use streamlab_log::{
 };
 use streamlab_protocol::{log_channel, ProduceAck, ProducerCommand, ProducerEvent};
 
-use crate::now_ms;
 use crate::port::{Responder, Served, WorkerBridge};
 use crate::run::{run, RunControl, RunRequest};
+use crate::{now_ms, Failure};
 
 /// The page's handle on a producer worker.
 pub type ProducerBridge = WorkerBridge<ProducerCommand, ProducerEvent>;
@@ -82,6 +82,7 @@ impl Served for ProducerWorker {
                     run_id,
                     sent: 0,
                     error: Some(format!("there is no run {run_id} in this producer")),
+                    storage_full: false,
                 });
             }
             return;
@@ -116,6 +117,7 @@ impl ProducerWorker {
                 run_id,
                 sent: 0,
                 error: Some(format!("run {run_id} is already running")),
+                storage_full: false,
             });
             return;
         }
@@ -150,9 +152,13 @@ async fn handle(
             records,
         } => match produce_request(stores, keyless, &db, &topic, &records).await {
             Ok(acks) => ProducerEvent::Acked { request_id, acks },
-            Err(message) => ProducerEvent::Failed {
+            Err(Failure {
+                message,
+                storage_full,
+            }) => ProducerEvent::Failed {
                 request_id,
                 message,
+                storage_full,
             },
         },
         ProducerCommand::ProduceGenerated {
@@ -179,6 +185,7 @@ async fn handle(
                 Err(message) => ProducerEvent::Failed {
                     request_id,
                     message,
+                    storage_full: false,
                 },
             }
         }
@@ -301,7 +308,7 @@ async fn produce_request(
     db: &str,
     topic: &str,
     records: &[streamlab_protocol::WireRecord],
-) -> Result<Vec<ProduceAck>, String> {
+) -> Result<Vec<ProduceAck>, Failure> {
     // Either mode's charset check suffices to look the topic up; the topic's own mode rules
     // were applied when it was created.
     let topic = TopicName::new(topic, Mode::Kafka).map_err(|e| e.to_string())?;
@@ -310,7 +317,7 @@ async fn produce_request(
     let now = Timestamp(js_sys::Date::now() as i64);
     let metadata = produce(store.as_ref(), &topic, &to_produce, keyless, now)
         .await
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| Failure::of_produce(&e))?;
     announce(db, topic.as_str());
     Ok(records
         .iter()

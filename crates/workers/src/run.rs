@@ -18,7 +18,7 @@ use streamlab_log::{
 use streamlab_protocol::{BatchAck, ProducerEvent, RunSpec};
 
 use crate::producer::{announce, store_for};
-use crate::{now_ms, sleep};
+use crate::{now_ms, sleep, Failure};
 
 /// What the page tells a running run.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -47,13 +47,14 @@ pub(crate) async fn run(
 ) {
     let run_id = request.run_id;
     let mut sent = 0u64;
-    let error = drive(stores, keyless, &request, control, respond, &mut sent)
+    let failure = drive(stores, keyless, &request, control, respond, &mut sent)
         .await
         .err();
     respond(ProducerEvent::RunEnded {
         run_id,
         sent,
-        error,
+        storage_full: failure.as_ref().is_some_and(|f| f.storage_full),
+        error: failure.map(|f| f.message),
     });
 }
 
@@ -64,7 +65,7 @@ async fn drive(
     mut control: mpsc::UnboundedReceiver<RunControl>,
     respond: &dyn Fn(ProducerEvent),
     sent: &mut u64,
-) -> Result<(), String> {
+) -> Result<(), Failure> {
     let spec = &request.spec;
     let run_id = request.run_id;
     let keys = spec.key.to_pattern();
@@ -243,7 +244,7 @@ async fn append(
     keyless: &KeylessPartitioner,
     run_id: u64,
     respond: &dyn Fn(ProducerEvent),
-) -> Result<Vec<BatchAck>, String> {
+) -> Result<Vec<BatchAck>, Failure> {
     let mut pending: VecDeque<Vec<ProduceRecord>> = by_partition(metadata, records, keyless)?;
     let mut acks = Vec::new();
     while let Some(group) = pending.pop_front() {
@@ -287,7 +288,7 @@ async fn append(
                     pending.push_front(regrouped);
                 }
             }
-            Err(e) => return Err(e.to_string()),
+            Err(e) => return Err(Failure::of_produce(&e)),
         }
     }
     Ok(acks)

@@ -53,10 +53,11 @@ pub fn StorageUsage(props: &StorageUsageProps) -> Html {
         return Html::default();
     };
     let usage = use_state(|| None::<(f64, f64)>);
-    let error = lab.state.error.clone();
+    // Set from the producer's typed report (`storage_full`), not read from the message.
+    let refused = lab.state.storage_full;
     {
         let usage = usage.clone();
-        use_effect_with((lab.state.generation, error.clone()), move |_| {
+        use_effect_with((lab.state.generation, refused), move |_| {
             spawn_local(async move {
                 if let Some(found) = estimate().await {
                     usage.set(Some(found));
@@ -67,10 +68,6 @@ pub fn StorageUsage(props: &StorageUsageProps) -> Html {
     let Some((used, quota)) = *usage else {
         return Html::default();
     };
-    // The store reports QuotaExceededError as "the browser's storage quota is full; …".
-    let refused = error
-        .as_deref()
-        .is_some_and(|e| e.contains("storage quota is full"));
     let full = refused || (quota > 0.0 && used / quota >= NEARLY_FULL);
     let percent = if quota > 0.0 {
         (used / quota * 100.0).round() as u64

@@ -345,6 +345,7 @@ impl LabHandle {
                     run_id: id,
                     sent: 0,
                     error: Some(e.to_string()),
+                    storage_full: false,
                 });
                 if matches!(event, ProducerEvent::RunEnded { .. }) {
                     // The run is over: end its worker (not from inside its own handler).
@@ -387,11 +388,18 @@ impl LabHandle {
     }
 
     fn run_command(&self, id: u64, command: ProducerCommand) {
-        let sent = match self.runs.borrow().get(&id) {
-            Some(bridge) => bridge.send(&command),
-            None => return,
-        };
-        if let Err(e) = sent {
+        let sent = self
+            .runs
+            .borrow()
+            .get(&id)
+            .map(|bridge| bridge.send(&command));
+        self.report_send(sent);
+    }
+
+    /// Shows a failed send to one of the lab's workers (`None`: the worker has ended, and there
+    /// is nothing to tell it).
+    fn report_send(&self, sent: Option<Result<(), PortError>>) {
+        if let Some(Err(e)) = sent {
             self.state.dispatch(Action::Error(e.to_string()));
         }
     }
@@ -672,13 +680,12 @@ impl LabHandle {
 
     /// Sends a command to a running consumer.
     fn command(&self, id: u32, command: ConsumerCommand) {
-        let sent = match self.consumers.borrow().get(&id) {
-            Some(bridge) => bridge.send(&command),
-            None => return,
-        };
-        if let Err(e) = sent {
-            self.state.dispatch(Action::Error(e.to_string()));
-        }
+        let sent = self
+            .consumers
+            .borrow()
+            .get(&id)
+            .map(|bridge| bridge.send(&command));
+        self.report_send(sent);
     }
 
     /// Replays from the start: seeks the consumer to the earliest offset of every partition.
@@ -843,10 +850,19 @@ impl LabHandle {
                     Ok(ProducerEvent::Acked { acks, .. }) => {
                         dispatch.dispatch(Action::ImportProgress(acks.len() as u64))
                     }
-                    Ok(
-                        ProducerEvent::Failed { message, .. }
-                        | ProducerEvent::Unreadable { message },
-                    ) => dispatch.dispatch(Action::ImportFailed(message)),
+                    Ok(ProducerEvent::Failed {
+                        message,
+                        storage_full,
+                        ..
+                    }) => {
+                        if storage_full {
+                            dispatch.dispatch(Action::StorageFull);
+                        }
+                        dispatch.dispatch(Action::ImportFailed(message))
+                    }
+                    Ok(ProducerEvent::Unreadable { message }) => {
+                        dispatch.dispatch(Action::ImportFailed(message))
+                    }
                     Ok(_) => {}
                     Err(e) => dispatch.dispatch(Action::ImportFailed(e.to_string())),
                 }
@@ -1283,10 +1299,19 @@ pub fn use_lab(db: AttrValue, clear: bool) -> LabHandle {
                     Ok(ProducerEvent::Acked { acks, .. }) => {
                         dispatch.dispatch(Action::Produced(acks))
                     }
-                    Ok(
-                        ProducerEvent::Failed { message, .. }
-                        | ProducerEvent::Unreadable { message },
-                    ) => dispatch.dispatch(Action::ProduceFailed(message)),
+                    Ok(ProducerEvent::Failed {
+                        message,
+                        storage_full,
+                        ..
+                    }) => {
+                        if storage_full {
+                            dispatch.dispatch(Action::StorageFull);
+                        }
+                        dispatch.dispatch(Action::ProduceFailed(message))
+                    }
+                    Ok(ProducerEvent::Unreadable { message }) => {
+                        dispatch.dispatch(Action::ProduceFailed(message))
+                    }
                     // A generated run changed the log; its records are not listed one by one.
                     Ok(ProducerEvent::Generated { .. }) => {
                         dispatch.dispatch(Action::Produced(Vec::new()))
