@@ -854,12 +854,7 @@ impl LabHandle {
                         message,
                         storage_full,
                         ..
-                    }) => {
-                        if storage_full {
-                            dispatch.dispatch(Action::StorageFull);
-                        }
-                        dispatch.dispatch(Action::ImportFailed(message))
-                    }
+                    }) => report_refusal(&dispatch, message, storage_full, Action::ImportFailed),
                     Ok(ProducerEvent::Unreadable { message }) => {
                         dispatch.dispatch(Action::ImportFailed(message))
                     }
@@ -969,6 +964,20 @@ impl LabHandle {
         });
         self.state.dispatch(Action::ConsumerStopped(id));
     }
+}
+
+/// Reports a producer's refusal with `failed` (the produce form's or the import's action), raising
+/// the storage warning first when the browser's quota was the cause.
+fn report_refusal(
+    dispatch: &UseReducerDispatcher<LabState>,
+    message: String,
+    storage_full: bool,
+    failed: fn(String) -> Action,
+) {
+    if storage_full {
+        dispatch.dispatch(Action::StorageFull);
+    }
+    dispatch.dispatch(failed(message));
 }
 
 /// Runs `f` after `ms` milliseconds.
@@ -1303,12 +1312,7 @@ pub fn use_lab(db: AttrValue, clear: bool) -> LabHandle {
                         message,
                         storage_full,
                         ..
-                    }) => {
-                        if storage_full {
-                            dispatch.dispatch(Action::StorageFull);
-                        }
-                        dispatch.dispatch(Action::ProduceFailed(message))
-                    }
+                    }) => report_refusal(&dispatch, message, storage_full, Action::ProduceFailed),
                     Ok(ProducerEvent::Unreadable { message }) => {
                         dispatch.dispatch(Action::ProduceFailed(message))
                     }
