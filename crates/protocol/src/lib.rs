@@ -22,6 +22,7 @@
 #![deny(missing_docs)]
 #![deny(clippy::unwrap_used, clippy::expect_used)]
 
+pub mod form;
 pub mod jsonl;
 pub mod scenario;
 

@@ -7,8 +7,15 @@
 //! await streamlab.produce_with_workers('streamlab', 'orders', 2, 100, 'demo');
 //! const rows = await streamlab.read_partition('streamlab', 'orders', 0); // [[offset, key, value], …]
 //! ```
+//!
+//! The same bundle holds the lab's less used operations (`tools`: export, import, group resets,
+//! cleanup, scenarios), which the lab calls on first use, so pages that only show labs never
+//! download them. They are part of the API too: `await streamlab.export_topic('streamlab',
+//! 'orders')` resolves with `[jsonLines, records]`.
 
 #![deny(clippy::unwrap_used, clippy::expect_used)]
+
+pub mod tools;
 
 use std::cell::RefCell;
 use std::rc::Rc;

@@ -12,6 +12,7 @@
 mod components;
 mod hooks;
 mod state;
+mod tools;
 mod view;
 
 use wasm_bindgen::prelude::*;

@@ -7,24 +7,20 @@ use std::rc::Rc;
 use wasm_bindgen_futures::spawn_local;
 use yew::prelude::*;
 
+use js_sys::{Array, Reflect};
 use streamlab_idb::IdbStore;
 use streamlab_log::{
-    add_partitions, clean_partition, merge_shards, middle_hash_key, reset_group_offsets,
-    resolve_position, split_shard, truncate_partition, BatchLookup, CleanupPolicy, CorruptBatch,
-    CreateTopicError, FetchError, GroupId, HashKey, Mode, Offset, OffsetReset, OffsetResetPolicy,
-    Pacer, PartitionId, PartitionScan, PartitionState, Position, ReshardError, SequenceNumber,
-    Storage, TableView, Timestamp, TopicConfig, TopicMetadata, TopicName, TopicPartition,
-    ValueTemplate,
+    add_partitions, merge_shards, resolve_position, split_shard, truncate_partition, BatchLookup,
+    CleanupPolicy, CorruptBatch, CreateTopicError, FetchError, HashKey, Mode, Offset,
+    OffsetResetPolicy, Pacer, PartitionId, PartitionScan, PartitionState, Position, ReshardError,
+    SequenceNumber, Storage, TableView, Timestamp, TopicConfig, TopicMetadata, TopicName,
+    TopicPartition, ValueTemplate,
 };
 use streamlab_protocol::{
-    jsonl, log_channel,
-    scenario::{Scenario, ScenarioStep},
-    ConsumerCommand, ConsumerEvent, ProducerCommand, ProducerEvent, RunSpec, WireKeyPattern,
-    WirePosition, WireRecord, WireTarget,
+    log_channel, ConsumerCommand, ConsumerEvent, ProducerCommand, ProducerEvent, RunSpec,
+    WireKeyPattern, WirePosition, WireRecord, WireTarget,
 };
-use streamlab_workers::{
-    ConsumerBridge, PortError, ProducerBridge, WorkerRole, SESSION_TIMEOUT_MS,
-};
+use streamlab_workers::{ConsumerBridge, PortError, ProducerBridge, WorkerRole};
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 
@@ -32,6 +28,7 @@ use crate::state::{
     Action, ConsumerView, ImportView, InspectedBatch, LabState, RecordsQuery, RunStatus, RunView,
     ScenarioView,
 };
+use crate::tools;
 use crate::view::RecordRow;
 
 /// How many of the newest records per partition the records table shows.
@@ -57,7 +54,9 @@ pub struct LabHandle {
     next_consumer: Rc<Cell<u32>>,
     runs: Rc<RefCell<HashMap<u64, ProducerBridge>>>,
     next_run: Rc<Cell<u64>>,
-    import_bridge: Rc<RefCell<Option<ProducerBridge>>>,
+    import_bridge: Rc<RefCell<Option<ImportJob>>>,
+    /// False once the lab is unmounted (a scenario under way stops at its next step).
+    mounted: Rc<Cell<bool>>,
 }
 
 impl PartialEq for LabHandle {
@@ -200,29 +199,30 @@ impl LabHandle {
 
     /// Runs the open topic's cleanup policy (retention or compaction) on every partition now.
     pub fn clean_topic(&self) {
+        self.run_tool("clean_topic", Vec::new(), Action::Cleaned);
+    }
+
+    /// Runs tool `name` (see [`tools`]) on the open topic with `args` after the database and the
+    /// topic's name; its answer, in words, becomes `done(words)`, a failure the error message.
+    fn run_tool(&self, name: &'static str, args: Vec<JsValue>, done: fn(String) -> Action) {
         let dispatch = self.state.dispatcher();
-        let Some((store, topic, partitions)) = self.open_topic_in_store() else {
+        let Some((_, topic, _)) = self.open_topic_in_store() else {
             return;
         };
+        let mut all = vec![
+            JsValue::from_str(&self.db),
+            JsValue::from_str(topic.as_str()),
+        ];
+        all.extend(args);
         spawn_local(async move {
-            let now = Timestamp(js_sys::Date::now() as i64);
-            let (mut deleted, mut rewritten) = (0, 0);
-            for p in 0..partitions {
-                let tp = TopicPartition::new(topic.clone(), PartitionId(p));
-                match clean_partition(store.as_ref(), &tp, now).await {
-                    Ok(out) => {
-                        deleted += out.batches_deleted;
-                        rewritten += out.batches_rewritten;
-                    }
-                    Err(e) => {
-                        dispatch.dispatch(Action::Error(e.to_string()));
-                        return;
-                    }
+            let args: Vec<&JsValue> = all.iter().collect();
+            match tools::call(name, &args).await {
+                Ok(words) => {
+                    dispatch.dispatch(Action::ClearError);
+                    dispatch.dispatch(done(words.as_string().unwrap_or_default()));
                 }
+                Err(message) => dispatch.dispatch(Action::Error(message)),
             }
-            dispatch.dispatch(Action::Cleaned(format!(
-                "cleanup: {deleted} batches deleted, {rewritten} rewritten"
-            )));
         });
     }
 
@@ -564,118 +564,84 @@ impl LabHandle {
     }
 
     /// Replays the scenario file at `source` (relative to the page) on this lab's (emptied)
-    /// database, step by step, then opens `open` or the scenario's topic.
+    /// database, step by step (the tools bundle's `run_scenario`), then opens `open` or the
+    /// scenario's topic. Its `consume` steps start consumers here, as if started by hand.
     pub fn run_scenario(&self, source: AttrValue, open: Option<AttrValue>) {
-        let Some(store) = self.state.store.clone() else {
+        if self.state.store.is_none() {
             return;
-        };
+        }
         let lab = self.clone();
         spawn_local(async move {
             let dispatch = lab.state.dispatcher();
-            let mut view = ScenarioView {
+            let view = Rc::new(RefCell::new(ScenarioView {
                 source: source.to_string(),
                 total: 0,
                 done: 0,
                 step: "reading the file".into(),
                 error: None,
-            };
-            dispatch.dispatch(Action::Scenario(view.clone()));
-            let parsed = fetch_text(&source)
-                .await
-                .and_then(|text| Scenario::parse(&text).map_err(|e| e.to_string()));
-            let scenario = match parsed {
-                Ok(scenario) => scenario,
-                Err(e) => {
-                    view.error = Some(e);
-                    return dispatch.dispatch(Action::Scenario(view));
-                }
-            };
-            view.total = scenario.topics.len() + scenario.steps.len();
-            for config in &scenario.topics {
-                view.step = format!("create {}", config.name());
-                dispatch.dispatch(Action::Scenario(view.clone()));
-                if let Err(e) = store.create_topic(config).await {
-                    view.error = Some(format!("{}: {e}", view.step));
-                    return dispatch.dispatch(Action::Scenario(view));
-                }
-                view.done += 1;
-            }
-            for (i, step) in scenario.steps.iter().enumerate() {
-                view.step = format!("steps[{i}]: {}", step.describe());
-                dispatch.dispatch(Action::Scenario(view.clone()));
-                if let Err(e) = lab.run_step(&store, step).await {
-                    view.error = Some(format!("{}: {e}", view.step));
-                    return dispatch.dispatch(Action::Scenario(view));
-                }
-                view.done += 1;
-            }
-            let shown = open
-                .and_then(|name| {
-                    scenario
-                        .topics
-                        .iter()
-                        .find(|t| t.name().as_str() == name.as_str())
+            }));
+            dispatch.dispatch(Action::Scenario(view.borrow().clone()));
+            let on_progress = {
+                let (view, dispatch, mounted) =
+                    (Rc::clone(&view), dispatch.clone(), Rc::clone(&lab.mounted));
+                Closure::<dyn FnMut(f64, f64, String) -> bool>::new(move |total, done, step| {
+                    let mut view = view.borrow_mut();
+                    (view.total, view.done, view.step) = (total as usize, done as usize, step);
+                    dispatch.dispatch(Action::Scenario(view.clone()));
+                    mounted.get()
                 })
-                .map(|t| t.name().clone())
-                .or(scenario.open)
-                .or_else(|| scenario.topics.first().map(|t| t.name().clone()));
-            if let Some(topic) = shown {
-                dispatch.dispatch(Action::OpenTopic(topic));
+            };
+            let on_consume = {
+                let lab = lab.clone();
+                Closure::<dyn FnMut(String, String, Option<String>) -> Result<(), JsValue>>::new(
+                    move |topic: String, from: String, group: Option<String>| {
+                        let (kind, value) = from.split_once(' ').unwrap_or((&from, ""));
+                        let fail = |e: String| JsValue::from(js_sys::Error::new(&e));
+                        let position =
+                            WirePosition::parse(kind, value).map_err(|e| fail(e.to_string()))?;
+                        let topic = TopicName::new(&topic, Mode::Kafka)
+                            .or_else(|_| TopicName::new(&topic, Mode::Kinesis))
+                            .map_err(|e| fail(e.to_string()))?;
+                        lab.spawn_consumer(topic, position, from, group);
+                        Ok(())
+                    },
+                )
+            };
+            let open = open.map_or(JsValue::UNDEFINED, |o| JsValue::from_str(&o));
+            let args = [
+                &JsValue::from_str(&lab.db),
+                &JsValue::from_str(&source),
+                &open,
+            ];
+            let ran = tools::call(
+                "run_scenario",
+                &[
+                    args[0],
+                    args[1],
+                    args[2],
+                    on_progress.as_ref(),
+                    on_consume.as_ref(),
+                ],
+            )
+            .await;
+            let mut view = view.borrow().clone();
+            match ran {
+                Ok(shown) => {
+                    let shown = shown.as_string().and_then(|name| {
+                        TopicName::new(&name, Mode::Kafka)
+                            .or_else(|_| TopicName::new(&name, Mode::Kinesis))
+                            .ok()
+                    });
+                    if let Some(topic) = shown {
+                        dispatch.dispatch(Action::OpenTopic(topic));
+                    }
+                    view.done = view.total;
+                    view.step = "done".into();
+                }
+                Err(e) => view.error = Some(e),
             }
-            view.step = "done".into();
             dispatch.dispatch(Action::Scenario(view));
         });
-    }
-
-    async fn run_step(&self, store: &IdbStore, step: &ScenarioStep) -> Result<(), String> {
-        let (topic, update): (&TopicName, TopicUpdate) = match step {
-            ScenarioStep::Produce { topic, records } => {
-                return produce_all(&self.db, topic.as_str(), records)
-                    .await
-                    .map(|_| ())
-            }
-            ScenarioStep::Consume {
-                topic,
-                position,
-                from,
-                group,
-            } => {
-                self.spawn_consumer(topic.clone(), position.clone(), from.clone(), group.clone());
-                return Ok(());
-            }
-            ScenarioStep::SplitShard { topic, shard } => {
-                let shard = *shard;
-                let split = move |m: &TopicMetadata| {
-                    let at = m
-                        .partitions
-                        .get(shard.0 as usize)
-                        .and_then(|p| p.hash_key_range())
-                        .and_then(middle_hash_key)
-                        .unwrap_or(HashKey(0));
-                    split_shard(m, shard, at)
-                };
-                (topic, Box::new(split))
-            }
-            ScenarioStep::MergeShards {
-                topic,
-                shard,
-                adjacent,
-            } => {
-                let (shard, adjacent) = (*shard, *adjacent);
-                (topic, Box::new(move |m| merge_shards(m, shard, adjacent)))
-            }
-            ScenarioStep::AddPartitions { topic, count } => {
-                let count = *count;
-                let add =
-                    move |m: &TopicMetadata| add_partitions(m, m.partitions.len() as u32 + count);
-                (topic, Box::new(add))
-            }
-        };
-        store
-            .update_topic(topic, &*update)
-            .await
-            .map(|_| ())
-            .map_err(|e| e.to_string())
     }
 
     /// Sends a command to a running consumer.
@@ -701,47 +667,10 @@ impl LabHandle {
     /// Resets `group`'s committed offsets on the open topic: `target` is `earliest`, `latest`,
     /// `offset` (`value`: one offset for every partition, or `partition:offset` pairs separated
     /// by commas) or `timestamp` (`value`: ms or a date), or the Kinesis words for them.
+    /// Refused while a member of the group is active.
     pub fn reset_group(&self, group: &str, target: &str, value: &str) {
-        let dispatch = self.state.dispatcher();
-        let Some((store, topic, partitions)) = self.open_topic_in_store() else {
-            return;
-        };
-        let parsed = GroupId::new(group.trim())
-            .map_err(|e| format!("group: {e}"))
-            .and_then(|group| Ok((group, offset_reset(target, value.trim(), partitions)?)));
-        let (group, reset) = match parsed {
-            Ok(p) => p,
-            Err(message) => {
-                dispatch.dispatch(Action::Error(message));
-                return;
-            }
-        };
-        spawn_local(async move {
-            let now = Timestamp(js_sys::Date::now() as i64);
-            match reset_group_offsets(
-                store.as_ref(),
-                &group,
-                &topic,
-                &reset,
-                now,
-                SESSION_TIMEOUT_MS,
-            )
-            .await
-            {
-                Ok(moved) => {
-                    let offsets = moved
-                        .iter()
-                        .map(|(p, o)| format!("{} → {}", p.0, o.0))
-                        .collect::<Vec<_>>()
-                        .join(", ");
-                    dispatch.dispatch(Action::ClearError);
-                    dispatch.dispatch(Action::GroupReset(format!(
-                        "group {group} now starts at {offsets}"
-                    )));
-                }
-                Err(e) => dispatch.dispatch(Action::Error(e.to_string())),
-            }
-        });
+        let args = [group, target, value].map(JsValue::from_str).to_vec();
+        self.run_tool("reset_group", args, Action::GroupReset);
     }
 
     /// Reads the stored batch that holds `offset` of `partition` into the byte inspector.
@@ -783,60 +712,84 @@ impl LabHandle {
     /// Downloads the open topic as JSON Lines (`<topic>.jsonl`), every partition in order.
     pub fn export_topic(&self) {
         let dispatch = self.state.dispatcher();
-        let (Some((store, topic, _)), Some(metadata)) =
-            (self.open_topic_in_store(), self.open_metadata())
-        else {
+        let Some((_, topic, _)) = self.open_topic_in_store() else {
             return;
         };
+        let db = JsValue::from_str(&self.db);
         spawn_local(async move {
-            match export_jsonl(&store, &metadata).await {
-                Ok((text, count)) => match download(&format!("{topic}.jsonl"), &text) {
-                    Ok(()) => dispatch.dispatch(Action::Exported(format!(
-                        "exported {count} records to {topic}.jsonl"
-                    ))),
-                    Err(message) => dispatch.dispatch(Action::Error(message)),
-                },
+            let exported = tools::call("export_topic", &[&db, &topic.as_str().into()])
+                .await
+                .and_then(|answer| {
+                    let answer = Array::from(&answer);
+                    let (text, count) = (answer.get(0).as_string(), answer.get(1).as_f64());
+                    let file = format!("{topic}.jsonl");
+                    download(&file, &text.unwrap_or_default())?;
+                    Ok(format!(
+                        "exported {} records to {file}",
+                        count.unwrap_or_default()
+                    ))
+                });
+            match exported {
+                Ok(summary) => dispatch.dispatch(Action::Exported(summary)),
                 Err(message) => dispatch.dispatch(Action::Error(message)),
             }
         });
     }
 
-    /// Imports a JSON Lines file into the open topic through a producer worker of its own, 500
-    /// records per request. A file with a bad line is refused whole, naming the line.
+    /// Imports a JSON Lines file into the open topic through a producer worker of its own (the
+    /// tools bundle's `import_jsonl`), 500 records per request. A file with a bad line is refused
+    /// whole, naming the line. The import ends with the next import or the lab.
     pub fn import_file(&self, file: web_sys::File) {
         let dispatch = self.state.dispatcher();
         let Some(metadata) = self.open_metadata() else {
             return;
         };
-        let topic = metadata.config.name().clone();
-        let (db, imports) = (self.db.to_string(), Rc::clone(&self.import_bridge));
+        let args = [
+            JsValue::from_str(&self.db),
+            JsValue::from_str(metadata.config.name().as_str()),
+            JsValue::from_str(metadata.config.mode().as_str()),
+            JsValue::from(metadata.partitions.len() as u32),
+        ];
+        let imports = Rc::clone(&self.import_bridge);
         spawn_local(async move {
             let text = match wasm_bindgen_futures::JsFuture::from(file.text()).await {
-                Ok(text) => text.as_string().unwrap_or_default(),
+                Ok(text) => text,
                 Err(_) => {
                     dispatch.dispatch(Action::Error(format!("could not read {}", file.name())));
                     return;
                 }
             };
-            let mut records = match jsonl::parse_all(&text) {
-                Ok(records) => records,
+            let on_event = {
+                let dispatch = dispatch.clone();
+                Closure::<dyn FnMut(String, JsValue, JsValue)>::new(
+                    move |kind: String, a: JsValue, b: JsValue| match kind.as_str() {
+                        "acked" => dispatch.dispatch(Action::ImportProgress(
+                            a.as_f64().unwrap_or_default() as u64,
+                        )),
+                        "failed" => report_refusal(
+                            &dispatch,
+                            a.as_string().unwrap_or_default(),
+                            b.is_truthy(),
+                            Action::ImportFailed,
+                        ),
+                        _ => dispatch
+                            .dispatch(Action::ImportFailed(a.as_string().unwrap_or_default())),
+                    },
+                )
+            };
+            let [db, topic, mode, partitions] = &args;
+            let call = [db, topic, mode, partitions, &text, on_event.as_ref()];
+            let job = match tools::call("import_jsonl", &call).await {
+                Ok(job) => job,
                 Err(e) => {
                     dispatch.dispatch(Action::Error(format!("{}: {e}", file.name())));
                     return;
                 }
             };
-            // An exported partition is kept where this topic has it (Kafka); otherwise the
-            // record is routed by its key.
-            for r in &mut records {
-                if let WireTarget::Partition(p) = r.target {
-                    let keep = metadata.config.mode() == Mode::Kafka
-                        && (p as usize) < metadata.partitions.len();
-                    if !keep {
-                        r.target = WireTarget::ByKey;
-                    }
-                }
-            }
-            let total = records.len() as u64;
+            let total = Reflect::get(&job, &"total".into())
+                .ok()
+                .and_then(|t| t.as_f64())
+                .unwrap_or_default() as u64;
             dispatch.dispatch(Action::ClearError);
             dispatch.dispatch(Action::ImportStarted(ImportView {
                 file: file.name(),
@@ -844,45 +797,11 @@ impl LabHandle {
                 done: 0,
                 error: None,
             }));
-            let on_event = {
-                let dispatch = dispatch.clone();
-                move |event: Result<ProducerEvent, PortError>| match event {
-                    Ok(ProducerEvent::Acked { acks, .. }) => {
-                        dispatch.dispatch(Action::ImportProgress(acks.len() as u64))
-                    }
-                    Ok(ProducerEvent::Failed {
-                        message,
-                        storage_full,
-                        ..
-                    }) => report_refusal(&dispatch, message, storage_full, Action::ImportFailed),
-                    Ok(ProducerEvent::Unreadable { message }) => {
-                        dispatch.dispatch(Action::ImportFailed(message))
-                    }
-                    Ok(_) => {}
-                    Err(e) => dispatch.dispatch(Action::ImportFailed(e.to_string())),
-                }
-            };
-            let bridge = match ProducerBridge::spawn(WorkerRole::Producer, on_event) {
-                Ok(bridge) => bridge,
-                Err(e) => {
-                    dispatch.dispatch(Action::ImportFailed(e.to_string()));
-                    return;
-                }
-            };
-            for (n, chunk) in records.chunks(IMPORT_REQUEST_RECORDS).enumerate() {
-                let sent = bridge.send(&ProducerCommand::Produce {
-                    request_id: n as u64,
-                    db: db.clone(),
-                    topic: topic.as_str().to_owned(),
-                    records: chunk.to_vec(),
-                });
-                if let Err(e) = sent {
-                    dispatch.dispatch(Action::ImportFailed(e.to_string()));
-                    return;
-                }
-            }
-            // The worker answers request by request; it ends with the next import or the page.
-            *imports.borrow_mut() = Some(bridge);
+            // The worker answers request by request; it ends with the next import or the lab.
+            *imports.borrow_mut() = Some(ImportJob {
+                job,
+                _on_event: on_event,
+            });
         });
     }
 
@@ -1018,43 +937,6 @@ fn parse_target(text: &str, mode: Mode) -> Result<WireTarget, String> {
             .map(|h| WireTarget::ExplicitHashKey(h.0))
             .map_err(|e| e.to_string()),
     }
-}
-
-/// The reset a form describes (see [`LabHandle::reset_group`]).
-fn offset_reset(target: &str, value: &str, partitions: u32) -> Result<OffsetReset, String> {
-    let offset = |text: &str| {
-        text.trim()
-            .parse::<u64>()
-            .map(Offset)
-            .map_err(|_| format!("'{}' is not an offset (a whole number from 0)", text.trim()))
-    };
-    Ok(match target {
-        "earliest" | "TRIM_HORIZON" => OffsetReset::Earliest,
-        "latest" | "LATEST" => OffsetReset::Latest,
-        "offset" if value.contains(':') => {
-            let mut offsets = std::collections::BTreeMap::new();
-            for pair in value.split(',').filter(|p| !p.trim().is_empty()) {
-                let (p, o) = pair
-                    .split_once(':')
-                    .ok_or_else(|| format!("'{}' is not partition:offset", pair.trim()))?;
-                let p = p
-                    .trim()
-                    .parse::<u32>()
-                    .map_err(|_| format!("'{}' is not a partition number", p.trim()))?;
-                offsets.insert(PartitionId(p), offset(o)?);
-            }
-            OffsetReset::Offsets(offsets)
-        }
-        "offset" => {
-            let o = offset(value)?;
-            OffsetReset::Offsets((0..partitions).map(|p| (PartitionId(p), o)).collect())
-        }
-        "timestamp" | "AT_TIMESTAMP" => match parse_position("timestamp", value)? {
-            WirePosition::Timestamp(ms) => OffsetReset::Timestamp(Timestamp(ms)),
-            _ => return Err(format!("'{value}' is not a time")),
-        },
-        other => return Err(format!("unknown reset target '{other}'")),
-    })
 }
 
 /// What the producer-run form holds, as typed.
@@ -1217,18 +1099,10 @@ fn topic_config(
 /// Reads a consumer start position from the form: the kinds of [`WirePosition::parse`], where
 /// a time may also be a date the browser reads (`2026-11-25T10:00:00Z`).
 pub fn parse_position(kind: &str, value: &str) -> Result<WirePosition, String> {
-    let is_time = matches!(kind, "timestamp" | "AT_TIMESTAMP");
-    let value = match value.parse::<i64>() {
-        Err(_) if is_time => {
-            let ms = js_sys::Date::parse(value);
-            if ms.is_nan() {
-                return Err(format!("'{value}' is not a time (milliseconds since 1970, or a date like 2026-11-25T10:00:00Z)"));
-            }
-            (ms as i64).to_string()
-        }
-        _ => value.to_owned(),
-    };
-    WirePosition::parse(kind, &value).map_err(|e| e.to_string())
+    streamlab_protocol::form::parse_position(kind, value, |text| {
+        let ms = js_sys::Date::parse(text);
+        (!ms.is_nan()).then_some(ms as i64)
+    })
 }
 
 /// Opens the lab's database (emptied first when `clear`), starts its producer worker, and
@@ -1243,7 +1117,8 @@ pub fn use_lab(db: AttrValue, clear: bool) -> LabHandle {
     let next_consumer = use_memo((), |_| Cell::new(1u32));
     let runs = use_mut_ref(HashMap::<u64, ProducerBridge>::new);
     let next_run = use_memo((), |_| Cell::new(1u64));
-    let import_bridge = use_mut_ref(|| None::<ProducerBridge>);
+    let import_bridge = use_mut_ref(|| None::<ImportJob>);
+    let mounted = use_memo((), |_| Cell::new(true));
 
     {
         let (consumers, runs, imports) = (
@@ -1251,8 +1126,10 @@ pub fn use_lab(db: AttrValue, clear: bool) -> LabHandle {
             Rc::clone(&runs),
             Rc::clone(&import_bridge),
         );
+        let mounted = Rc::clone(&mounted);
         use_effect_with((), move |_| {
             move || {
+                mounted.set(false);
                 let stopping = std::mem::take(&mut *consumers.borrow_mut());
                 for bridge in stopping.values() {
                     let _ = bridge.send(&ConsumerCommand::Stop);
@@ -1405,109 +1282,26 @@ pub fn use_lab(db: AttrValue, clear: bool) -> LabHandle {
         runs,
         next_run,
         import_bridge,
+        mounted: Rc::clone(&mounted),
     }
 }
 
-/// Appends `records` to `topic` through a producer worker of its own, one request of at most
-/// 500 records at a time, and resolves with the number acknowledged once all are.
-async fn produce_all(db: &str, topic: &str, records: &[WireRecord]) -> Result<u64, String> {
-    use futures::StreamExt;
-    let (tx, mut rx) = futures::channel::mpsc::unbounded();
-    let bridge = ProducerBridge::spawn(WorkerRole::Producer, move |event| {
-        let _ = tx.unbounded_send(event);
-    })
-    .map_err(|e| e.to_string())?;
-    let mut acked = 0u64;
-    for (n, chunk) in records.chunks(IMPORT_REQUEST_RECORDS).enumerate() {
-        bridge
-            .send(&ProducerCommand::Produce {
-                request_id: n as u64,
-                db: db.to_owned(),
-                topic: topic.to_owned(),
-                records: chunk.to_vec(),
-            })
-            .map_err(|e| e.to_string())?;
-        loop {
-            match rx.next().await {
-                Some(Ok(ProducerEvent::Acked { acks, .. })) => {
-                    acked += acks.len() as u64;
-                    break;
-                }
-                Some(Ok(
-                    ProducerEvent::Failed { message, .. } | ProducerEvent::Unreadable { message },
-                )) => return Err(message),
-                Some(Ok(_)) => {}
-                Some(Err(e)) => return Err(e.to_string()),
-                None => return Err("the producer worker ended".into()),
+/// An import under way: the tools bundle's job (its producer worker) and the callback that hears
+/// its events. Dropping it ends the worker first, then lets go of the callback.
+struct ImportJob {
+    job: JsValue,
+    /// Kept alive for as long as the job can call it.
+    _on_event: Closure<dyn FnMut(String, JsValue, JsValue)>,
+}
+
+impl Drop for ImportJob {
+    fn drop(&mut self) {
+        if let Ok(cancel) = Reflect::get(&self.job, &"cancel".into()) {
+            if let Some(cancel) = cancel.dyn_ref::<js_sys::Function>() {
+                let _ = cancel.call0(&self.job);
             }
         }
     }
-    Ok(acked)
-}
-
-/// The text at `url` (relative to the page).
-async fn fetch_text(url: &str) -> Result<String, String> {
-    use wasm_bindgen_futures::JsFuture;
-    let fail = |e: JsValue| {
-        e.dyn_ref::<js_sys::Error>()
-            .map(|e| String::from(e.message()))
-            .unwrap_or_else(|| format!("{e:?}"))
-    };
-    let window = web_sys::window().ok_or("no window to fetch from")?;
-    let response: web_sys::Response = JsFuture::from(window.fetch_with_str(url))
-        .await
-        .map_err(|e| format!("could not be fetched: {}", fail(e)))?
-        .unchecked_into();
-    if !response.ok() {
-        return Err(format!(
-            "could not be fetched: HTTP {} {}",
-            response.status(),
-            response.status_text()
-        ));
-    }
-    let text = JsFuture::from(response.text().map_err(fail)?)
-        .await
-        .map_err(fail)?;
-    Ok(text.as_string().unwrap_or_default())
-}
-
-/// A change to a topic's partitions (split, merge, add).
-type TopicUpdate = Box<dyn Fn(&TopicMetadata) -> Result<TopicMetadata, ReshardError>>;
-
-/// Records per produce request of an import (Kinesis' PutRecords limit).
-const IMPORT_REQUEST_RECORDS: usize = 500;
-
-/// The whole topic as JSON Lines, and how many records it holds.
-async fn export_jsonl(store: &IdbStore, topic: &TopicMetadata) -> Result<(String, u64), String> {
-    let mut out = String::new();
-    let mut count = 0u64;
-    for state in &topic.partitions {
-        let tp = TopicPartition::new(topic.config.name().clone(), state.partition());
-        let mut scan = PartitionScan::new(
-            store,
-            tp,
-            state.log_start_offset(),
-            state.log_end_offset(),
-            1 << 20,
-        );
-        while let Some(records) = scan.next().await.map_err(|e| e.to_string())? {
-            for r in &records {
-                let row = RecordRow::from_record(state.partition().0, r);
-                out.push_str(&jsonl::export_line(
-                    row.partition,
-                    row.offset,
-                    &row.sequence_number,
-                    row.timestamp,
-                    row.key.as_deref(),
-                    row.value.as_deref(),
-                    &row.headers,
-                ));
-                out.push('\n');
-                count += 1;
-            }
-        }
-    }
-    Ok((out, count))
 }
 
 /// Offers `text` to the user as a download named `name`.

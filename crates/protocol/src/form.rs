@@ -1,0 +1,138 @@
+//! What the dashboard's forms hold, read into the log's terms: a consumer's start position and
+//! a consumer group's offset reset. Shared by the lab and the tools bundle (crates/script), so
+//! both give the same words for the same input. The browser reads dates (`Date.parse`), so the
+//! caller passes its date reader in.
+
+use std::collections::BTreeMap;
+
+use streamlab_log::{Offset, OffsetReset, PartitionId, Timestamp};
+
+use crate::WirePosition;
+
+/// Reads a consumer start position from a form: the kinds of [`WirePosition::parse`], where a
+/// time may also be a date that `parse_date` reads (milliseconds since 1970, or `None`).
+pub fn parse_position(
+    kind: &str,
+    value: &str,
+    parse_date: impl Fn(&str) -> Option<i64>,
+) -> Result<WirePosition, String> {
+    let is_time = matches!(kind, "timestamp" | "AT_TIMESTAMP");
+    let value = match value.parse::<i64>() {
+        Err(_) if is_time => match parse_date(value) {
+            Some(ms) => ms.to_string(),
+            None => return Err(format!("'{value}' is not a time (milliseconds since 1970, or a date like 2026-11-25T10:00:00Z)")),
+        },
+        _ => value.to_owned(),
+    };
+    WirePosition::parse(kind, &value).map_err(|e| e.to_string())
+}
+
+/// The offset reset a form describes: `target` is `earliest`, `latest`, `offset` (`value`: one
+/// offset for every one of `partitions`, or `partition:offset` pairs separated by commas) or
+/// `timestamp` (`value`: ms or a date), or the Kinesis words for them.
+pub fn parse_offset_reset(
+    target: &str,
+    value: &str,
+    partitions: u32,
+    parse_date: impl Fn(&str) -> Option<i64>,
+) -> Result<OffsetReset, String> {
+    let offset = |text: &str| {
+        text.trim()
+            .parse::<u64>()
+            .map(Offset)
+            .map_err(|_| format!("'{}' is not an offset (a whole number from 0)", text.trim()))
+    };
+    Ok(match target {
+        "earliest" | "TRIM_HORIZON" => OffsetReset::Earliest,
+        "latest" | "LATEST" => OffsetReset::Latest,
+        "offset" if value.contains(':') => {
+            let mut offsets = BTreeMap::new();
+            for pair in value.split(',').filter(|p| !p.trim().is_empty()) {
+                let (p, o) = pair
+                    .split_once(':')
+                    .ok_or_else(|| format!("'{}' is not partition:offset", pair.trim()))?;
+                let p = p
+                    .trim()
+                    .parse::<u32>()
+                    .map_err(|_| format!("'{}' is not a partition number", p.trim()))?;
+                offsets.insert(PartitionId(p), offset(o)?);
+            }
+            OffsetReset::Offsets(offsets)
+        }
+        "offset" => {
+            let o = offset(value)?;
+            OffsetReset::Offsets((0..partitions).map(|p| (PartitionId(p), o)).collect())
+        }
+        "timestamp" | "AT_TIMESTAMP" => match parse_position("timestamp", value, parse_date)? {
+            WirePosition::Timestamp(ms) => OffsetReset::Timestamp(Timestamp(ms)),
+            _ => return Err(format!("'{value}' is not a time")),
+        },
+        other => return Err(format!("unknown reset target '{other}'")),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn no_dates(_: &str) -> Option<i64> {
+        None
+    }
+
+    #[test]
+    fn times_are_milliseconds_or_dates_the_caller_reads() {
+        assert_eq!(
+            parse_position("timestamp", "1700", no_dates),
+            Ok(WirePosition::Timestamp(1700))
+        );
+        assert_eq!(
+            parse_position("AT_TIMESTAMP", "noon", |d| (d == "noon")
+                .then_some(43_200_000)),
+            Ok(WirePosition::Timestamp(43_200_000))
+        );
+        assert_eq!(
+            parse_position("timestamp", "noon", no_dates),
+            Err("'noon' is not a time (milliseconds since 1970, or a date like 2026-11-25T10:00:00Z)".into())
+        );
+        assert_eq!(
+            parse_position("offset", "5", no_dates),
+            Ok(WirePosition::Offset(5))
+        );
+    }
+
+    #[test]
+    fn an_offset_reset_is_one_offset_for_all_or_pairs() {
+        let all = parse_offset_reset("offset", "7", 3, no_dates);
+        let expected: BTreeMap<_, _> = (0..3).map(|p| (PartitionId(p), Offset(7))).collect();
+        assert_eq!(all, Ok(OffsetReset::Offsets(expected)));
+        let pairs = parse_offset_reset("offset", "0:3, 2:9,", 3, no_dates);
+        let expected: BTreeMap<_, _> = [(PartitionId(0), Offset(3)), (PartitionId(2), Offset(9))]
+            .into_iter()
+            .collect();
+        assert_eq!(pairs, Ok(OffsetReset::Offsets(expected)));
+        assert_eq!(
+            parse_offset_reset("TRIM_HORIZON", "", 1, no_dates),
+            Ok(OffsetReset::Earliest)
+        );
+        assert_eq!(
+            parse_offset_reset("timestamp", "12", 1, no_dates),
+            Ok(OffsetReset::Timestamp(Timestamp(12)))
+        );
+    }
+
+    #[test]
+    fn a_bad_reset_says_which_part_is_wrong() {
+        let err = |t, v| parse_offset_reset(t, v, 2, no_dates).unwrap_err();
+        assert_eq!(
+            err("offset", "x"),
+            "'x' is not an offset (a whole number from 0)"
+        );
+        assert_eq!(err("offset", "0:1,7"), "'7' is not partition:offset");
+        assert_eq!(err("offset", "a:1"), "'a' is not a partition number");
+        assert_eq!(
+            err("offset", "0:-1"),
+            "'-1' is not an offset (a whole number from 0)"
+        );
+        assert_eq!(err("sideways", ""), "unknown reset target 'sideways'");
+    }
+}
