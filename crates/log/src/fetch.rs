@@ -258,8 +258,17 @@ impl<'s, S: Storage> PartitionScan<'s, S> {
         let follow = held.last().map_or(self.position, |b| b.next_offset);
         let (tp, from, end) = (&self.topic_partition, self.position, self.end);
         // The records of the batches before a damaged one, and the damaged one.
+        // Room for every record the batches say they hold, bounded by what their bytes can hold
+        // (a record takes at least 6), so the records are moved once, not at every growth.
+        let room: usize = held
+            .iter()
+            .map(|b| {
+                let said = usize::try_from(b.next_offset.0.saturating_sub(b.base_offset.0));
+                said.unwrap_or(usize::MAX).min(b.bytes.len() / 6)
+            })
+            .sum();
         let decode = move || -> (Vec<Record>, Option<CorruptBatch>) {
-            let mut records = Vec::new();
+            let mut records = Vec::with_capacity(room);
             for stored in held {
                 match decode_stored(tp, stored, from, usize::MAX) {
                     Ok(batch) => records.extend(
