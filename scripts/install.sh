@@ -42,10 +42,13 @@ if [ "$(wasm-bindgen --version 2>/dev/null)" != "wasm-bindgen $WASM_BINDGEN_VERS
   cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION"
 fi
 
-# binaryen (wasm-opt for Trunk) and playwright-core, pinned in package-lock.json.
+# binaryen (wasm-opt for Trunk), playwright-core, dexie (the benchmark's baseline) and kinesalite
+# (the Kinesis API the kinesis backend is tested against), pinned in package-lock.json. No install
+# scripts run: none of these needs one (kinesalite's optional LevelDB binding, used only with
+# --path, would try to build or fetch a native module).
 if ! npm ls --depth=0 >/dev/null 2>&1; then
-  step "npm ci (binaryen, playwright-core; no browser download)"
-  npm ci --no-audit --no-fund
+  step "npm ci (binaryen, playwright-core, dexie, kinesalite; no browser download, no install scripts)"
+  npm ci --no-audit --no-fund --ignore-scripts
 fi
 
 if [ "$purpose" = test ] && { [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; }; then

@@ -13,6 +13,22 @@ run() { printf '\n==> %s\n' "$*"; "$@"; }
 run cargo fmt --all --check
 run cargo clippy --all-targets -- -D warnings
 run cargo clippy --target wasm32-unknown-unknown "${BROWSER_CRATES[@]}" --all-targets -- -D warnings
+
+# kinesalite (npm), the Kinesis API the kinesis backend's tests talk to: bound to 127.0.0.1 on a
+# free port, and stopped by its PID when this script ends, however it ends.
+kinesalite_out="$(mktemp)"
+node tests/kinesis/kinesalite.mjs >"$kinesalite_out" &
+KINESALITE_PID=$!
+trap 'kill "$KINESALITE_PID" 2>/dev/null || true; rm -f "$kinesalite_out"' EXIT
+for _ in $(seq 100); do grep -q '^kinesalite http' "$kinesalite_out" && break; sleep 0.1; done
+STREAMLAB_KINESALITE="$(awk '/^kinesalite http/ {print $2}' "$kinesalite_out")"
+if [ -z "$STREAMLAB_KINESALITE" ]; then
+  echo "kinesalite did not start (node tests/kinesis/kinesalite.mjs); run make install" >&2
+  exit 1
+fi
+export STREAMLAB_KINESALITE
+printf '\n==> kinesalite at %s (pid %s)\n' "$STREAMLAB_KINESALITE" "$KINESALITE_PID"
+
 run cargo test
 run cargo test --target wasm32-unknown-unknown -p streamlab-idb
 run trunk build --release
