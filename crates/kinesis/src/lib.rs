@@ -24,6 +24,8 @@
 pub mod api;
 mod client;
 mod error;
+#[cfg(target_arch = "wasm32")]
+mod fetch;
 pub mod sigv4;
 
 pub use client::{
@@ -31,3 +33,5 @@ pub use client::{
     StartingPosition, StreamRecord, Transport,
 };
 pub use error::KinesisError;
+#[cfg(target_arch = "wasm32")]
+pub use fetch::FetchTransport;

@@ -8,6 +8,8 @@
 //! `make test` starts kinesalite and passes its URL in `STREAMLAB_KINESALITE`; without it each
 //! test starts its own (`node tests/kinesis/kinesalite.mjs`) and stops it by its PID.
 
+#![cfg(not(target_arch = "wasm32"))]
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::process::{Child, Command, Stdio};
