@@ -8,7 +8,9 @@
 //   <stream-lab topic="orders" partitions="3" mode="kafka" db="docs-orders" view="compact"></stream-lab>
 //
 // Attributes: topic, partitions, mode (kafka|kinesis), db, ephemeral, view (dashboard|compact),
-// scenario (URL of a scenario JSON file), height. The scripting API, a separate bundle
+// scenario (URL of a scenario JSON file), height. With `endpoint` (a Kinesis Data Streams URL:
+// AWS, LocalStack, kinesalite; empty to type one) and `region`, the element is a console of that
+// endpoint instead (streamlab-remote.js + wasm, fetched only for such elements). The scripting API, a separate bundle
 // (streamlab-script.js + wasm) fetched on demand, is `await customElements.get('stream-lab').api`
 // (also `window.streamlab` once loaded).
 (() => {
@@ -17,16 +19,28 @@
   const self = document.currentScript?.src ?? new URL('stream-lab.js', document.baseURI).href;
   const base = new URL('.', self).href;
 
+  let css;
+  const loadCss = () => (css ??= (async () => {
+    const r = await fetch(`${base}streamlab.css`);
+    if (!r.ok) throw new Error(`streamlab.css: HTTP ${r.status}`);
+    const sheet = new CSSStyleSheet();
+    sheet.replaceSync(await r.text());
+    return { sheet };
+  })());
+
   let bundle;
   const load = () => (bundle ??= (async () => {
-    const [api, css] = await Promise.all([
-      import(`${base}streamlab.js`),
-      fetch(`${base}streamlab.css`).then((r) => (r.ok ? r.text() : Promise.reject(new Error(`streamlab.css: HTTP ${r.status}`)))),
-    ]);
+    const [api, { sheet }] = await Promise.all([import(`${base}streamlab.js`), loadCss()]);
     await api.default({ module_or_path: `${base}streamlab_bg.wasm` });
     api.set_script_base(base);
-    const sheet = new CSSStyleSheet();
-    sheet.replaceSync(css);
+    return { api, sheet };
+  })());
+
+  // A lab on a Kinesis endpoint: a bundle of its own, fetched only for such elements.
+  let remote;
+  const loadRemote = () => (remote ??= (async () => {
+    const [api, { sheet }] = await Promise.all([import(`${base}streamlab-remote.js`), loadCss()]);
+    await api.default({ module_or_path: `${base}streamlab-remote_bg.wasm` });
     return { api, sheet };
   })());
 
@@ -40,9 +54,9 @@
     return api;
   })());
 
-  const ATTRIBUTES = ['topic', 'partitions', 'mode', 'db', 'ephemeral', 'view', 'scenario', 'height'];
-  // These change what the lab's database holds, so the lab starts over with them.
-  const RESTART = new Set(['db', 'ephemeral', 'scenario']);
+  const ATTRIBUTES = ['topic', 'partitions', 'mode', 'db', 'ephemeral', 'view', 'scenario', 'height', 'endpoint', 'region'];
+  // These change what the lab's data is (or where it lives), so the lab starts over with them.
+  const RESTART = new Set(['db', 'ephemeral', 'scenario', 'endpoint', 'region']);
 
   class StreamLab extends HTMLElement {
     static observedAttributes = ATTRIBUTES;
@@ -66,13 +80,14 @@
 
     attributeChangedCallback(name, before, after) {
       if (name === 'height') this.#size();
-      if (!this.#lab || before === after) return;
+      if (before === after || !this.isConnected) return;
       if (RESTART.has(name)) {
-        this.#lab.destroy();
+        // Also while the bundle still loads: the newest mount wins.
+        this.#lab?.destroy();
         this.#lab = null;
         this.#mount();
       } else {
-        this.#lab.update(this.#attributes());
+        this.#lab?.update(this.#attributes());
       }
     }
 
@@ -89,13 +104,14 @@
       const attempt = ++this.#mounting;
       const shadow = this.shadowRoot ?? this.attachShadow({ mode: 'open' });
       try {
-        const { api, sheet } = await load();
+        const onEndpoint = this.hasAttribute('endpoint');
+        const { api, sheet } = await (onEndpoint ? loadRemote() : load());
         // Removed, or restarted, while the bundle loaded.
         if (attempt !== this.#mounting || !this.isConnected) return;
         shadow.adoptedStyleSheets = [sheet];
         const root = document.createElement('div');
         shadow.replaceChildren(root);
-        this.#lab = api.mount_lab(root, this.#attributes());
+        this.#lab = onEndpoint ? api.mount_remote(root, this.#attributes()) : api.mount_lab(root, this.#attributes());
       } catch (e) {
         const message = document.createElement('p');
         message.setAttribute('role', 'alert');

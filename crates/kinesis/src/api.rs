@@ -59,6 +59,27 @@ pub struct StreamSummary {
     pub retention_period_hours: u32,
 }
 
+/// `ListStreams`: a page of stream names after `exclusive_start_stream_name`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ListStreams<'a> {
+    /// The last name of the previous page.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub exclusive_start_stream_name: Option<&'a str>,
+}
+
+/// `ListStreams`' answer.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ListStreamsOutput {
+    /// This page's names.
+    #[serde(default)]
+    pub stream_names: Vec<String>,
+    /// Whether more pages follow.
+    #[serde(default)]
+    pub has_more_streams: bool,
+}
+
 /// `ListShards`: the first page names the stream, later pages only the token.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "PascalCase")]

@@ -349,6 +349,22 @@ impl<T: Transport> KinesisClient<T> {
         )))
     }
 
+    /// ListStreams: every stream's name, following the pages.
+    pub async fn list_streams(&self) -> Result<Vec<String>, KinesisError> {
+        let mut names: Vec<String> = Vec::new();
+        loop {
+            let request = api::ListStreams {
+                exclusive_start_stream_name: names.last().map(String::as_str),
+            };
+            let page: api::ListStreamsOutput = self.call("ListStreams", &request).await?;
+            let progressed = !page.stream_names.is_empty();
+            names.extend(page.stream_names);
+            if !page.has_more_streams || !progressed {
+                return Ok(names);
+            }
+        }
+    }
+
     /// ListShards: every shard, open and closed, following the pages.
     pub async fn list_shards(&self, name: &str) -> Result<Vec<api::Shard>, KinesisError> {
         let mut shards = Vec::new();

@@ -57,7 +57,12 @@ impl Transport for FetchTransport {
         // A rejected fetch: no answer at all (refused, offline, or blocked by CORS).
         let response: Response = JsFuture::from(promise)
             .await
-            .map_err(|e| message(&e))?
+            .map_err(|e| {
+                format!(
+                    "{} (nothing answered there, or it does not allow this page's origin: CORS)",
+                    message(&e)
+                )
+            })?
             .unchecked_into();
         let bytes = JsFuture::from(response.array_buffer().map_err(|e| message(&e))?)
             .await

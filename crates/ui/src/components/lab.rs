@@ -1,5 +1,6 @@
 //! The whole lab: one per `<stream-lab>` element.
 
+use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
 use streamlab_log::Mode;
@@ -58,6 +59,7 @@ enum View {
 /// A Streamlab dashboard.
 #[function_component]
 pub fn Lab(props: &LabProps) -> Html {
+    let root = use_node_ref();
     let lab = use_lab(
         props.db.clone(),
         props.ephemeral || props.scenario.is_some(),
@@ -193,9 +195,24 @@ pub fn Lab(props: &LabProps) -> Html {
     };
 
     let compact = view == View::Compact;
+    // The element becomes a console of a Kinesis endpoint: it gets an (empty) endpoint
+    // attribute, and the loader mounts the endpoint bundle, which asks for the URL and keys.
+    let onkinesis = {
+        let root = root.clone();
+        Callback::from(move |_: MouseEvent| {
+            let host = root
+                .cast::<web_sys::Element>()
+                .map(|e| e.get_root_node())
+                .and_then(|n| n.dyn_into::<web_sys::ShadowRoot>().ok())
+                .map(|s| s.host());
+            if let Some(host) = host {
+                let _ = host.set_attribute("endpoint", "");
+            }
+        })
+    };
     html! {
         <ContextProvider<LabHandle> context={lab.clone()}>
-            <div class={classes!("sl-lab", compact.then_some("sl-compact"))}
+            <div ref={root} class={classes!("sl-lab", compact.then_some("sl-compact"))}
                  data-view={if compact { "compact" } else { "dashboard" }}>
                 if !compact {
                     <aside class="sl-sidebar">
@@ -205,6 +222,13 @@ pub fn Lab(props: &LabProps) -> Html {
                         </div>
                         <TopicCreate />
                         <TopicList />
+                        <div class="sl-card sl-backend">
+                            <span class="sl-muted">{ "Backend: this browser's IndexedDB" }</span>
+                            <button class="sl-small" data-testid="backend-kinesis" onclick={onkinesis}
+                                    title="Drive a Kinesis Data Streams endpoint (AWS, LocalStack, kinesalite) instead">
+                                { "Use a Kinesis endpoint…" }
+                            </button>
+                        </div>
                     </aside>
                 }
                 <main class="sl-main">

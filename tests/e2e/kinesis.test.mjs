@@ -1,0 +1,109 @@
+// The dashboard driving a Kinesis endpoint (kinesalite: the one make test started, named in
+// STREAMLAB_KINESALITE, or one of this file's own): switch the backend, connect, create a stream
+// of 4 shards, put keyed records and see them land on the shards the in-browser log picked for
+// the same keys, split a shard, and replay the closed parent to its end.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { join } from 'node:path';
+import { mkdir } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { serveDist, withBrowser, byTestId, artifactsDir, createTopic } from './harness.mjs';
+
+const root = join(fileURLToPath(new URL('.', import.meta.url)), '..', '..');
+let server;
+let endpoint = process.env.STREAMLAB_KINESALITE;
+let own;
+
+before(async () => {
+  server = await serveDist();
+  if (!endpoint) {
+    own = spawn('node', [join(root, 'tests', 'kinesis', 'kinesalite.mjs')], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const [line] = await createInterface({ input: own.stdout })[Symbol.asyncIterator]().next().then((r) => [r.value]);
+    endpoint = line.split(' ')[1];
+  }
+});
+after(() => {
+  server.close();
+  own?.kill();
+});
+
+const KEYS = Array.from({ length: 12 }, (_, n) => `customer-${n}`);
+
+/** key → shard id, from the produce results shown. */
+const placements = (page) => byTestId(page, 'produce-result')
+  .evaluateAll((rows) => Object.fromEntries(rows.map((r) => [r.dataset.key, r.dataset.shardId])));
+
+test('the dashboard drives a Kinesis endpoint: same routing as the in-browser log, a split, a replay to the end of the closed shard', async (t) => withBrowser(t, async ({ page, errors }) => {
+  await page.goto(server.url);
+  // The in-browser log: a Kinesis stream of 4 shards in IndexedDB, one record per key.
+  await createTopic(page, 'orders', 4, 'kinesis');
+  // (The dashboard lists only its last 8 results: read each one as it comes.)
+  const inBrowser = {};
+  for (const key of KEYS) {
+    await byTestId(page, 'produce-key').fill(key);
+    await byTestId(page, 'produce-value').fill(`order ${key}`);
+    await byTestId(page, 'produce-count').fill('1');
+    await byTestId(page, 'produce-submit').click();
+    inBrowser[key] = await page.locator(`[data-testid="produce-result"][data-key="${key}"]`).getAttribute('data-shard-id');
+  }
+  assert.equal(Object.keys(inBrowser).length, KEYS.length);
+
+  // Switch the backend and connect; the keys are typed, never put in the page's address.
+  await byTestId(page, 'backend-kinesis').click();
+  await byTestId(page, 'kinesis-endpoint').fill(endpoint);
+  await byTestId(page, 'kinesis-region').fill('us-east-1');
+  await byTestId(page, 'kinesis-access-key').fill('AKIDEXAMPLE');
+  await byTestId(page, 'kinesis-secret-key').fill('kinesalite-accepts-any-key');
+  await byTestId(page, 'kinesis-connect').click();
+  await page.locator(`[data-testid="kinesis-connection"][data-endpoint="${endpoint}"]`).waitFor();
+
+  const stream = `orders-${Date.now()}`;
+  await byTestId(page, 'topic-create-name').fill(stream);
+  await byTestId(page, 'topic-create-partitions').fill('4');
+  await byTestId(page, 'topic-create-submit').click();
+  await page.locator('[data-testid="stream-status"][data-status="ACTIVE"]').waitFor();
+  const rows = () => byTestId(page, 'partition-row');
+  assert.equal(await rows().count(), 4);
+
+  // PutRecords with the same keys: every record lands on the shard the in-browser log chose.
+  await byTestId(page, 'produce-key').fill('customer-${n}');
+  await byTestId(page, 'produce-value').fill('order customer-${n}');
+  await byTestId(page, 'produce-count').fill(String(KEYS.length));
+  await byTestId(page, 'produce-submit').click();
+  await byTestId(page, 'produce-result').nth(KEYS.length - 1).waitFor();
+  const remote = await placements(page);
+  assert.deepEqual(remote, inBrowser);
+
+  // SplitShard: shard 0 closes, two children take its hash keys.
+  await page.locator('[data-testid="partition-row"][data-shard-id="shardId-000000000000"] [data-testid="shard-split"]').click();
+  await page.locator('[data-testid="partition-row"][data-shard-id="shardId-000000000000"][data-state="CLOSED"]').waitFor();
+  const children = await page.locator('[data-testid="partition-row"][data-parent="shardId-000000000000"]')
+    .evaluateAll((rs) => rs.map((r) => [r.dataset.shardId, r.dataset.startingHashKey, r.dataset.endingHashKey]));
+  assert.equal(children.length, 2);
+  const parent = await page.locator('[data-testid="partition-row"][data-shard-id="shardId-000000000000"]')
+    .evaluate((r) => [r.dataset.startingHashKey, r.dataset.endingHashKey]);
+  assert.equal(children[0][1], parent[0]);
+  assert.equal(children[1][2], parent[1]);
+  assert.equal(BigInt(children[1][1]), BigInt(children[0][2]) + 1n);
+
+  // Replay the closed parent from TRIM_HORIZON: its records, then its end and its children.
+  await byTestId(page, 'records-shard').selectOption('shardId-000000000000');
+  await byTestId(page, 'records-from').selectOption('TRIM_HORIZON');
+  await byTestId(page, 'records-read').click();
+  await page.locator('[data-testid="records-end"][data-ended="true"]').waitFor();
+  const replayed = await byTestId(page, 'record-row').evaluateAll((rs) => rs.map((r) => r.dataset.key));
+  const expected = KEYS.filter((k) => inBrowser[k] === 'shardId-000000000000');
+  assert.deepEqual(replayed, expected);
+  const ends = await byTestId(page, 'records-end').getAttribute('data-children');
+  assert.deepEqual(ends.split(',').sort(), children.map((c) => c[0]).sort());
+
+  await mkdir(artifactsDir, { recursive: true });
+  await page.screenshot({ path: join(artifactsDir, 'dashboard-kinesis-endpoint.png'), fullPage: true });
+
+  // Back to the browser's own log, which still holds its stream.
+  await byTestId(page, 'backend-browser').first().click();
+  await page.locator('[data-testid="topic-item"][data-topic="orders"]').waitFor();
+  assert.deepEqual(errors, []);
+}));
