@@ -27,6 +27,9 @@ mod error;
 #[cfg(target_arch = "wasm32")]
 mod fetch;
 pub mod sigv4;
+pub mod streams;
+#[cfg(any(test, feature = "suite"))]
+pub mod suite;
 
 pub use client::{
     Endpoint, HttpResponse, KinesisClient, PutEntry, PutResult, Records, RetryPolicy,

@@ -4,7 +4,10 @@
 #![cfg(target_arch = "wasm32")]
 
 use streamlab_kinesis::sigv4::Credentials;
-use streamlab_kinesis::{FetchTransport, KinesisClient, KinesisError, PutEntry, StartingPosition};
+use streamlab_kinesis::{
+    for_each_stream_check, suite, FetchTransport, KinesisClient, KinesisError, PutEntry,
+    StartingPosition,
+};
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
@@ -98,3 +101,16 @@ async fn an_endpoint_that_does_not_answer_is_reported_as_unreachable() {
         "{out:?}"
     );
 }
+
+macro_rules! over_fetch {
+    ($check:ident) => {
+        #[wasm_bindgen_test]
+        async fn $check() {
+            let name = format!("{}-{}", stringify!($check), js_sys::Date::now() as u64);
+            suite::$check(&client(), &name).await;
+        }
+    };
+}
+
+// The suite Streamlab's own log passes, against kinesalite from the page.
+for_each_stream_check!(over_fetch);
