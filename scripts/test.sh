@@ -7,7 +7,7 @@ export PATH="$HOME/.cargo/bin:$PWD/node_modules/.bin:$PATH"
 export CHROMEDRIVER="${CHROMEDRIVER:-/usr/bin/chromedriver}"
 export TRUNK_OFFLINE=true
 
-BROWSER_CRATES=(-p streamlab-idb -p streamlab-workers -p streamlab-ui -p streamlab-script -p streamlab-kinesis)
+BROWSER_CRATES=(-p streamlab-idb -p streamlab-workers -p streamlab-ui -p streamlab-script -p streamlab-kinesis -p streamlab-remote)
 run() { printf '\n==> %s\n' "$*"; "$@"; }
 
 run cargo fmt --all --check
@@ -33,6 +33,8 @@ run cargo test
 run cargo test --target wasm32-unknown-unknown -p streamlab-idb
 # The Kinesis client over fetch in Chromium, against the same kinesalite.
 run cargo test --target wasm32-unknown-unknown -p streamlab-kinesis --test browser
+# The Kinesis consumer's lease table in IndexedDB.
+run cargo test --target wasm32-unknown-unknown -p streamlab-remote --test leases
 run trunk build --release
 run node --test tests/e2e/
 printf '\n==> all checks passed\n'

@@ -99,8 +99,40 @@ test('the dashboard drives a Kinesis endpoint: same routing as the in-browser lo
   const ends = await byTestId(page, 'records-end').getAttribute('data-children');
   assert.deepEqual(ends.split(',').sort(), children.map((c) => c[0]).sort());
 
+  // A consumer application reads every record once, parents before children, and checkpoints
+  // in this browser's IndexedDB.
+  const consume = async () => {
+    const shown = byTestId(page, 'kinesis-consumed');
+    const run = (await shown.count()) === 0 ? 0 : Number(await shown.getAttribute('data-run'));
+    await byTestId(page, 'kinesis-application').fill('billing');
+    await byTestId(page, 'kinesis-consume').click();
+    await page.locator(`[data-testid="kinesis-consumed"][data-run="${run + 1}"]`).waitFor();
+    return Number(await shown.getAttribute('data-count'));
+  };
+  assert.equal(await consume(), KEYS.length);
+  const leases = await byTestId(page, 'lease-row').evaluateAll((rs) => Object.fromEntries(rs.map((r) => [r.dataset.shardId, r.dataset.checkpoint])));
+  assert.equal(leases['shardId-000000000000'], 'SHARD_END');
+  assert.equal(await consume(), 0);
+  await byTestId(page, 'produce-key').fill('late-${n}');
+  await byTestId(page, 'produce-value').fill('late ${n}');
+  await byTestId(page, 'produce-count').fill('4');
+  await byTestId(page, 'produce-submit').click();
+  await page.locator('[data-testid="produce-result"][data-key="late-3"]').waitFor();
+  assert.equal(await consume(), 4);
+
   await mkdir(artifactsDir, { recursive: true });
   await page.screenshot({ path: join(artifactsDir, 'dashboard-kinesis-endpoint.png'), fullPage: true });
+
+  // After a reload the checkpoints are still there: the application reads nothing old.
+  await page.reload();
+  await byTestId(page, 'backend-kinesis').click();
+  await byTestId(page, 'kinesis-endpoint').fill(endpoint);
+  await byTestId(page, 'kinesis-access-key').fill('AKIDEXAMPLE');
+  await byTestId(page, 'kinesis-secret-key').fill('kinesalite-accepts-any-key');
+  await byTestId(page, 'kinesis-connect').click();
+  await page.locator(`[data-testid="topic-item"][data-topic="${stream}"]`).click();
+  await byTestId(page, 'kinesis-consumer').waitFor();
+  assert.equal(await consume(), 0);
 
   // Back to the browser's own log, which still holds its stream.
   await byTestId(page, 'backend-browser').first().click();

@@ -23,6 +23,7 @@
 
 pub mod api;
 mod client;
+pub mod consumer;
 mod error;
 #[cfg(target_arch = "wasm32")]
 mod fetch;

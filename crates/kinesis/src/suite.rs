@@ -9,6 +9,10 @@
 
 use streamlab_log::uniform_hash_key_ranges;
 
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+
+use crate::consumer::{consume, Checkpoints, SHARD_END};
 use crate::streams::{owner, shard_id, ShardInfo, Streams};
 use crate::{PutEntry, StartingPosition};
 
@@ -22,6 +26,7 @@ macro_rules! for_each_stream_check {
         $check!(a_split_closes_the_parent_and_its_reader_ends_before_the_children);
         $check!(a_merge_makes_one_child_of_two_adjacent_shards);
         $check!(a_deleted_stream_is_gone);
+        $check!(a_consumer_application_resumes_after_its_checkpoints_across_a_split);
     };
 }
 
@@ -256,4 +261,99 @@ pub async fn a_deleted_stream_is_gone<A: Streams>(api: &A, name: &str) {
     }
     assert!(gone, "the stream never went away");
     assert!(api.put(name, &[entry("k", "v")]).await.is_err());
+}
+
+/// A lease table in memory.
+#[derive(Default)]
+struct MapCheckpoints(RefCell<BTreeMap<String, String>>);
+
+impl Checkpoints for MapCheckpoints {
+    async fn load(&self) -> Result<BTreeMap<String, String>, String> {
+        Ok(self.0.borrow().clone())
+    }
+    async fn save(&self, shard_id: &str, checkpoint: &str) -> Result<(), String> {
+        self.0
+            .borrow_mut()
+            .insert(shard_id.to_owned(), checkpoint.to_owned());
+        Ok(())
+    }
+}
+
+pub async fn a_consumer_application_resumes_after_its_checkpoints_across_a_split<A: Streams>(
+    api: &A,
+    name: &str,
+) {
+    api.create_stream(name, 2).await.unwrap();
+    let leases = MapCheckpoints::default();
+    let batch = |from: usize, to: usize| -> Vec<PutEntry> {
+        (from..to)
+            .map(|n| entry(&format!("k{}", n % 7), &format!("r{n}")))
+            .collect()
+    };
+    let data = |run: &crate::consumer::Run| -> Vec<String> {
+        run.records
+            .iter()
+            .map(|r| String::from_utf8_lossy(&r.data).into_owned())
+            .collect()
+    };
+    let mut seen: Vec<(String, String)> = Vec::new();
+    let mut keep = |run: &crate::consumer::Run| {
+        seen.extend(run.records.iter().map(|r| {
+            (
+                r.partition_key.clone(),
+                String::from_utf8_lossy(&r.data).into_owned(),
+            )
+        }))
+    };
+
+    api.put(name, &batch(0, 20)).await.unwrap();
+    let first = consume(api, name, &leases, 10_000).await.unwrap();
+    assert_eq!(first.records.len(), 20);
+    assert_eq!(first.checkpoints.len(), 2, "both shards checkpointed");
+    keep(&first);
+    let again = consume(api, name, &leases, 10_000).await.unwrap();
+    assert!(
+        again.records.is_empty(),
+        "nothing twice: {:?}",
+        data(&again)
+    );
+
+    api.put(name, &batch(20, 25)).await.unwrap();
+    let second = consume(api, name, &leases, 10_000).await.unwrap();
+    let mut got = data(&second);
+    got.sort();
+    assert_eq!(got, ["r20", "r21", "r22", "r23", "r24"]);
+    keep(&second);
+
+    // After a split the parent is read to its end (SHARD_END) before its children.
+    let parent = shards(api, name).await[0].clone();
+    let at = parent.starting_hash_key + (parent.ending_hash_key - parent.starting_hash_key) / 2 + 1;
+    api.split(name, &parent.shard_id, at).await.unwrap();
+    api.put(name, &batch(25, 45)).await.unwrap();
+    let third = consume(api, name, &leases, 10_000).await.unwrap();
+    assert_eq!(third.records.len(), 20);
+    assert_eq!(
+        third.checkpoints.get(&parent.shard_id).map(String::as_str),
+        Some(SHARD_END)
+    );
+    keep(&third);
+    assert!(consume(api, name, &leases, 10_000)
+        .await
+        .unwrap()
+        .records
+        .is_empty());
+
+    // Every record once, and each partition key's records in the order they were put.
+    assert_eq!(seen.len(), 45);
+    for key in 0..7 {
+        let key = format!("k{key}");
+        let order: Vec<usize> = seen
+            .iter()
+            .filter(|(k, _)| *k == key)
+            .map(|(_, d)| d[1..].parse().unwrap())
+            .collect();
+        let mut sorted = order.clone();
+        sorted.sort_unstable();
+        assert_eq!(order, sorted, "{key}'s records in put order");
+    }
 }

@@ -10,11 +10,14 @@ use wasm_bindgen_futures::spawn_local;
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
+use streamlab_idb::{LeaseOwner, LeaseTable};
 use streamlab_kinesis::api::Shard;
+use streamlab_kinesis::consumer::{consume, Consumed};
 use streamlab_kinesis::sigv4::Credentials;
 use streamlab_kinesis::{FetchTransport, KinesisClient, KinesisError, PutEntry, StartingPosition};
 
 use crate::credentials;
+use crate::AppLeases;
 
 /// Properties: the element's attributes.
 #[derive(Properties, PartialEq, Clone, Debug, Default)]
@@ -68,6 +71,17 @@ struct ReadView {
     children: Vec<String>,
 }
 
+/// One run of a consumer application.
+#[derive(Clone, Debug, PartialEq)]
+struct ConsumedView {
+    /// Counts the runs shown (1 for the first).
+    run: u32,
+    application: String,
+    records: Vec<Consumed>,
+    checkpoints: Vec<(String, String)>,
+    more: bool,
+}
+
 #[derive(Clone, Debug, Default, PartialEq)]
 struct Console {
     /// The endpoint and region connected to.
@@ -80,6 +94,7 @@ struct Console {
     shards: Vec<Shard>,
     produced: Vec<Produced>,
     read: Option<ReadView>,
+    consumed: Option<ConsumedView>,
     working: bool,
 }
 
@@ -98,6 +113,7 @@ enum Action {
     Closed(String),
     Produced(Vec<Produced>),
     Read(ReadView),
+    Consumed(ConsumedView),
 }
 
 impl Reducible for Console {
@@ -124,6 +140,7 @@ impl Reducible for Console {
                 if next.open.as_ref() != Some(&name) {
                     next.produced.clear();
                     next.read = None;
+                    next.consumed = None;
                 }
                 next.open = Some(name);
                 next.status = Some(status);
@@ -141,6 +158,10 @@ impl Reducible for Console {
             }
             Action::Produced(p) => next.produced = p,
             Action::Read(r) => next.read = Some(r),
+            Action::Consumed(mut c) => {
+                c.run = next.consumed.as_ref().map_or(0, |p| p.run) + 1;
+                next.consumed = Some(c);
+            }
         }
         Rc::new(next)
     }
@@ -228,6 +249,61 @@ fn shard_number(id: &str) -> String {
 
 fn parse_hash(text: &str) -> Option<u128> {
     text.trim().parse().ok()
+}
+
+/// A scrolling table with `headers` over `rows`.
+fn table(headers: &[&str], rows: Html) -> Html {
+    html! {
+        <div class="sl-scroll-x">
+            <table class="sl-table">
+                <thead><tr>{ for headers.iter().map(|h| html! { <th>{ *h }</th> }) }</tr></thead>
+                <tbody>{ rows }</tbody>
+            </table>
+        </div>
+    }
+}
+
+/// The consumer application when the field is left empty.
+const DEFAULT_APPLICATION: &str = "streamlab-console";
+
+/// The application named in `field`, or the default.
+fn application_name(field: &NodeRef) -> String {
+    let typed = value(field).trim().to_owned();
+    if typed.is_empty() {
+        DEFAULT_APPLICATION.to_owned()
+    } else {
+        typed
+    }
+}
+
+/// The application named in `field` on the open stream of the connected endpoint.
+fn lease_owner(
+    open: &Option<String>,
+    connected: &Option<(String, String)>,
+    field: &NodeRef,
+) -> Option<LeaseOwner> {
+    Some(LeaseOwner {
+        endpoint: connected.as_ref()?.0.clone(),
+        stream: open.clone()?,
+        application: application_name(field),
+    })
+}
+
+/// Runs consumer application `owner` once: every record after its checkpoints (at most 1,000),
+/// parents before children, then its new checkpoints.
+async fn run_application(client: &Client, owner: LeaseOwner) -> Result<ConsumedView, String> {
+    let table = LeaseTable::open().await.map_err(|e| e.to_string())?;
+    let leases = AppLeases(&table, owner.clone());
+    let run = consume(client.as_ref(), &owner.stream, &leases, READ_LIMIT).await;
+    table.close();
+    let run = run?;
+    Ok(ConsumedView {
+        run: 0,
+        application: owner.application,
+        records: run.records,
+        checkpoints: run.checkpoints.into_iter().collect(),
+        more: run.more,
+    })
 }
 
 /// The console for one `<stream-lab endpoint=…>` element.
@@ -540,6 +616,54 @@ pub fn KinesisConsole(props: &ConsoleProps) -> Html {
         })
     };
 
+    let app_in = use_node_ref();
+    let onconsume = {
+        let (console, client, app_in) = (console.clone(), client.clone(), app_in.clone());
+        let (open, connected) = (console.open.clone(), console.connected.clone());
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            let Some(owner) = lease_owner(&open, &connected, &app_in) else {
+                return;
+            };
+            let Some(client) = client.borrow().clone() else {
+                return;
+            };
+            let dispatch = console.dispatcher();
+            dispatch.dispatch(Action::Working);
+            spawn_local(async move {
+                match run_application(&client, owner).await {
+                    Ok(view) => dispatch.dispatch(Action::Consumed(view)),
+                    Err(e) => dispatch.dispatch(Action::Error(e)),
+                }
+            });
+        })
+    };
+    let onreset = {
+        let (console, app_in) = (console.clone(), app_in.clone());
+        let (open, connected) = (console.open.clone(), console.connected.clone());
+        Callback::from(move |_: MouseEvent| {
+            let Some(owner) = lease_owner(&open, &connected, &app_in) else {
+                return;
+            };
+            let application = owner.application.clone();
+            let dispatch = console.dispatcher();
+            spawn_local(async move {
+                let reset = async {
+                    let table = LeaseTable::open().await?;
+                    let done = table.reset(&owner).await;
+                    table.close();
+                    done
+                };
+                match reset.await {
+                    Ok(()) => dispatch.dispatch(Action::Notice(format!(
+                        "application {application} starts over: its checkpoints are forgotten"
+                    ))),
+                    Err(e) => dispatch.dispatch(Action::Error(e.to_string())),
+                }
+            });
+        })
+    };
+
     let onread = {
         let (console, client) = (console.clone(), client.clone());
         let refs = (rshard_in.clone(), rfrom_in.clone(), rvalue_in.clone());
@@ -783,12 +907,34 @@ pub fn KinesisConsole(props: &ConsoleProps) -> Html {
                         <p class="sl-muted" data-testid="records-end" data-ended={r.ended.to_string()} data-children={r.children.join(",")}>
                             { format!("{} records from {} · {end}", r.records.len(), r.from) }
                         </p>
-                        <div class="sl-scroll-x">
-                            <table class="sl-table">
-                                <thead><tr><th>{ "Sequence number" }</th><th>{ "Partition key" }</th><th>{ "Data" }</th><th>{ "Arrived" }</th></tr></thead>
-                                <tbody>{ for rows }</tbody>
-                            </table>
-                        </div>
+                        { table(&["Sequence number", "Partition key", "Data", "Arrived"], rows.collect()) }
+                    </>
+                }
+            });
+            let consumed = state.consumed.as_ref().map(|c| {
+                let leases = c.checkpoints.iter().map(|(shard, checkpoint)| html! {
+                    <tr data-testid="lease-row" data-shard-id={shard.clone()} data-checkpoint={checkpoint.clone()}>
+                        <td><code>{ shard.clone() }</code></td>
+                        <td><code title={checkpoint.clone()}>{ short(checkpoint) }</code></td>
+                    </tr>
+                });
+                let rows = c.records.iter().map(|r| html! {
+                    <tr data-testid="consumed-row" data-shard-id={r.shard_id.clone()} data-sequence-number={r.sequence_number.clone()} data-key={r.partition_key.clone()}>
+                        <td><code>{ r.shard_id.clone() }</code></td>
+                        <td class="sl-seq"><code title={r.sequence_number.clone()}>{ short(&r.sequence_number) }</code></td>
+                        <td><code>{ r.partition_key.clone() }</code></td>
+                        <td class="sl-wrap">{ String::from_utf8_lossy(&r.data).into_owned() }</td>
+                    </tr>
+                });
+                html! {
+                    <>
+                        <p class="sl-muted" data-testid="kinesis-consumed" data-count={c.records.len().to_string()} data-run={c.run.to_string()}>
+                            { format!("{} read {} new records{}", c.application, c.records.len(), if c.more { " (more are waiting: read again)" } else { "" }) }
+                        </p>
+                        { table(&["Shard", "Checkpoint"], leases.collect()) }
+                        if !c.records.is_empty() {
+                            { table(&["Shard", "Sequence number", "Partition key", "Data"], rows.collect()) }
+                        }
                     </>
                 }
             });
@@ -831,13 +977,20 @@ pub fn KinesisConsole(props: &ConsoleProps) -> Html {
                     </form>
                     <div class="sl-card">
                         <h3>{ "Shards" }</h3>
-                        <div class="sl-scroll-x">
-                            <table class="sl-table">
-                                <thead><tr><th>{ "Shard" }</th><th>{ "State" }</th><th>{ "Hash-key range" }</th><th>{ "Sequence numbers" }</th><th>{ "Parents" }</th><th></th></tr></thead>
-                                <tbody>{ for rows }</tbody>
-                            </table>
-                        </div>
+                        { table(&["Shard", "State", "Hash-key range", "Sequence numbers", "Parents", ""], rows.collect()) }
                     </div>
+                    <form class="sl-card" data-testid="kinesis-consumer" novalidate=true onsubmit={onconsume}>
+                        <h3>{ "Consumer application" }</h3>
+                        <div class="sl-row">
+                            <label>{ "Application" }
+                                <input ref={app_in} data-testid="kinesis-application" placeholder={DEFAULT_APPLICATION} autocomplete="off" />
+                            </label>
+                            <button type="submit" class="sl-primary" data-testid="kinesis-consume" disabled={state.working}>{ "Read new records" }</button>
+                            <button type="button" class="sl-small" data-testid="kinesis-reset" onclick={onreset}>{ "Forget its checkpoints" }</button>
+                        </div>
+                        <p class="sl-muted sl-hint">{ "As the Kinesis Client Library does: every shard from its checkpoint (or TRIM_HORIZON), parents to their end (SHARD_END) before their children, then a new checkpoint. The checkpoints are kept in this browser (IndexedDB), per endpoint, stream and application, so the next run, even after a reload, reads only what came since." }</p>
+                        { for consumed }
+                    </form>
                     <form class="sl-card" novalidate=true onsubmit={onread}>
                         <h3>{ "GetRecords: replay a shard" }</h3>
                         <div class="sl-row">

@@ -16,6 +16,26 @@ use yew::AppHandle;
 
 pub use console::{ConsoleProps, KinesisConsole};
 
+use streamlab_idb::{LeaseOwner, LeaseTable};
+use streamlab_kinesis::consumer::Checkpoints;
+
+/// One consumer application's checkpoints in the browser's lease table (IndexedDB).
+pub struct AppLeases<'a>(pub &'a LeaseTable, pub LeaseOwner);
+
+impl Checkpoints for AppLeases<'_> {
+    async fn load(&self) -> Result<std::collections::BTreeMap<String, String>, String> {
+        let all = self.0.load(&self.1).await.map_err(|e| e.to_string())?;
+        Ok(all.into_iter().collect())
+    }
+
+    async fn save(&self, shard_id: &str, checkpoint: &str) -> Result<(), String> {
+        self.0
+            .save(&self.1, shard_id, checkpoint)
+            .await
+            .map_err(|e| e.to_string())
+    }
+}
+
 /// Prepares the bundle's wasm: panics are reported on the console.
 pub fn start() {
     console_error_panic_hook::set_once();

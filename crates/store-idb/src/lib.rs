@@ -39,9 +39,11 @@
 pub mod codec;
 mod error;
 mod idb;
+mod leases;
 mod store;
 
 pub use error::IdbError;
+pub use leases::{LeaseOwner, LeaseTable, LEASE_DATABASE};
 pub use store::{IdbStore, SCHEMA_VERSION};
 
 #[doc(no_inline)]
