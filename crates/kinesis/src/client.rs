@@ -849,6 +849,85 @@ mod tests {
     }
 
     #[test]
+    fn the_end_of_a_closed_shard_names_its_children() {
+        let end = r#"{"Records":[],"MillisBehindLatest":0,"ChildShards":[{"ShardId":"shardId-000000000002","ParentShards":["shardId-000000000000"],"HashKeyRange":{"StartingHashKey":"0","EndingHashKey":"1"}},{"ShardId":"shardId-000000000003","ParentShards":["shardId-000000000000"],"HashKeyRange":{"StartingHashKey":"2","EndingHashKey":"3"}}]}"#;
+        let c = client(&[(200, end)]);
+        let read = futures::executor::block_on(c.get_records("it", Some(10)));
+        let read = read.unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(read.next_iterator, None);
+        assert_eq!(
+            read.child_shards,
+            Some(vec![
+                "shardId-000000000002".into(),
+                "shardId-000000000003".into()
+            ])
+        );
+        let sent = c.transport().sent.borrow();
+        assert_eq!(
+            String::from_utf8_lossy(&sent[0].body),
+            r#"{"ShardIterator":"it","Limit":10}"#
+        );
+    }
+
+    #[test]
+    fn update_shard_count_asks_for_uniform_scaling() {
+        let c = client(&[(
+            200,
+            r#"{"StreamName":"s","CurrentShardCount":2,"TargetShardCount":4}"#,
+        )]);
+        let out = futures::executor::block_on(c.update_shard_count("s", 4));
+        assert_eq!(
+            out.map(|o| (o.current_shard_count, o.target_shard_count)),
+            Ok((2, 4))
+        );
+        let sent = c.transport().sent.borrow();
+        assert_eq!(
+            String::from_utf8_lossy(&sent[0].body),
+            r#"{"StreamName":"s","TargetShardCount":4,"ScalingType":"UNIFORM_SCALING"}"#
+        );
+        let target = sent[0].headers.iter().find(|(n, _)| n == "x-amz-target");
+        assert_eq!(
+            target.map(|(_, v)| v.as_str()),
+            Some("Kinesis_20131202.UpdateShardCount")
+        );
+    }
+
+    #[test]
+    fn each_iterator_type_is_asked_for_in_the_apis_words() {
+        let c = client(&[(200, r#"{"ShardIterator":"a"}"#); 5]);
+        let positions = [
+            StartingPosition::TrimHorizon,
+            StartingPosition::Latest,
+            StartingPosition::AtSequenceNumber("7".into()),
+            StartingPosition::AfterSequenceNumber("7".into()),
+            StartingPosition::AtTimestamp(1_500),
+        ];
+        for p in &positions {
+            let it =
+                futures::executor::block_on(c.get_shard_iterator("s", "shardId-000000000000", p));
+            assert_eq!(it.as_deref(), Ok("a"));
+        }
+        let bodies: Vec<String> = c
+            .transport()
+            .sent
+            .borrow()
+            .iter()
+            .map(|r| String::from_utf8_lossy(&r.body).into_owned())
+            .collect();
+        let start = r#"{"StreamName":"s","ShardId":"shardId-000000000000","ShardIteratorType":"#;
+        assert_eq!(
+            bodies,
+            [
+                format!(r#"{start}"TRIM_HORIZON"}}"#),
+                format!(r#"{start}"LATEST"}}"#),
+                format!(r#"{start}"AT_SEQUENCE_NUMBER","StartingSequenceNumber":"7"}}"#),
+                format!(r#"{start}"AFTER_SEQUENCE_NUMBER","StartingSequenceNumber":"7"}}"#),
+                format!(r#"{start}"AT_TIMESTAMP","Timestamp":1.5}}"#),
+            ]
+        );
+    }
+
+    #[test]
     fn no_answer_is_reported_with_the_endpoint() {
         let c = client(&[]);
         let out = futures::executor::block_on(c.delete_stream("s"));

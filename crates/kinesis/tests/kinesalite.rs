@@ -226,6 +226,30 @@ fn where_kinesalite_differs_from_the_service_streamlab_keeps_the_services_rule()
         streamlab_log::split_shard(&split, streamlab_log::PartitionId(0), HashKey(1 << 126));
     assert!(closed_again.is_err());
 
+    // Likewise a merge of two shards a merge already closed.
+    let merged = stream("differs-merge");
+    create(&client, &merged, 2);
+    ok(block_on(client.merge_shards(
+        &merged,
+        &shard_id(0),
+        &shard_id(1),
+    )));
+    ok(block_on(client.wait_until_active(&merged, 100, 50)));
+    let again = block_on(client.merge_shards(&merged, &shard_id(0), &shard_id(1)));
+    assert!(
+        again.is_ok(),
+        "kinesalite now refuses it too; use the service's rule here: {again:?}"
+    );
+    let config = streamlab_log::TopicConfig::new(&merged, streamlab_log::Mode::Kinesis, 2)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let two = streamlab_log::TopicMetadata {
+        partitions: config.initial_partitions(),
+        config,
+    };
+    let (a, b) = (streamlab_log::PartitionId(0), streamlab_log::PartitionId(1));
+    let once = streamlab_log::merge_shards(&two, a, b).unwrap_or_else(|e| panic!("{e}"));
+    assert!(streamlab_log::merge_shards(&once, a, b).is_err());
+
     // No UpdateShardCount in kinesalite.
     let scale = block_on(client.update_shard_count(&name, 4));
     assert!(
