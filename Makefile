@@ -49,6 +49,7 @@ screenshots: test
 	cp target/e2e/dashboard-kafka.png target/e2e/dashboard-kinesis.png target/e2e/dashboard-consumers.png docs/
 	cp target/e2e/dashboard-reshard.png docs/dashboard-kinesis-split.png
 	cp target/e2e/embed-docs-page.png docs/
+	cp target/e2e/dashboard-kinesis-endpoint.png docs/
 
 clean:
 	cargo clean

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { join } from 'node:path';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { serveDist, withBrowser, byTestId, artifactsDir, createTopic } from './harness.mjs';
 
@@ -138,4 +138,65 @@ test('the dashboard drives a Kinesis endpoint: same routing as the in-browser lo
   await byTestId(page, 'backend-browser').first().click();
   await page.locator('[data-testid="topic-item"][data-topic="orders"]').waitFor();
   assert.deepEqual(errors, []);
+}));
+
+test('each bad input on a Kinesis endpoint is refused with the message in the bad-input table', async (t) => withBrowser(t, async ({ page }) => {
+  const documented = await readFile(join(root, 'docs', 'BAD-INPUT.md'), 'utf8');
+  let last = '';
+  /** Runs `act` and checks the new error message against the table's row. */
+  const refused = async (what, input, act) => {
+    await act();
+    await page.waitForFunction((before) => {
+      const e = document.querySelector('stream-lab').shadowRoot.querySelector('[data-testid="error-message"]');
+      return e && e.textContent.trim() !== before;
+    }, last);
+    last = (await byTestId(page, 'error-message').innerText()).trim();
+    const row = `| ${what} | ${input} | ${last} |`;
+    assert.ok(documented.includes(row), `docs/BAD-INPUT.md lists ${row}`);
+  };
+  const connect = (url, secret) => async () => {
+    await byTestId(page, 'kinesis-endpoint').fill(url);
+    await byTestId(page, 'kinesis-access-key').fill('AKIDEXAMPLE');
+    await byTestId(page, 'kinesis-secret-key').fill(secret);
+    await byTestId(page, 'kinesis-connect').click();
+  };
+  await page.goto(server.url);
+  await byTestId(page, 'backend-kinesis').click();
+  await refused('endpoint', '`kinesis.amazonaws.com`', connect('kinesis.amazonaws.com', 's'));
+  await refused('endpoint', '`http://127.0.0.1:9` (nothing there)', connect('http://127.0.0.1:9', 's'));
+  await refused('secret access key', 'empty', connect(endpoint, ''));
+  await connect(endpoint, 'kinesalite-accepts-any-key')();
+  await byTestId(page, 'kinesis-connection').waitFor();
+
+  await refused('shard count', '`0`', async () => {
+    await byTestId(page, 'topic-create-name').fill('never');
+    await byTestId(page, 'topic-create-partitions').fill('0');
+    await byTestId(page, 'topic-create-submit').click();
+  });
+  const stream = `bad-${Date.now()}`;
+  await byTestId(page, 'topic-create-name').fill(stream);
+  await byTestId(page, 'topic-create-partitions').fill('1');
+  await byTestId(page, 'topic-create-submit').click();
+  await page.locator('[data-testid="stream-status"][data-status="ACTIVE"]').waitFor();
+  const put = (count, hash) => async () => {
+    await byTestId(page, 'produce-key').fill('k');
+    await byTestId(page, 'produce-value').fill('v');
+    await byTestId(page, 'produce-count').fill(count);
+    await byTestId(page, 'produce-target').fill(hash);
+    await byTestId(page, 'produce-submit').click();
+  };
+  await refused('PutRecords count', '`501`', put('501', ''));
+  await refused('explicit hash key', '`abc`', put('1', 'abc'));
+  const read = (from, value) => async () => {
+    await byTestId(page, 'records-from').selectOption(from);
+    await byTestId(page, 'records-value').fill(value);
+    await byTestId(page, 'records-read').click();
+  };
+  await refused('GetRecords AT_SEQUENCE_NUMBER', '`twelve`', read('AT_SEQUENCE_NUMBER', 'twelve'));
+  await refused('GetRecords AT_TIMESTAMP', '`yesterday`', read('AT_TIMESTAMP', 'yesterday'));
+  // Nothing was put by the refused requests.
+  await byTestId(page, 'produce-target').fill('');
+  await read('TRIM_HORIZON', '')();
+  await page.locator('[data-testid="records-end"]').waitFor();
+  assert.equal(await byTestId(page, 'record-row').count(), 0);
 }));
