@@ -1,6 +1,7 @@
 //! The browser's transport: `fetch` (from a page or a worker), `setTimeout`, `Date.now()` and
-//! `Math.random()`. The endpoint must allow the page's origin (CORS: kinesalite and LocalStack
-//! do; for AWS, the browser calls the regional endpoint directly, which answers CORS requests).
+//! `Math.random()`. The page calls the endpoint directly, so the endpoint must answer the CORS
+//! preflight for the page's origin (kinesalite allows any; LocalStack those in its
+//! `EXTRA_CORS_ALLOWED_ORIGINS`).
 
 use js_sys::{Function, Promise, Reflect, Uint8Array};
 use wasm_bindgen::{JsCast, JsValue};
