@@ -33,8 +33,9 @@ impl fmt::Debug for Credentials {
 }
 
 /// An HTTP request to sign and send: the method, the path and query of the URL, its headers
-/// (`host` among them) and its body.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// (`host` among them) and its body. Its `Debug` output hides the session token and the
+/// signature.
+#[derive(Clone, PartialEq, Eq)]
 pub struct HttpRequest {
     /// `GET`, `POST`, ...
     pub method: String,
@@ -48,6 +49,31 @@ pub struct HttpRequest {
     pub headers: Vec<(String, String)>,
     /// The body.
     pub body: Vec<u8>,
+}
+
+impl fmt::Debug for HttpRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let headers: Vec<(&str, &str)> = self
+            .headers
+            .iter()
+            .map(|(name, value)| {
+                let secret = name.eq_ignore_ascii_case("x-amz-security-token")
+                    || name.eq_ignore_ascii_case("authorization");
+                (
+                    name.as_str(),
+                    if secret { "<hidden>" } else { value.as_str() },
+                )
+            })
+            .collect();
+        f.debug_struct("HttpRequest")
+            .field("method", &self.method)
+            .field("url", &self.url)
+            .field("path", &self.path)
+            .field("query", &self.query)
+            .field("headers", &headers)
+            .field("body", &String::from_utf8_lossy(&self.body))
+            .finish()
+    }
 }
 
 /// The time of a signature, as SigV4 writes it.
@@ -368,6 +394,17 @@ mod tests {
         assert!(auth.is_some_and(
             |(_, v)| v.contains("SignedHeaders=host;x-amz-date;x-amz-security-token,")
         ));
+    }
+
+    #[test]
+    fn a_signed_request_never_shows_its_token_or_signature() {
+        let (mut credentials, scope, at) = suite();
+        credentials.session_token = Some("SESSIONSECRET".into());
+        let mut r = request("GET", "", &[], "");
+        sign(&mut r, &credentials, &scope, &at);
+        let shown = format!("{r:?}");
+        assert!(shown.contains("example.amazonaws.com"));
+        assert!(!shown.contains("SESSIONSECRET") && !shown.contains("Signature="));
     }
 
     #[test]
