@@ -938,6 +938,10 @@ pub fn KinesisConsole(props: &ConsoleProps) -> Html {
                     </>
                 }
             });
+            let refresh = {
+                let (open_stream, name) = (open_stream.clone(), name.clone());
+                Callback::from(move |_: MouseEvent| open_stream.emit(name.clone()))
+            };
             let delete = {
                 let (ondelete, name) = (ondelete.clone(), name.clone());
                 Callback::from(move |_: MouseEvent| ondelete.emit(name.clone()))
@@ -949,6 +953,8 @@ pub fn KinesisConsole(props: &ConsoleProps) -> Html {
                         <span class="sl-badge kinesis">{ "Kinesis stream" }</span>
                         <span class="sl-muted" data-testid="stream-status" data-status={status.clone()}>{ format!("{status} · {open_count} open shards") }</span>
                         <span class="sl-grow"></span>
+                        <button class="sl-small" data-testid="stream-refresh" onclick={refresh}
+                                title="Read the stream's status and shards again (others may write to it or reshard it)">{ "Refresh" }</button>
                         <button class="sl-small" data-testid="topic-delete" onclick={delete}>{ "Delete stream" }</button>
                     </header>
                     <form class="sl-card sl-produce" novalidate=true onsubmit={onproduce}>
