@@ -1,8 +1,9 @@
 //! The record batch: the unit that is stored, checked and read.
 
-use bytes::Bytes;
+use std::ops::RangeBounds;
+use std::sync::Arc;
 
-use crate::record::{Header, Record};
+use crate::record::{Header, Record, Span};
 use crate::types::{Offset, SequenceNumber, Timestamp};
 
 /// The version byte that leads every batch this code writes.
@@ -194,132 +195,168 @@ impl RecordBatch {
 
     /// Decodes and checks a whole batch. Never panics, whatever the bytes.
     pub fn decode(bytes: &[u8]) -> Result<RecordBatch, DecodeError> {
-        RecordBatch::decode_range(Bytes::copy_from_slice(bytes), Offset(0), usize::MAX)
+        RecordBatch::decode_range(bytes.to_vec(), Offset(0), usize::MAX)
     }
 
     /// Decodes and checks a whole batch, but keeps only up to `max_records` records from offset
     /// `from` on: every record is still validated (so an error never depends on where a read
     /// starts), yet only the kept ones are copied out.
     ///
-    /// The records' keys and values are slices of `shared` (no copy).
+    /// The records' keys and values are spans of `bytes`, which they share (no copy).
     pub fn decode_range(
-        shared: Bytes,
+        bytes: Vec<u8>,
         from: Offset,
         max_records: usize,
     ) -> Result<RecordBatch, DecodeError> {
-        let bytes: &[u8] = &shared;
-        let header = RecordBatch::decode_header(bytes)?;
-        if header.record_count == 0 {
-            return Err(DecodeError::CountMismatch {
-                declared: 0,
-                found: "a batch must hold at least one record",
-            });
-        }
-        let mut r = Reader {
-            bytes,
-            pos: BATCH_HEADER_LEN,
-        };
-        // Each record takes at least 6 bytes, so a count beyond that is a lie; do not let it size
-        // an allocation.
-        let plausible = (bytes.len() - BATCH_HEADER_LEN) / 6;
-        let mut records = Vec::with_capacity(
-            (header.record_count as usize)
-                .min(plausible)
-                .min(max_records),
-        );
-        let mut previous_delta: Option<u64> = None;
-        for index in 0..header.record_count {
-            let length = r.varint()?;
-            let start = r.pos;
-            let available = bytes.len() - start;
-            let length = usize::try_from(length).unwrap_or(usize::MAX);
-            if length > available {
-                return Err(DecodeError::Truncated {
-                    field: "record",
-                    at: start,
-                    needed: length,
-                    available,
-                });
-            }
-            let mut rec = Reader {
-                bytes: &bytes[..start + length],
-                pos: start,
-            };
-            let overrun = |e: DecodeError, field| match e {
-                DecodeError::Truncated { .. } => DecodeError::Overrun { field, index },
-                other => other,
-            };
-            let delta = rec.varint().map_err(|e| overrun(e, "offset delta"))?;
-            if previous_delta.is_some_and(|p| delta <= p)
-                || delta > u64::from(header.last_offset_delta)
-            {
-                return Err(DecodeError::OffsetDeltaOutOfOrder { index, delta });
-            }
-            previous_delta = Some(delta);
-            let ts_delta = unzigzag(rec.varint().map_err(|e| overrun(e, "timestamp delta"))?);
-            let key = rec.nullable_slice().map_err(|e| overrun(e, "key"))?;
-            let value = rec.nullable_slice().map_err(|e| overrun(e, "value"))?;
-            let header_count = rec.varint().map_err(|e| overrun(e, "header count"))?;
-            let mut headers = Vec::new();
-            for _ in 0..header_count {
-                let name_len = rec.varint().map_err(|e| overrun(e, "header name"))?;
-                let name = rec
-                    .take(name_len, "header name")
-                    .map_err(|e| overrun(e, "header name"))?;
-                let name =
-                    std::str::from_utf8(name).map_err(|_| DecodeError::HeaderNotUtf8 { index })?;
-                let value = rec
-                    .nullable_slice()
-                    .map_err(|e| overrun(e, "header value"))?;
-                headers.push((name, value));
-            }
-            if rec.pos != start + length {
-                return Err(DecodeError::Overrun {
-                    field: "record length",
-                    index,
-                });
-            }
-            r.pos = rec.pos;
-            let offset = header
-                .base_offset
-                .0
-                .checked_add(delta)
-                .ok_or(DecodeError::Overflow { index })?;
-            let sequence = header
-                .base_sequence
-                .0
-                .checked_add(u128::from(delta))
-                .ok_or(DecodeError::Overflow { index })?;
-            let timestamp = header
-                .first_timestamp
-                .0
-                .checked_add(ts_delta)
-                .ok_or(DecodeError::Overflow { index })?;
-            if offset >= from.0 && records.len() < max_records {
-                records.push(Record::shared(
-                    Offset(offset),
-                    SequenceNumber(sequence),
-                    Timestamp(timestamp),
-                    key.map(|k| shared.slice_ref(k)),
-                    value.map(|v| shared.slice_ref(v)),
-                    headers
-                        .into_iter()
-                        .map(|(key, value)| Header {
-                            key: key.to_owned(),
-                            value: value.map(<[u8]>::to_vec),
-                        })
-                        .collect(),
-                ));
-            }
-        }
-        if r.pos != bytes.len() {
-            return Err(DecodeError::CountMismatch {
-                declared: header.record_count,
-                found: "has bytes left after the last record",
-            });
-        }
+        let mut records = Vec::new();
+        let header = RecordBatch::decode_into(bytes, from.., max_records, &mut records)?;
         Ok(RecordBatch { header, records })
     }
+
+    /// Decodes and checks a whole batch, appending to `out` up to `max_records` of its records
+    /// whose offsets are in `keep`, and returns its header. Every record is validated, kept or
+    /// not. On an error `out` is left as it was: a batch is taken whole or not at all.
+    ///
+    /// The records' keys and values are spans of `bytes`, which they share (no copy): a reader
+    /// of many batches decodes each straight into its one vector.
+    pub fn decode_into(
+        bytes: Vec<u8>,
+        keep: impl RangeBounds<Offset>,
+        max_records: usize,
+        out: &mut Vec<Record>,
+    ) -> Result<BatchHeader, DecodeError> {
+        let before = out.len();
+        let buffer = Arc::new(bytes);
+        let result = decode_records(&buffer, &keep, max_records, out);
+        if result.is_err() {
+            out.truncate(before);
+        }
+        result
+    }
+}
+
+/// [`RecordBatch::decode_into`]'s work; on an error, what it pushed is the caller's to remove.
+fn decode_records(
+    buffer: &Arc<Vec<u8>>,
+    keep: &impl RangeBounds<Offset>,
+    max_records: usize,
+    out: &mut Vec<Record>,
+) -> Result<BatchHeader, DecodeError> {
+    let bytes: &[u8] = buffer;
+    let header = RecordBatch::decode_header(bytes)?;
+    if header.record_count == 0 {
+        return Err(DecodeError::CountMismatch {
+            declared: 0,
+            found: "a batch must hold at least one record",
+        });
+    }
+    let mut r = Reader {
+        bytes,
+        pos: BATCH_HEADER_LEN,
+    };
+    // Each record takes at least 6 bytes, so a count beyond that is a lie; do not let it size
+    // an allocation.
+    let plausible = (bytes.len() - BATCH_HEADER_LEN) / 6;
+    out.reserve(
+        (header.record_count as usize)
+            .min(plausible)
+            .min(max_records),
+    );
+    let mut kept = 0usize;
+    let mut previous_delta: Option<u64> = None;
+    for index in 0..header.record_count {
+        let length = r.varint()?;
+        let start = r.pos;
+        let available = bytes.len() - start;
+        let length = usize::try_from(length).unwrap_or(usize::MAX);
+        if length > available {
+            return Err(DecodeError::Truncated {
+                field: "record",
+                at: start,
+                needed: length,
+                available,
+            });
+        }
+        let mut rec = Reader {
+            bytes: &bytes[..start + length],
+            pos: start,
+        };
+        let overrun = |e: DecodeError, field| match e {
+            DecodeError::Truncated { .. } => DecodeError::Overrun { field, index },
+            other => other,
+        };
+        let delta = rec.varint().map_err(|e| overrun(e, "offset delta"))?;
+        if previous_delta.is_some_and(|p| delta <= p) || delta > u64::from(header.last_offset_delta)
+        {
+            return Err(DecodeError::OffsetDeltaOutOfOrder { index, delta });
+        }
+        previous_delta = Some(delta);
+        let ts_delta = unzigzag(rec.varint().map_err(|e| overrun(e, "timestamp delta"))?);
+        let key = rec.nullable_span().map_err(|e| overrun(e, "key"))?;
+        let value = rec.nullable_span().map_err(|e| overrun(e, "value"))?;
+        let header_count = rec.varint().map_err(|e| overrun(e, "header count"))?;
+        let mut headers = Vec::new();
+        for _ in 0..header_count {
+            let name_len = rec.varint().map_err(|e| overrun(e, "header name"))?;
+            let name = rec
+                .take(name_len, "header name")
+                .map_err(|e| overrun(e, "header name"))?;
+            let name =
+                std::str::from_utf8(name).map_err(|_| DecodeError::HeaderNotUtf8 { index })?;
+            let value = rec
+                .nullable_span()
+                .map_err(|e| overrun(e, "header value"))?;
+            headers.push((name, value));
+        }
+        if rec.pos != start + length {
+            return Err(DecodeError::Overrun {
+                field: "record length",
+                index,
+            });
+        }
+        r.pos = rec.pos;
+        let offset = header
+            .base_offset
+            .0
+            .checked_add(delta)
+            .ok_or(DecodeError::Overflow { index })?;
+        let sequence = header
+            .base_sequence
+            .0
+            .checked_add(u128::from(delta))
+            .ok_or(DecodeError::Overflow { index })?;
+        let timestamp = header
+            .first_timestamp
+            .0
+            .checked_add(ts_delta)
+            .ok_or(DecodeError::Overflow { index })?;
+        if kept < max_records && keep.contains(&Offset(offset)) {
+            kept += 1;
+            out.push(Record::shared(
+                Offset(offset),
+                SequenceNumber(sequence),
+                Timestamp(timestamp),
+                Arc::clone(buffer),
+                key,
+                value,
+                headers
+                    .into_iter()
+                    .map(|(key, value)| Header {
+                        key: key.to_owned(),
+                        value: value
+                            .map(|v| bytes.get(v.start..v.end).unwrap_or_default().to_vec()),
+                    })
+                    .collect(),
+            ));
+        }
+    }
+    if r.pos != bytes.len() {
+        return Err(DecodeError::CountMismatch {
+            declared: header.record_count,
+            found: "has bytes left after the last record",
+        });
+    }
+    Ok(header)
 }
 
 /// A record to encode, borrowed: the log encodes a producer's records without copying them into
@@ -633,6 +670,7 @@ struct Reader<'a> {
 }
 
 impl<'a> Reader<'a> {
+    #[inline(always)]
     fn take(&mut self, n: u64, field: &'static str) -> Result<&'a [u8], DecodeError> {
         let available = self.bytes.len() - self.pos;
         match usize::try_from(n) {
@@ -657,7 +695,20 @@ impl<'a> Reader<'a> {
         Ok(out)
     }
 
+    /// A varint; most in a batch (lengths under 128, small deltas) are one byte.
+    #[inline(always)]
     fn varint(&mut self) -> Result<u64, DecodeError> {
+        match self.bytes.get(self.pos) {
+            Some(&byte) if byte < 0x80 => {
+                self.pos += 1;
+                Ok(u64::from(byte))
+            }
+            _ => self.long_varint(),
+        }
+    }
+
+    #[inline(never)]
+    fn long_varint(&mut self) -> Result<u64, DecodeError> {
         let at = self.pos;
         let mut value: u64 = 0;
         for shift in (0..64).step_by(7) {
@@ -674,10 +725,27 @@ impl<'a> Reader<'a> {
         Err(DecodeError::MalformedVarint { at })
     }
 
+    /// A length-prefixed (`length + 1`, 0 for null) field.
     fn nullable_slice(&mut self) -> Result<Option<&'a [u8]>, DecodeError> {
+        let bytes = self.bytes;
+        Ok(self
+            .nullable_span()?
+            .map(|s| bytes.get(s.start..s.end).unwrap_or_default()))
+    }
+
+    /// A length-prefixed (`length + 1`, 0 for null) field's place.
+    #[inline(always)]
+    fn nullable_span(&mut self) -> Result<Option<Span>, DecodeError> {
         match self.varint()? {
             0 => Ok(None),
-            n => Ok(Some(self.take(n - 1, "bytes")?)),
+            n => {
+                let start = self.pos;
+                self.take(n - 1, "bytes")?;
+                Ok(Some(Span {
+                    start,
+                    end: self.pos,
+                }))
+            }
         }
     }
 }
@@ -875,6 +943,34 @@ mod tests {
             RecordBatch::decode(&reseal(short)),
             Err(DecodeError::OffsetDeltaOutOfOrder { index: 2, delta: 2 })
         ));
+    }
+
+    #[test]
+    fn decode_into_appends_the_kept_range_and_takes_a_damaged_batch_not_at_all() {
+        let records = sample();
+        let bytes = RecordBatch::encode(&records).expect("valid");
+        let mut out = vec![record(1, 1, 0, Some("before"), None)];
+        let header = RecordBatch::decode_into(bytes.clone(), Offset(11)..Offset(13), 1, &mut out)
+            .expect("decodes");
+        assert_eq!(header.record_count, 3);
+        // Only one record kept (the limit), the first in the range; what was there stays.
+        assert_eq!(out.len(), 2);
+        assert_eq!(out[0].key(), Some(&b"before"[..]));
+        assert_eq!(out[1], records[1]);
+        RecordBatch::decode_into(bytes.clone(), ..Offset(12), usize::MAX, &mut out)
+            .expect("decodes");
+        assert_eq!(&out[2..], &records[..2]);
+        // The last record's header count is damaged behind a valid CRC: the records before it
+        // decoded, yet none of the batch is left in the vector.
+        let mut damaged = bytes;
+        let last = damaged.len() - 1;
+        damaged[last] = 0x7f;
+        let before = out.clone();
+        assert!(
+            RecordBatch::decode_into(reseal(damaged), .., usize::MAX, &mut out).is_err(),
+            "a damaged batch is an error"
+        );
+        assert_eq!(out, before);
     }
 
     #[test]

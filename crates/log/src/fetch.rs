@@ -167,7 +167,7 @@ fn decode_stored(
     from: Offset,
     wanted: usize,
 ) -> Result<RecordBatch, CorruptBatch> {
-    RecordBatch::decode_range(stored.bytes.into(), from, wanted).map_err(|source| CorruptBatch {
+    RecordBatch::decode_range(stored.bytes, from, wanted).map_err(|source| CorruptBatch {
         topic_partition: topic_partition.clone(),
         base_offset: stored.base_offset,
         source,
@@ -270,14 +270,16 @@ impl<'s, S: Storage> PartitionScan<'s, S> {
         let decode = move || -> (Vec<Record>, Option<CorruptBatch>) {
             let mut records = Vec::with_capacity(room);
             for stored in held {
-                match decode_stored(tp, stored, from, usize::MAX) {
-                    Ok(batch) => records.extend(
-                        batch
-                            .into_records()
-                            .into_iter()
-                            .filter(|r| r.offset() < end),
-                    ),
-                    Err(bad) => return (records, Some(bad)),
+                let base_offset = stored.base_offset;
+                if let Err(source) =
+                    RecordBatch::decode_into(stored.bytes, from..end, usize::MAX, &mut records)
+                {
+                    let bad = CorruptBatch {
+                        topic_partition: tp.clone(),
+                        base_offset,
+                        source,
+                    };
+                    return (records, Some(bad));
                 }
             }
             (records, None)
