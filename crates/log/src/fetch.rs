@@ -175,9 +175,9 @@ fn decode_stored(
 }
 
 /// Reads a partition from one offset up to another, whole reads at a time, for a replay or a
-/// consumer catching up. Each step decodes the batches of the previous read while the store
-/// fetches the next ([`Storage::read_batches_overlapped`]), so on IndexedDB the decoding and
-/// the CRC checks overlap the reads instead of adding to them.
+/// consumer catching up. Each read decodes its batches group by group as the store hands them
+/// over ([`Storage::read_batches_streamed`]), so on IndexedDB the decoding and the CRC checks
+/// of one group overlap the fetching of the next instead of adding to it.
 pub struct PartitionScan<'s, S: Storage> {
     store: &'s S,
     topic_partition: TopicPartition,
@@ -187,8 +187,6 @@ pub struct PartitionScan<'s, S: Storage> {
     end: Offset,
     /// The byte budget of one read.
     max_bytes: usize,
-    /// Batches read and not yet decoded.
-    held: Vec<StoredBatch>,
     /// A damaged batch found after records that were returned first; reported next.
     pending: Option<CorruptBatch>,
 }
@@ -208,7 +206,6 @@ impl<'s, S: Storage> PartitionScan<'s, S> {
             position: from,
             end,
             max_bytes,
-            held: Vec::new(),
             pending: None,
         }
     }
@@ -227,7 +224,6 @@ impl<'s, S: Storage> PartitionScan<'s, S> {
             .await
             .map_err(FetchError::Storage)?;
         let next = entry.map_or(self.end, |e| e.next_offset);
-        self.held.clear();
         self.pending = None;
         self.position = next.clamp(self.position, self.end);
         Ok(())
@@ -240,67 +236,46 @@ impl<'s, S: Storage> PartitionScan<'s, S> {
         if let Some(bad) = self.pending.take() {
             return Err(FetchError::Corrupt(bad));
         }
-        if self.held.is_empty() {
-            if self.position >= self.end {
-                return Ok(None);
-            }
-            self.held = self
-                .store
-                .read_batches(&self.topic_partition, self.position, self.max_bytes)
-                .await
-                .map_err(FetchError::Storage)?;
-            if self.held.is_empty() {
+        if self.position >= self.end {
+            return Ok(None);
+        }
+        let (tp, from, end) = (&self.topic_partition, self.position, self.end);
+        let mut records = Vec::new();
+        // Where the last batch read ends, and the first damaged batch, if any.
+        let mut follow: Option<Offset> = None;
+        let mut bad: Option<CorruptBatch> = None;
+        self.store
+            .read_batches_streamed(tp, from, self.max_bytes, &mut |batches| {
+                for stored in batches {
+                    if bad.is_some() || stored.base_offset >= end {
+                        // Past a damaged batch or past the scan's end: nothing more to decode.
+                        continue;
+                    }
+                    let base_offset = stored.base_offset;
+                    follow = Some(stored.next_offset);
+                    if let Err(source) =
+                        RecordBatch::decode_into(stored.bytes, from..end, usize::MAX, &mut records)
+                    {
+                        bad = Some(CorruptBatch {
+                            topic_partition: tp.clone(),
+                            base_offset,
+                            source,
+                        });
+                    }
+                }
+            })
+            .await
+            .map_err(FetchError::Storage)?;
+        let Some(bad) = bad else {
+            let Some(follow) = follow else {
+                // Nothing read before the end: the scan is over.
                 self.position = self.end;
                 return Ok(None);
-            }
-        }
-        let held = std::mem::take(&mut self.held);
-        let follow = held.last().map_or(self.position, |b| b.next_offset);
-        let (tp, from, end) = (&self.topic_partition, self.position, self.end);
-        // The records of the batches before a damaged one, and the damaged one.
-        // Room for every record the batches say they hold, bounded by what their bytes can hold
-        // (a record takes at least 6), so the records are moved once, not at every growth.
-        let room: usize = held
-            .iter()
-            .map(|b| {
-                let said = usize::try_from(b.next_offset.0.saturating_sub(b.base_offset.0));
-                said.unwrap_or(usize::MAX).min(b.bytes.len() / 6)
-            })
-            .sum();
-        let decode = move || -> (Vec<Record>, Option<CorruptBatch>) {
-            let mut records = Vec::with_capacity(room);
-            for stored in held {
-                let base_offset = stored.base_offset;
-                if let Err(source) =
-                    RecordBatch::decode_into(stored.bytes, from..end, usize::MAX, &mut records)
-                {
-                    let bad = CorruptBatch {
-                        topic_partition: tp.clone(),
-                        base_offset,
-                        source,
-                    };
-                    return (records, Some(bad));
-                }
-            }
-            (records, None)
-        };
-        let (records, bad) = if follow < end {
-            let (next, decoded) = self
-                .store
-                .read_batches_overlapped(tp, follow, self.max_bytes, decode)
-                .await
-                .map_err(FetchError::Storage)?;
-            self.held = next;
-            decoded
-        } else {
-            decode()
-        };
-        let Some(bad) = bad else {
+            };
             self.position = follow.clamp(self.position, self.end);
             return Ok(Some(records));
         };
         // Stop before the damaged batch; what was read after it is read again if asked.
-        self.held.clear();
         self.position = bad.base_offset.clamp(self.position, self.end);
         if records.is_empty() {
             return Err(FetchError::Corrupt(bad));

@@ -548,19 +548,22 @@ pub trait Storage {
         max_bytes: usize,
     ) -> Result<Vec<StoredBatch>, Self::Error>;
 
-    /// Reads like [`Storage::read_batches`] and runs `meanwhile` once: a store whose reads
-    /// happen off this thread (IndexedDB's do) runs it while the read is under way, so a scan
-    /// decodes one read's batches while the next is being fetched. The default runs it first.
-    async fn read_batches_overlapped<R>(
+    /// Reads like [`Storage::read_batches`], handing the batches to `each` in order, a group at
+    /// a time, as they arrive: a store whose reads happen off this thread (IndexedDB's do) asks
+    /// for every group at once and hands over each as soon as it is in, so a scan decodes one
+    /// group while the next ones are still being fetched. The default hands over one group.
+    async fn read_batches_streamed(
         &self,
         topic_partition: &TopicPartition,
         from: Offset,
         max_bytes: usize,
-        meanwhile: impl FnOnce() -> R,
-    ) -> Result<(Vec<StoredBatch>, R), Self::Error> {
-        let done = meanwhile();
+        each: &mut dyn FnMut(Vec<StoredBatch>),
+    ) -> Result<(), Self::Error> {
         let batches = self.read_batches(topic_partition, from, max_bytes).await?;
-        Ok((batches, done))
+        if !batches.is_empty() {
+            each(batches);
+        }
+        Ok(())
     }
 }
 

@@ -373,8 +373,8 @@ async fn scan(
     Ok(())
 }
 
-/// How much one read of a scan asks IndexedDB for: small enough that decoding one read overlaps
-/// most of the next, large enough that the requests' fixed cost stays small.
+/// How much one read of a scan asks IndexedDB for (its records are held at once; within a read
+/// the store hands batches over in groups, decoded while the next groups are fetched).
 const SCAN_READ_BYTES: usize = 8 << 20;
 
 /// Reads one whole partition, decoding every record, and resolves with `[records,

@@ -27,22 +27,32 @@ pub(crate) fn factory() -> Result<IdbFactory, IdbError> {
 
 /// Awaits a request's result.
 pub(crate) async fn request(req: &IdbRequest) -> Result<JsValue, IdbError> {
+    requested(req.clone()).await
+}
+
+/// A request's result, listened for from now on: several requests issued at once can then be
+/// awaited one after the other without missing the events of those that finish first.
+pub(crate) fn requested(
+    req: IdbRequest,
+) -> impl std::future::Future<Output = Result<JsValue, IdbError>> {
     let promise = Promise::new(&mut |resolve: Function, reject: Function| {
         req.set_onsuccess(Some(&resolve));
         req.set_onerror(Some(&reject));
     });
-    let outcome = JsFuture::from(promise).await;
-    req.set_onsuccess(None);
-    req.set_onerror(None);
-    match outcome {
-        Ok(_) => req.result().map_err(IdbError::from_js),
-        Err(_) => Err(match req.error() {
-            Ok(Some(e)) => IdbError::from_dom(&e),
-            Ok(None) | Err(_) => IdbError::Dom {
-                name: "UnknownError".into(),
-                message: "the request failed without an error".into(),
-            },
-        }),
+    async move {
+        let outcome = JsFuture::from(promise).await;
+        req.set_onsuccess(None);
+        req.set_onerror(None);
+        match outcome {
+            Ok(_) => req.result().map_err(IdbError::from_js),
+            Err(_) => Err(match req.error() {
+                Ok(Some(e)) => IdbError::from_dom(&e),
+                Ok(None) | Err(_) => IdbError::Dom {
+                    name: "UnknownError".into(),
+                    message: "the request failed without an error".into(),
+                },
+            }),
+        }
     }
 }
 

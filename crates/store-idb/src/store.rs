@@ -23,7 +23,7 @@ use crate::codec::{
     topic_to_js,
 };
 use crate::error::IdbError;
-use crate::idb::{open, request, Migration, Tx};
+use crate::idb::{open, request, requested, Migration, Tx};
 
 /// The schema version this code writes. Version 1 is the first released schema; version 2 adds
 /// the batch index (seek by sequence number and by time in O(log n)).
@@ -39,6 +39,11 @@ const BY_TIME: &str = "by_time";
 
 /// How many batches one range read asks for before checking the byte budget.
 const READ_CHUNK: u32 = 64;
+
+/// About how many bytes of batch values one request of a streamed read asks for: small enough
+/// that decoding one group overlaps the fetching of the next, large enough that the requests'
+/// fixed cost stays small.
+const STREAM_GROUP_BYTES: usize = 1 << 20;
 
 fn upgrade(
     db: &IdbDatabase,
@@ -674,89 +679,154 @@ impl Storage for IdbStore {
         from: Offset,
         max_bytes: usize,
     ) -> Result<Vec<StoredBatch>, IdbError> {
-        Ok(self
-            .read_batches_overlapped(tp, from, max_bytes, || ())
-            .await?
-            .0)
+        let mut out = Vec::new();
+        self.read_batches_streamed(tp, from, max_bytes, &mut |group| out.extend(group))
+            .await?;
+        Ok(out)
     }
 
-    async fn read_batches_overlapped<R>(
+    async fn read_batches_streamed(
         &self,
         tp: &TopicPartition,
         from: Offset,
         max_bytes: usize,
-        meanwhile: impl FnOnce() -> R,
-    ) -> Result<(Vec<StoredBatch>, R), IdbError> {
-        // `meanwhile` runs right after the first (largest) request for batch values is issued:
-        // IndexedDB reads and clones the values on its own thread while this one works.
-        // Err: not run yet; Ok: its result.
-        let mut overlap: Result<R, _> = Err(meanwhile);
+        each: &mut dyn FnMut(Vec<StoredBatch>),
+    ) -> Result<(), IdbError> {
         let tx = self.tx(&[BATCHES, BATCH_INDEX], IdbTransactionMode::Readonly)?;
-        let batches = tx.store(BATCHES)?;
-        let from_f = number(from.0, "offset")?.as_f64().unwrap_or_default();
-
-        // The batch holding `from`: the greatest base offset at or below it, unless that batch
-        // ends at or before `from` (compaction deleted the batch that held it).
-        let below = IdbKeyRange::bound(&batch_key(tp, 0.0), &batch_key(tp, from_f))
-            .map_err(IdbError::from_js)?;
-        let cursor_req = tx
-            .store(BATCH_INDEX)?
-            .open_cursor_with_range_and_direction(&below, IdbCursorDirection::Prev)
-            .map_err(IdbError::from_js)?;
-        let cursor = request(&cursor_req).await?;
-        let mut start = from_f;
-        if let Ok(cursor) = cursor.dyn_into::<IdbCursorWithValue>() {
-            let entry = index_entry_from_js(&cursor.value().map_err(IdbError::from_js)?)?;
-            if entry.next_offset > from {
-                start = entry.base_offset.0 as f64;
-            }
-        }
-
-        // Read the (small) index entries first and fetch only as many batch values as fit the
-        // byte budget: batch values can be a megabyte each, and reading ones a fetch will not
-        // return costs as much as reading the ones it does.
         let index = tx.store(BATCH_INDEX)?;
-        let mut out = Vec::new();
-        let mut total = 0usize;
-        let mut lower = batch_key(tp, start);
-        let mut lower_open = false;
-        loop {
-            let range = IdbKeyRange::bound_with_lower_open_and_upper_open(
-                &lower,
+        let from_f = number(from.0, "offset")?.as_f64().unwrap_or_default();
+        let after = |lower: f64, lower_open: bool| {
+            IdbKeyRange::bound_with_lower_open_and_upper_open(
+                &batch_key(tp, lower),
                 &batch_key(tp, f64::INFINITY),
                 lower_open,
                 false,
             )
+            .map_err(IdbError::from_js)
+        };
+
+        // Asked for at once: the batch below `from` (it holds `from` unless it ends at or before
+        // it, where compaction deleted the batch that held it) and the index entries from `from`
+        // on. The index entries are small; they say which batch values fit the byte budget, as
+        // batch values can be a megabyte each and reading ones a read will not return costs as
+        // much as reading the ones it does.
+        // (Nothing lies below offset 0, and a range may not be empty.)
+        let holder = if from_f > 0.0 {
+            let below = IdbKeyRange::bound_with_lower_open_and_upper_open(
+                &batch_key(tp, 0.0),
+                &batch_key(tp, from_f),
+                false,
+                true,
+            )
             .map_err(IdbError::from_js)?;
-            let entries_req = index
-                .get_all_with_key_and_limit(&range, READ_CHUNK)
+            let cursor = index
+                .open_cursor_with_range_and_direction(&below, IdbCursorDirection::Prev)
                 .map_err(IdbError::from_js)?;
-            let entries: Array = request(&entries_req).await?.unchecked_into();
-            let entries = entries
-                .iter()
-                .map(|e| index_entry_from_js(&e))
-                .collect::<Result<Vec<_>, _>>()?;
-            let mut take = 0usize;
-            for entry in &entries {
-                let size = usize::try_from(entry.size_bytes).unwrap_or(usize::MAX);
-                if (!out.is_empty() || take > 0) && total.saturating_add(size) > max_bytes {
+            Some(requested(cursor.unchecked_into()))
+        } else {
+            None
+        };
+        let from_on = after(from_f, false)?;
+        let mut next_entries = requested(
+            index
+                .get_all_with_key_and_limit(&from_on, READ_CHUNK)
+                .map_err(IdbError::from_js)?,
+        );
+        let mut taken: Vec<BatchIndexEntry> = Vec::new();
+        if let Some(holder) = holder {
+            if let Ok(cursor) = holder.await?.dyn_into::<IdbCursorWithValue>() {
+                let entry = index_entry_from_js(&cursor.value().map_err(IdbError::from_js)?)?;
+                if entry.next_offset > from {
+                    taken.push(entry);
+                }
+            }
+        }
+        let mut total = taken.iter().map(entry_size).fold(0, usize::saturating_add);
+        loop {
+            let entries: Array = next_entries.await?.unchecked_into();
+            let count = entries.length();
+            let mut full = false;
+            for entry in entries.iter() {
+                let entry = index_entry_from_js(&entry)?;
+                let size = entry_size(&entry);
+                if !taken.is_empty() && total.saturating_add(size) > max_bytes {
+                    full = true;
                     break;
                 }
                 total = total.saturating_add(size);
-                take += 1;
+                taken.push(entry);
             }
-            if take == 0 {
+            let Some(last) = taken.last() else { break };
+            if full || count < READ_CHUNK {
                 break;
             }
-            let values_req = batches
-                .get_all_with_key_and_limit(&range, take as u32)
-                .map_err(IdbError::from_js)?;
-            overlap = match overlap {
-                Err(work) => Ok(work()),
-                done => done,
+            let last = number(last.base_offset.0, "offset")?
+                .as_f64()
+                .unwrap_or_default();
+            let past_last = after(last, true)?;
+            next_entries = requested(
+                index
+                    .get_all_with_key_and_limit(&past_last, READ_CHUNK)
+                    .map_err(IdbError::from_js)?,
+            );
+        }
+
+        // The values, in groups of about STREAM_GROUP_BYTES, every group asked for at once and
+        // each handed over as soon as it is in: IndexedDB reads the next groups on its own
+        // thread while this one decodes.
+        let batches = tx.store(BATCHES)?;
+        let mut groups = Vec::new();
+        let mut rest = taken.as_slice();
+        while !rest.is_empty() {
+            let mut bytes = 0usize;
+            let len = rest
+                .iter()
+                .take_while(|e| {
+                    let fits = bytes == 0 || bytes < STREAM_GROUP_BYTES;
+                    bytes = bytes.saturating_add(entry_size(e));
+                    fits
+                })
+                .count();
+            let (group, after_group) = rest.split_at(len);
+            rest = after_group;
+            let (Some(first), Some(last)) = (group.first(), group.last()) else {
+                break;
             };
-            let values: Array = request(&values_req).await?.unchecked_into();
-            for (entry, value) in entries.iter().zip(values.iter()) {
+            let range = IdbKeyRange::bound(
+                &batch_key(
+                    tp,
+                    number(first.base_offset.0, "offset")?
+                        .as_f64()
+                        .unwrap_or_default(),
+                ),
+                &batch_key(
+                    tp,
+                    number(last.base_offset.0, "offset")?
+                        .as_f64()
+                        .unwrap_or_default(),
+                ),
+            )
+            .map_err(IdbError::from_js)?;
+            let values = batches
+                .get_all_with_key_and_limit(&range, group.len() as u32)
+                .map_err(IdbError::from_js)?;
+            groups.push((group, requested(values)));
+        }
+        for (group, values) in groups {
+            let values: Array = values.await?.unchecked_into();
+            if values.length() as usize != group.len() {
+                return Err(IdbError::malformed(
+                    "batch",
+                    format!(
+                        "{} index entries from offset {} but {} batch values",
+                        group.len(),
+                        group.first().map_or(0, |e| e.base_offset.0),
+                        values.length()
+                    ),
+                ));
+            }
+            let mut out = Vec::with_capacity(group.len());
+            for (entry, value) in group.iter().zip(values.iter()) {
                 let bytes = value
                     .dyn_into::<Uint8Array>()
                     .map_err(|_| IdbError::malformed("batch", "value is not bytes"))?
@@ -767,15 +837,13 @@ impl Storage for IdbStore {
                     bytes,
                 });
             }
-            if take < entries.len() || entries.len() < READ_CHUNK as usize {
-                break;
-            }
-            let last = entries[take - 1].base_offset;
-            lower = batch_key(tp, number(last.0, "offset")?.as_f64().unwrap_or_default());
-            lower_open = true;
+            each(out);
         }
-        // Nothing was left to read: the work still runs, once.
-        let done = overlap.unwrap_or_else(|work| work());
-        Ok((out, done))
+        Ok(())
     }
+}
+
+/// A batch's stored size, as its index entry says.
+fn entry_size(entry: &BatchIndexEntry) -> usize {
+    usize::try_from(entry.size_bytes).unwrap_or(usize::MAX)
 }

@@ -7,7 +7,7 @@ use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 use streamlab_idb::{IdbError, IdbStore};
 use streamlab_log::{
     fetch, AppendError, CreateTopicError, FetchError, FetchLimits, Mode, Offset, OffsetOutOfRange,
-    PartitionId, RecordData, Storage, Timestamp, TopicConfig, TopicPartition,
+    PartitionId, PartitionScan, RecordData, Storage, Timestamp, TopicConfig, TopicPartition,
 };
 
 wasm_bindgen_test_configure!(run_in_browser);
@@ -104,6 +104,60 @@ async fn batches_get_contiguous_offsets_and_reads_start_inside_a_batch() {
             ..
         }))
     ));
+}
+
+#[wasm_bindgen_test]
+async fn a_read_of_many_megabytes_arrives_in_groups_in_order_and_scans_resume_inside_batches() {
+    let store = fresh_store("idb-test-streamed").await;
+    let config = TopicConfig::new("big", Mode::Kafka, 1).expect("valid");
+    store.create_topic(&config).await.expect("create");
+    let tp = TopicPartition::new(config.name().clone(), PartitionId(0));
+    // 24 batches of 10 records of 20 KB: about 4.8 MB, several of the store's 1 MiB groups.
+    for b in 0..24u64 {
+        let data: Vec<RecordData> = (0..10u64)
+            .map(|i| RecordData {
+                key: Some(format!("{}", b * 10 + i).into_bytes()),
+                value: Some(vec![b'a' + (i as u8); 20_000]),
+                ..RecordData::default()
+            })
+            .collect();
+        store
+            .append(&tp, &data, Timestamp(1))
+            .await
+            .expect("append");
+    }
+    // From inside batch 3 (offset 35), with room for everything: every batch from the one
+    // holding 35, in order, handed over in more than one group.
+    let mut groups = Vec::new();
+    store
+        .read_batches_streamed(&tp, Offset(35), 64 << 20, &mut |group| {
+            groups.push(group.iter().map(|b| b.base_offset.0).collect::<Vec<_>>())
+        })
+        .await
+        .expect("read");
+    assert!(groups.len() > 1, "one group: {groups:?}");
+    let bases: Vec<u64> = groups.concat();
+    assert_eq!(bases, (3..24).map(|b| b * 10).collect::<Vec<_>>());
+    // The byte budget still bounds a read (at least one batch).
+    let small = store
+        .read_batches(&tp, Offset(35), 450_000)
+        .await
+        .expect("read");
+    assert_eq!(
+        small.iter().map(|b| b.base_offset.0).collect::<Vec<_>>(),
+        [30, 40]
+    );
+    // A scan from inside a batch to inside another, 1 MB a read: each offset once, in order.
+    let mut scan = PartitionScan::new(&store, tp.clone(), Offset(35), Offset(217), 1 << 20);
+    let mut offsets = Vec::new();
+    while let Some(records) = scan.next().await.expect("scan") {
+        for r in &records {
+            assert_eq!(r.key(), Some(r.offset().0.to_string().as_bytes()));
+            assert_eq!(r.value().map(<[u8]>::len), Some(20_000));
+        }
+        offsets.extend(records.iter().map(|r| r.offset().0));
+    }
+    assert_eq!(offsets, (35..217).collect::<Vec<_>>());
 }
 
 #[wasm_bindgen_test]
