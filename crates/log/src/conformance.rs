@@ -237,7 +237,7 @@ pub async fn refused_appends_store_nothing<S: Storage>(store: &S) {
         Err(AppendError::RecordTooLarge { index: 1, .. })
     ));
     assert!(matches!(
-        store.append(&p, &[], Timestamp(1)).await,
+        store.append::<RecordData>(&p, &[], Timestamp(1)).await,
         Err(AppendError::Empty)
     ));
     assert!(matches!(

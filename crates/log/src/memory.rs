@@ -1,5 +1,6 @@
 //! The memory store: the reference implementation of [`Storage`].
 
+use std::borrow::Borrow;
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::convert::Infallible;
@@ -120,10 +121,10 @@ impl Storage for MemoryStore {
             .map(|p| p.state.clone()))
     }
 
-    async fn append(
+    async fn append<R: Borrow<RecordData>>(
         &self,
         tp: &TopicPartition,
-        records: &[RecordData],
+        records: &[R],
         append_time: Timestamp,
     ) -> Result<AppendInfo, AppendError<Self::Error>> {
         let mut topics = self.topics.borrow_mut();

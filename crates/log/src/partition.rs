@@ -1,5 +1,6 @@
 //! A partition's metadata and the rules of appending to it.
 
+use std::borrow::Borrow;
 use std::convert::Infallible;
 
 use crate::batch::{encode_views, RecordView};
@@ -473,10 +474,10 @@ impl PartitionState {
     /// Sequence numbers: the batch's base is `max(next_sequence_number, append_time · 10^6)`, so
     /// they track arrival time (as Kinesis' do) yet keep strictly increasing when the clock goes
     /// backwards; records within a batch are one apart, batches leave gaps.
-    pub fn plan_append(
+    pub fn plan_append<R: Borrow<RecordData>>(
         &self,
         topic_partition: &TopicPartition,
-        records: &[RecordData],
+        records: &[R],
         append_time: Timestamp,
         rules: &AppendRules,
     ) -> Result<PlannedAppend, AppendError> {
@@ -487,7 +488,7 @@ impl PartitionState {
         if self.shard_state == ShardState::Closed {
             return Err(AppendError::ShardClosed(self.shard_id()));
         }
-        for (index, r) in records.iter().enumerate() {
+        for (index, r) in records.iter().map(Borrow::borrow).enumerate() {
             if rules.require_keys && r.key.is_none() {
                 return Err(AppendError::KeylessRecordOnCompactedTopic { index });
             }
@@ -518,18 +519,22 @@ impl PartitionState {
             TimestampType::CreateTime => r.timestamp.unwrap_or(append_time),
             TimestampType::LogAppendTime => append_time,
         };
-        let views = records.iter().enumerate().map(|(i, r)| RecordView {
-            offset: Offset(base_offset.0 + i as u64),
-            sequence_number: SequenceNumber(base_sequence.0 + i as u128),
-            timestamp: timestamp_of(r),
-            key: r.key.as_deref(),
-            value: r.value.as_deref(),
-            headers: &r.headers,
-        });
+        let views = records
+            .iter()
+            .map(Borrow::borrow)
+            .enumerate()
+            .map(|(i, r)| RecordView {
+                offset: Offset(base_offset.0 + i as u64),
+                sequence_number: SequenceNumber(base_sequence.0 + i as u128),
+                timestamp: timestamp_of(r),
+                key: r.key.as_deref(),
+                value: r.value.as_deref(),
+                headers: &r.headers,
+            });
         let batch = encode_views(views).ok_or_else(overflow)?;
         let max_timestamp = records
             .iter()
-            .map(timestamp_of)
+            .map(|r| timestamp_of(r.borrow()))
             .fold(self.max_timestamp, Timestamp::max);
         let next_offset = base_offset
             .0
@@ -545,7 +550,8 @@ impl PartitionState {
             Some(limits) => {
                 let bytes = records
                     .iter()
-                    .map(|r| payload_size(&r.key, &r.value, &r.headers))
+                    .map(Borrow::borrow)
+                    .map(|r: &RecordData| payload_size(&r.key, &r.value, &r.headers))
                     .sum();
                 let quota =
                     WriteQuota::take(self.write_quota, limits, records.len(), bytes, append_time)
@@ -686,7 +692,7 @@ mod tests {
     fn refusals_name_the_reason() {
         let s0 = PartitionState::new(PartitionId(0), None);
         assert!(matches!(
-            s0.plan_append(&tp(), &[], Timestamp(0), &AppendRules::default()),
+            s0.plan_append::<RecordData>(&tp(), &[], Timestamp(0), &AppendRules::default()),
             Err(AppendError::Empty)
         ));
         assert!(matches!(

@@ -302,7 +302,7 @@ pub async fn produce_to<S: Storage>(
     }
     let mut out: Vec<Option<RecordMetadata>> = vec![None; records.len()];
     for (partition, indices) in by_partition {
-        let data: Vec<RecordData> = indices.iter().map(|&i| records[i].data.clone()).collect();
+        let data: Vec<&RecordData> = indices.iter().map(|&i| &records[i].data).collect();
         let tp = TopicPartition::new(topic.clone(), partition);
         let info = store
             .append(&tp, &data, now)

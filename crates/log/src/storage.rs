@@ -1,5 +1,7 @@
 //! The storage trait: the only way the log touches bytes.
 
+use std::borrow::Borrow;
+
 use crate::names::{NameError, TopicName, MAX_PARTITIONS};
 use crate::partition::{
     AppendError, AppendInfo, AppendRules, BatchIndexEntry, BatchRewrite, PartitionState,
@@ -481,11 +483,12 @@ pub trait Storage {
         topic_partition: &TopicPartition,
     ) -> Result<Option<PartitionState>, Self::Error>;
 
-    /// Appends `records` as one batch (see the contract above).
-    async fn append(
+    /// Appends `records` as one batch (see the contract above). They may be borrowed
+    /// (`&[&RecordData]`), so a producer routing a request to partitions copies no record.
+    async fn append<R: Borrow<RecordData>>(
         &self,
         topic_partition: &TopicPartition,
-        records: &[RecordData],
+        records: &[R],
         append_time: Timestamp,
     ) -> Result<AppendInfo, AppendError<Self::Error>>;
 

@@ -8,6 +8,7 @@ use web_sys::{
     IdbTransactionMode,
 };
 
+use std::borrow::Borrow;
 use std::collections::BTreeMap;
 
 use streamlab_log::{
@@ -376,10 +377,10 @@ impl Storage for IdbStore {
         partition_from_js(&value).map(Some)
     }
 
-    async fn append(
+    async fn append<R: Borrow<RecordData>>(
         &self,
         tp: &TopicPartition,
-        records: &[RecordData],
+        records: &[R],
         append_time: Timestamp,
     ) -> Result<AppendInfo, AppendError<IdbError>> {
         let storage = AppendError::Storage;
