@@ -31,6 +31,7 @@ macro_rules! for_each_check {
         $check!(appends_take_contiguous_offsets_and_read_back);
         $check!(fetch_honours_limits_and_range);
         $check!(refused_appends_store_nothing);
+        $check!(overlapped_appends_run_their_work_once_whatever_the_outcome);
         $check!(kafka_routes_by_murmur2_and_spreads_keyless_records);
         $check!(kinesis_routes_by_md5_and_explicit_hash_key);
         $check!(kinesis_request_limits_store_nothing);
@@ -263,6 +264,84 @@ pub async fn refused_appends_store_nothing<S: Storage>(store: &S) {
         .await
         .unwrap()
         .is_empty());
+}
+
+pub async fn overlapped_appends_run_their_work_once_whatever_the_outcome<S: Storage>(store: &S) {
+    let metadata = topic(store, "o", Mode::Kafka, 3).await;
+    let small = TopicConfig::new("small", Mode::Kafka, 1)
+        .unwrap()
+        .with_max_record_bytes(10);
+    store.create_topic(&small).await.unwrap();
+    let runs = std::cell::Cell::new(0);
+    let work = |label: &'static str| {
+        runs.set(runs.get() + 1);
+        label
+    };
+    // Appended: the work ran once, and the append is an ordinary one.
+    let p = tp("o", 1);
+    let (appended, done) = store
+        .append_overlapped(&p, &[data("a"), data("b")], Timestamp(1), || work("ok"))
+        .await;
+    assert_eq!(
+        (appended.unwrap().base_offset, done, runs.get()),
+        (Offset(0), "ok", 1)
+    );
+    assert_eq!(values(store, &p, 0).await, ["a", "b"]);
+    // Refused by the rules, or for an unknown partition: it still runs, once, nothing stored.
+    let (refused, _) = store
+        .append_overlapped(
+            &tp("small", 0),
+            &[data("far too long")],
+            Timestamp(1),
+            || work("refused"),
+        )
+        .await;
+    assert!(matches!(refused, Err(AppendError::RecordTooLarge { .. })));
+    let (unknown, _) = store
+        .append_overlapped(&tp("nope", 0), &[data("x")], Timestamp(1), || {
+            work("unknown")
+        })
+        .await;
+    assert!(matches!(
+        unknown,
+        Err(AppendError::UnknownTopicOrPartition(_))
+    ));
+    assert_eq!(runs.get(), 3);
+    assert_eq!(
+        store
+            .partition_state(&tp("small", 0))
+            .await
+            .unwrap()
+            .unwrap()
+            .log_end_offset(),
+        Offset(0)
+    );
+    // A request spread over partitions: once, with every record acknowledged where it landed.
+    let keyless = KeylessPartitioner::new();
+    let records: Vec<ProduceRecord> = (0..30)
+        .map(|i| ProduceRecord::new(Some(&format!("key-{i}")), "v"))
+        .collect();
+    let (acks, done) =
+        crate::produce_to_overlapped(store, &metadata, &records, &keyless, Timestamp(2), || {
+            work("produced")
+        })
+        .await;
+    let acks = acks.unwrap();
+    assert_eq!((acks.len(), done, runs.get()), (30, "produced", 4));
+    let partitions: BTreeSet<PartitionId> = acks.iter().map(|a| a.partition).collect();
+    assert!(partitions.len() > 1, "30 keys landed on one partition");
+    for (record, ack) in records.iter().zip(&acks) {
+        let key = record.data.key.as_deref().unwrap();
+        assert_eq!(ack.partition, kafka_partition(key, 3));
+    }
+    // A request refused before any append (empty): once.
+    let (empty, _) =
+        crate::produce_to_overlapped(store, &metadata, &[], &keyless, Timestamp(3), || {
+            work("empty")
+        })
+        .await;
+    assert!(matches!(empty, Err(ProduceError::Empty)));
+    assert_eq!(runs.get(), 5);
 }
 
 pub async fn kafka_routes_by_murmur2_and_spreads_keyless_records<S: Storage>(store: &S) {

@@ -87,8 +87,8 @@ pub use position::{
     ShardIteratorType,
 };
 pub use produce::{
-    produce, produce_to, route, ProduceError, ProduceRecord, RecordMetadata, Target,
-    PUT_RECORDS_MAX_BYTES, PUT_RECORDS_MAX_RECORDS,
+    produce, produce_to, produce_to_overlapped, route, ProduceError, ProduceRecord, RecordMetadata,
+    Target, PUT_RECORDS_MAX_BYTES, PUT_RECORDS_MAX_RECORDS,
 };
 pub use record::{Header, Record};
 pub use reshard::{

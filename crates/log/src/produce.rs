@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 
 use crate::names::TopicName;
-use crate::partition::{AppendError, RecordData};
+use crate::partition::{AppendError, AppendInfo, RecordData};
 use crate::partitioner::{
     kafka_partition, kinesis_hash_key, HashKey, KeylessPartitioner, PartitionKeyError,
 };
@@ -269,7 +269,79 @@ pub async fn produce_to<S: Storage>(
     keyless: &KeylessPartitioner,
     now: Timestamp,
 ) -> Result<Vec<RecordMetadata>, ProduceError<S::Error>> {
+    produce_to_overlapped(store, metadata, records, keyless, now, || ())
+        .await
+        .0
+}
+
+/// [`produce_to`] that also runs `meanwhile`, once, whatever the outcome: while the request's
+/// last batch is being committed where the store commits off this thread
+/// ([`Storage::append_overlapped`]), otherwise after it. A producer builds its next request
+/// there, as a Kafka producer fills its next batch while the last one is in flight.
+pub async fn produce_to_overlapped<S: Storage, T>(
+    store: &S,
+    metadata: &crate::storage::TopicMetadata,
+    records: &[ProduceRecord],
+    keyless: &KeylessPartitioner,
+    now: Timestamp,
+    meanwhile: impl FnOnce() -> T,
+) -> (Result<Vec<RecordMetadata>, ProduceError<S::Error>>, T) {
+    let mut batches = match partition_batches(metadata, records, keyless) {
+        Ok(batches) => batches,
+        Err(refused) => return (Err(refused), meanwhile()),
+    };
     let topic = metadata.config.name();
+    let mut out: Vec<Option<RecordMetadata>> = vec![None; records.len()];
+    let mut place = |partition: PartitionId, indices: &[usize], info: AppendInfo| {
+        for (i, &index) in indices.iter().enumerate() {
+            out[index] = Some(RecordMetadata {
+                partition,
+                offset: Offset(info.base_offset.0 + i as u64),
+                sequence_number: SequenceNumber(info.base_sequence.0 + i as u128),
+                timestamp: records[index].data.timestamp.unwrap_or(info.append_time),
+            });
+        }
+    };
+    let data_of = |indices: &[usize]| -> Vec<&RecordData> {
+        indices.iter().map(|&i| &records[i].data).collect()
+    };
+    // The last partition's batch is appended with `meanwhile`, the others before it.
+    let Some((last, last_indices)) = batches.pop() else {
+        return (Ok(Vec::new()), meanwhile());
+    };
+    for (partition, indices) in batches {
+        let tp = TopicPartition::new(topic.clone(), partition);
+        match store.append(&tp, &data_of(&indices), now).await {
+            Ok(info) => place(partition, &indices, info),
+            Err(source) => return (Err(ProduceError::Append { partition, source }), meanwhile()),
+        }
+    }
+    let tp = TopicPartition::new(topic.clone(), last);
+    let (appended, done) = store
+        .append_overlapped(&tp, &data_of(&last_indices), now, meanwhile)
+        .await;
+    match appended {
+        Ok(info) => place(last, &last_indices, info),
+        Err(source) => {
+            return (
+                Err(ProduceError::Append {
+                    partition: last,
+                    source,
+                }),
+                done,
+            )
+        }
+    }
+    (Ok(out.into_iter().flatten().collect()), done)
+}
+
+/// Checks a request and routes it: each partition's record indices, in partition order, each
+/// keeping the request's order.
+fn partition_batches<E>(
+    metadata: &crate::storage::TopicMetadata,
+    records: &[ProduceRecord],
+    keyless: &KeylessPartitioner,
+) -> Result<Vec<(PartitionId, Vec<usize>)>, ProduceError<E>> {
     let config = &metadata.config;
     if records.is_empty() {
         return Err(ProduceError::Empty);
@@ -300,22 +372,5 @@ pub async fn produce_to<S: Storage>(
     for (index, partition) in routed.iter().enumerate() {
         by_partition.entry(*partition).or_default().push(index);
     }
-    let mut out: Vec<Option<RecordMetadata>> = vec![None; records.len()];
-    for (partition, indices) in by_partition {
-        let data: Vec<&RecordData> = indices.iter().map(|&i| &records[i].data).collect();
-        let tp = TopicPartition::new(topic.clone(), partition);
-        let info = store
-            .append(&tp, &data, now)
-            .await
-            .map_err(|source| ProduceError::Append { partition, source })?;
-        for (i, &index) in indices.iter().enumerate() {
-            out[index] = Some(RecordMetadata {
-                partition,
-                offset: Offset(info.base_offset.0 + i as u64),
-                sequence_number: SequenceNumber(info.base_sequence.0 + i as u128),
-                timestamp: data[i].timestamp.unwrap_or(info.append_time),
-            });
-        }
-    }
-    Ok(out.into_iter().flatten().collect())
+    Ok(by_partition.into_iter().collect())
 }

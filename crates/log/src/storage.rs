@@ -492,6 +492,21 @@ pub trait Storage {
         append_time: Timestamp,
     ) -> Result<AppendInfo, AppendError<Self::Error>>;
 
+    /// Appends like [`Storage::append`] and runs `meanwhile` once, whatever the outcome: a store
+    /// that commits off this thread (IndexedDB) runs it while the batch is being committed, so a
+    /// producer builds its next batch then instead of before the next transaction. The default
+    /// runs it after the append.
+    async fn append_overlapped<R: Borrow<RecordData>, T>(
+        &self,
+        topic_partition: &TopicPartition,
+        records: &[R],
+        append_time: Timestamp,
+        meanwhile: impl FnOnce() -> T,
+    ) -> (Result<AppendInfo, AppendError<Self::Error>>, T) {
+        let result = self.append(topic_partition, records, append_time).await;
+        (result, meanwhile())
+    }
+
     /// Applies `update` to the topic's current metadata and stores the result atomically.
     async fn update_topic(
         &self,

@@ -188,11 +188,29 @@ impl Tx {
     }
 
     /// Commits and waits until the data is stored.
-    pub(crate) async fn commit(mut self) -> Result<(), IdbError> {
+    pub(crate) async fn commit(self) -> Result<(), IdbError> {
+        self.commit_while(|| ()).await.0
+    }
+
+    /// Commits, runs `meanwhile` (once, whatever the outcome) while IndexedDB stores the data,
+    /// then waits until it is stored.
+    pub(crate) async fn commit_while<T>(
+        mut self,
+        meanwhile: impl FnOnce() -> T,
+    ) -> (Result<(), IdbError>, T) {
         // `IDBTransaction.commit()` is standard in every current browser; web-sys marks it
         // deprecated only because of its WebIDL source.
         #[allow(deprecated)]
-        self.tx.commit().map_err(IdbError::from_js)?;
+        let committing = self.tx.commit().map_err(IdbError::from_js);
+        let done_meanwhile = meanwhile();
+        if let Err(e) = committing {
+            return (Err(e), done_meanwhile);
+        }
+        (self.stored().await, done_meanwhile)
+    }
+
+    /// Waits for the outcome of a transaction whose commit was asked for.
+    async fn stored(&mut self) -> Result<(), IdbError> {
         let done = self.done.take();
         let outcome = match done {
             Some(done) => JsFuture::from(done).await,

@@ -196,6 +196,66 @@ impl IdbStore {
         request(&req).await.map(|_| ())
     }
 
+    /// An append's transaction up to its commit: reads the partition's state, lets the log plan
+    /// the append, and writes the batch, its index entry and the new state.
+    async fn write_batch<R: Borrow<RecordData>>(
+        &self,
+        tp: &TopicPartition,
+        records: &[R],
+        append_time: Timestamp,
+    ) -> Result<(Tx, AppendInfo), AppendError<IdbError>> {
+        let storage = AppendError::Storage;
+        // One readwrite transaction: read the state, let the log plan the append, write the batch
+        // and the new state. IndexedDB serializes this against every other writer of the origin.
+        let tx = self
+            .tx(
+                &[TOPICS, PARTITIONS, BATCHES, BATCH_INDEX],
+                IdbTransactionMode::Readwrite,
+            )
+            .map_err(storage)?;
+        let topics = tx.store(TOPICS).map_err(storage)?;
+        let partitions = tx.store(PARTITIONS).map_err(storage)?;
+        let batches = tx.store(BATCHES).map_err(storage)?;
+
+        let topic_req = topics
+            .get(&JsValue::from_str(tp.topic().as_str()))
+            .map_err(|e| storage(IdbError::from_js(e)))?;
+        let state_req = partitions
+            .get(&partition_key(tp))
+            .map_err(|e| storage(IdbError::from_js(e)))?;
+        let topic_value = request(&topic_req).await.map_err(storage)?;
+        let state_value = request(&state_req).await.map_err(storage)?;
+        if topic_value.is_undefined() || state_value.is_undefined() {
+            return Err(AppendError::UnknownTopicOrPartition(tp.clone()));
+        }
+        let config = topic_from_js(&topic_value).map_err(storage)?;
+        let state = partition_from_js(&state_value).map_err(storage)?;
+        let planned = state
+            .plan_append(tp, records, append_time, &config.append_rules())
+            .map_err(AppendError::widen)?;
+
+        let base = number(planned.info.base_offset.0, "base offset").map_err(storage)?;
+        let key = batch_key(tp, base.as_f64().unwrap_or_default());
+        let bytes = Uint8Array::from(planned.batch.as_slice());
+        let _ = batches
+            .put_with_key(&bytes, &key)
+            .map_err(|e| storage(IdbError::from_js(e)))?;
+        let entry = index_entry_to_js(tp.topic().as_str(), tp.partition().0, &planned.index)
+            .map_err(storage)?;
+        let _ = tx
+            .store(BATCH_INDEX)
+            .map_err(storage)?
+            .put_with_key(&entry, &key)
+            .map_err(|e| storage(IdbError::from_js(e)))?;
+        let _ = partitions
+            .put_with_key(
+                &partition_to_js(&planned.state).map_err(storage)?.into(),
+                &partition_key(tp),
+            )
+            .map_err(|e| storage(IdbError::from_js(e)))?;
+        Ok((tx, planned.info))
+    }
+
     fn tx(&self, stores: &[&str], mode: IdbTransactionMode) -> Result<Tx, IdbError> {
         Tx::new(&self.db, stores, mode)
     }
@@ -383,57 +443,24 @@ impl Storage for IdbStore {
         records: &[R],
         append_time: Timestamp,
     ) -> Result<AppendInfo, AppendError<IdbError>> {
-        let storage = AppendError::Storage;
-        // One readwrite transaction: read the state, let the log plan the append, write the batch
-        // and the new state. IndexedDB serializes this against every other writer of the origin.
-        let tx = self
-            .tx(
-                &[TOPICS, PARTITIONS, BATCHES, BATCH_INDEX],
-                IdbTransactionMode::Readwrite,
-            )
-            .map_err(storage)?;
-        let topics = tx.store(TOPICS).map_err(storage)?;
-        let partitions = tx.store(PARTITIONS).map_err(storage)?;
-        let batches = tx.store(BATCHES).map_err(storage)?;
+        self.append_overlapped(tp, records, append_time, || ())
+            .await
+            .0
+    }
 
-        let topic_req = topics
-            .get(&JsValue::from_str(tp.topic().as_str()))
-            .map_err(|e| storage(IdbError::from_js(e)))?;
-        let state_req = partitions
-            .get(&partition_key(tp))
-            .map_err(|e| storage(IdbError::from_js(e)))?;
-        let topic_value = request(&topic_req).await.map_err(storage)?;
-        let state_value = request(&state_req).await.map_err(storage)?;
-        if topic_value.is_undefined() || state_value.is_undefined() {
-            return Err(AppendError::UnknownTopicOrPartition(tp.clone()));
-        }
-        let config = topic_from_js(&topic_value).map_err(storage)?;
-        let state = partition_from_js(&state_value).map_err(storage)?;
-        let planned = state
-            .plan_append(tp, records, append_time, &config.append_rules())
-            .map_err(AppendError::widen)?;
-
-        let base = number(planned.info.base_offset.0, "base offset").map_err(storage)?;
-        let key = batch_key(tp, base.as_f64().unwrap_or_default());
-        let bytes = Uint8Array::from(planned.batch.as_slice());
-        let _ = batches
-            .put_with_key(&bytes, &key)
-            .map_err(|e| storage(IdbError::from_js(e)))?;
-        let entry = index_entry_to_js(tp.topic().as_str(), tp.partition().0, &planned.index)
-            .map_err(storage)?;
-        let _ = tx
-            .store(BATCH_INDEX)
-            .map_err(storage)?
-            .put_with_key(&entry, &key)
-            .map_err(|e| storage(IdbError::from_js(e)))?;
-        let _ = partitions
-            .put_with_key(
-                &partition_to_js(&planned.state).map_err(storage)?.into(),
-                &partition_key(tp),
-            )
-            .map_err(|e| storage(IdbError::from_js(e)))?;
-        tx.commit().await.map_err(storage)?;
-        Ok(planned.info)
+    async fn append_overlapped<R: Borrow<RecordData>, T>(
+        &self,
+        tp: &TopicPartition,
+        records: &[R],
+        append_time: Timestamp,
+        meanwhile: impl FnOnce() -> T,
+    ) -> (Result<AppendInfo, AppendError<IdbError>>, T) {
+        let (tx, info) = match self.write_batch(tp, records, append_time).await {
+            Ok(written) => written,
+            Err(refused) => return (Err(refused), meanwhile()),
+        };
+        let (stored, done) = tx.commit_while(meanwhile).await;
+        (stored.map(|()| info).map_err(AppendError::Storage), done)
     }
 
     async fn update_topic(

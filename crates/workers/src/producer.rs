@@ -9,8 +9,8 @@ use wasm_bindgen_futures::spawn_local;
 
 use streamlab_idb::IdbStore;
 use streamlab_log::{
-    produce, produce_to, KeylessPartitioner, Mode, ProduceRecord, RecordData, Storage, Target,
-    Timestamp, TopicName,
+    produce, produce_to_overlapped, KeylessPartitioner, Mode, ProduceRecord, RecordData, Storage,
+    Target, Timestamp, TopicName,
 };
 use streamlab_protocol::{log_channel, ProduceAck, ProducerCommand, ProducerEvent};
 
@@ -225,15 +225,15 @@ async fn produce_generated(
     let mut records = 0u64;
     let started = now_ms();
     // The timing covers building each batch too, as a producer's send does. Like a Kafka
-    // producer, it builds the next batch while the previous one is being stored.
+    // producer, it builds the next batch while the previous one is being stored: while
+    // IndexedDB commits it.
     let mut batch = load.batch(0);
     for b in 0..load.batches {
         let now = Timestamp(js_sys::Date::now() as i64);
-        let append = produce_to(store.as_ref(), &metadata, &batch, keyless, now);
-        let build_next = async { (b + 1 < load.batches).then(|| load.batch(b + 1)) };
-        // `join` polls the append first, so its transaction is under way while the next batch
-        // is built.
-        let (acks, next) = futures::join!(append, build_next);
+        let build_next = || (b + 1 < load.batches).then(|| load.batch(b + 1));
+        let (acks, next) =
+            produce_to_overlapped(store.as_ref(), &metadata, &batch, keyless, now, build_next)
+                .await;
         let acks = acks.map_err(|e| e.to_string())?;
         records += acks.len() as u64;
         announce(db, topic.as_str());
