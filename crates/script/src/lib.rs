@@ -383,12 +383,12 @@ const SCAN_READ_BYTES: usize = 8 << 20;
 pub async fn replay_partition(db: String, topic: String, partition: u32) -> Result<Array, JsValue> {
     let (store, tp, state) = open_partition(&db, &topic, partition).await?;
     let mut records = 0u64;
-    let started = js_sys::Date::now();
+    let started = now_ms();
     scan(&store, &tp, &state, &mut |batch| {
         records += batch.len() as u64
     })
     .await?;
-    let elapsed = js_sys::Date::now() - started;
+    let elapsed = now_ms() - started;
     store.close();
     Ok(Array::of2(
         &JsValue::from_f64(records as f64),
