@@ -304,7 +304,7 @@ fn decode_records(
             let name =
                 std::str::from_utf8(name).map_err(|_| DecodeError::HeaderNotUtf8 { index })?;
             let value = rec
-                .nullable_span()
+                .nullable_slice()
                 .map_err(|e| overrun(e, "header value"))?;
             headers.push((name, value));
         }
@@ -343,8 +343,7 @@ fn decode_records(
                     .into_iter()
                     .map(|(key, value)| Header {
                         key: key.to_owned(),
-                        value: value
-                            .map(|v| bytes.get(v.start..v.end).unwrap_or_default().to_vec()),
+                        value: value.map(<[u8]>::to_vec),
                     })
                     .collect(),
             ));
@@ -726,27 +725,22 @@ impl<'a> Reader<'a> {
     }
 
     /// A length-prefixed (`length + 1`, 0 for null) field.
-    fn nullable_slice(&mut self) -> Result<Option<&'a [u8]>, DecodeError> {
-        let bytes = self.bytes;
-        Ok(self
-            .nullable_span()?
-            .map(|s| bytes.get(s.start..s.end).unwrap_or_default()))
-    }
-
-    /// A length-prefixed (`length + 1`, 0 for null) field's place.
     #[inline(always)]
-    fn nullable_span(&mut self) -> Result<Option<Span>, DecodeError> {
+    fn nullable_slice(&mut self) -> Result<Option<&'a [u8]>, DecodeError> {
         match self.varint()? {
             0 => Ok(None),
-            n => {
-                let start = self.pos;
-                self.take(n - 1, "bytes")?;
-                Ok(Some(Span {
-                    start,
-                    end: self.pos,
-                }))
-            }
+            n => self.take(n - 1, "bytes").map(Some),
         }
+    }
+
+    /// A length-prefixed (`length + 1`, 0 for null) field's place: it ends where the reader is.
+    #[inline(always)]
+    fn nullable_span(&mut self) -> Result<Option<Span>, DecodeError> {
+        let field = self.nullable_slice()?;
+        Ok(field.map(|f| Span {
+            start: self.pos - f.len(),
+            end: self.pos,
+        }))
     }
 }
 
