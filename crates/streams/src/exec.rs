@@ -1,0 +1,484 @@
+//! Running a planned query: a deterministic state machine from input records to output records.
+//! The same inputs in the same order give the same outputs, however they are batched.
+
+use std::collections::{BTreeMap, HashMap};
+
+use crate::aggregate::Accumulator;
+use crate::ast::{SourceKind, WindowKind};
+use crate::catalog::SourceDef;
+use crate::format::{decode_key, decode_value, encode_key, encode_value, FormatError};
+use crate::plan::{AggregatePlan, PlanKind, QueryPlan};
+use crate::types::Value;
+use crate::window::{grace_ms, time_windows, WindowBounds};
+
+/// A record as a query reads it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InputRecord {
+    /// The key's bytes; `None` for no key.
+    pub key: Option<Vec<u8>>,
+    /// The value's bytes; `None` for a tombstone.
+    pub value: Option<Vec<u8>>,
+    /// The record's timestamp, ms.
+    pub timestamp: i64,
+    /// The window of a windowed source's key.
+    pub window: Option<WindowBounds>,
+}
+
+/// A record a query writes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutputRecord {
+    /// The topic written.
+    pub topic: String,
+    /// The key's bytes.
+    pub key: Option<Vec<u8>>,
+    /// The value's bytes; `None` for a tombstone.
+    pub value: Option<Vec<u8>>,
+    /// The timestamp, ms.
+    pub timestamp: i64,
+    /// The window of a windowed result (its headers `window.start` and `window.end`).
+    pub window: Option<WindowBounds>,
+}
+
+/// What happened to one input record.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Processed {
+    /// The records written, in order.
+    pub outputs: Vec<OutputRecord>,
+    /// Why the record was skipped, when it could not be decoded.
+    pub skipped: Option<FormatError>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+struct Group {
+    accumulators: Vec<Accumulator>,
+    timestamp: i64,
+    passed: bool,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+struct Session {
+    bounds: WindowBounds,
+    group: Group,
+}
+
+/// A running persistent query: its plan and its state.
+#[derive(Debug, Clone)]
+pub struct RunningQuery {
+    /// The query's id (`CSAS_S_1`, `CTAS_T_2`, `INSERTQUERY_3`).
+    pub id: String,
+    /// The plan.
+    pub plan: QueryPlan,
+    /// The source written.
+    pub sink: SourceDef,
+    /// The statement's text.
+    pub text: String,
+    /// Records read.
+    pub records_in: u64,
+    /// Records written.
+    pub records_out: u64,
+    /// Records skipped because they could not be decoded.
+    pub records_skipped: u64,
+    /// Records dropped because their window had closed.
+    pub records_late: u64,
+    stream_time: i64,
+    /// A table source's current rows by key, to take a changed row out of its old group.
+    table_rows: HashMap<Vec<Value>, Vec<Value>>,
+    groups: HashMap<(Vec<Value>, Option<WindowBounds>), Group>,
+    sessions: HashMap<Vec<Value>, Vec<Session>>,
+    /// EMIT FINAL: the newest result of each open window, by window end.
+    pending: BTreeMap<(i64, i64, String), OutputRecord>,
+}
+
+impl RunningQuery {
+    /// A query that has read nothing.
+    pub fn new(id: String, plan: QueryPlan, sink: SourceDef, text: String) -> RunningQuery {
+        RunningQuery {
+            id,
+            plan,
+            sink,
+            text,
+            records_in: 0,
+            records_out: 0,
+            records_skipped: 0,
+            records_late: 0,
+            stream_time: i64::MIN,
+            table_rows: HashMap::new(),
+            groups: HashMap::new(),
+            sessions: HashMap::new(),
+            pending: BTreeMap::new(),
+        }
+    }
+
+    /// The query's stream time: the largest timestamp it has read.
+    pub fn stream_time(&self) -> Option<i64> {
+        (self.stream_time != i64::MIN).then_some(self.stream_time)
+    }
+
+    /// Processes one record of the source.
+    pub fn process(&mut self, record: &InputRecord) -> Processed {
+        self.records_in += 1;
+        let source = &self.plan.source;
+        let key = match decode_key(source.key_format, &source.schema.key, record.key.as_deref()) {
+            Ok(k) => k,
+            Err(e) => return self.skip(e),
+        };
+        let value = match decode_value(
+            source.value_format,
+            &source.schema.value,
+            record.value.as_deref(),
+        ) {
+            Ok(v) => v,
+            Err(e) => return self.skip(e),
+        };
+        self.stream_time = self.stream_time.max(record.timestamp);
+        let is_table = source.kind == SourceKind::Table;
+        if is_table && key.iter().any(Value::is_null) {
+            return Processed::default();
+        }
+        let row = value.map(|v| {
+            let mut row = key.clone();
+            row.extend(v);
+            row.push(Value::BigInt(record.timestamp));
+            if let Some(w) = record.window {
+                row.push(Value::BigInt(w.start));
+                row.push(Value::BigInt(w.end));
+            }
+            row
+        });
+        let outputs = match &self.plan.kind {
+            PlanKind::Project { .. } => self.project(&key, row, record),
+            PlanKind::Aggregate(_) if is_table => self.aggregate_table(key, row, record.timestamp),
+            PlanKind::Aggregate(_) => match row {
+                Some(row) => self.aggregate_stream(&row, record.timestamp),
+                None => Vec::new(),
+            },
+        };
+        self.records_out += outputs.len() as u64;
+        Processed {
+            outputs,
+            skipped: None,
+        }
+    }
+
+    fn skip(&mut self, e: FormatError) -> Processed {
+        self.records_skipped += 1;
+        Processed {
+            outputs: Vec::new(),
+            skipped: Some(e),
+        }
+    }
+
+    fn output(
+        &self,
+        key: &[Value],
+        value: Option<&[Value]>,
+        timestamp: i64,
+        window: Option<WindowBounds>,
+    ) -> OutputRecord {
+        let sink = &self.sink;
+        OutputRecord {
+            topic: sink.topic.clone(),
+            key: encode_key(sink.key_format, &sink.schema.key, key),
+            value: value.map(|v| encode_value(sink.value_format, &sink.schema.value, v)),
+            timestamp,
+            window,
+        }
+    }
+
+    fn project(
+        &mut self,
+        source_key: &[Value],
+        row: Option<Vec<Value>>,
+        record: &InputRecord,
+    ) -> Vec<OutputRecord> {
+        let PlanKind::Project { key, value, .. } = &self.plan.kind else {
+            return Vec::new();
+        };
+        let is_table = self.plan.source.kind == SourceKind::Table;
+        let Some(row) = row else {
+            // A table's tombstone deletes the key downstream too; a stream's record without a
+            // value passes as it is, unless a filter or a new key needs its columns.
+            let rekeyed = matches!(self.plan.kind, PlanKind::Project { rekeyed: true, .. });
+            if !is_table && (rekeyed || self.plan.filter.is_some()) {
+                return Vec::new();
+            }
+            return vec![self.output(source_key, None, record.timestamp, record.window)];
+        };
+        let passes = self.plan.filter.as_ref().is_none_or(|f| f.test(&row));
+        let out_key: Vec<Value> = key.iter().map(|k| k.eval(&row)).collect();
+        if !passes {
+            if is_table {
+                return vec![self.output(&out_key, None, record.timestamp, record.window)];
+            }
+            return Vec::new();
+        }
+        let out_value: Vec<Value> = value.iter().map(|v| v.eval(&row)).collect();
+        vec![self.output(&out_key, Some(&out_value), record.timestamp, record.window)]
+    }
+
+    fn aggregate_plan(&self) -> Option<AggregatePlan> {
+        match &self.plan.kind {
+            PlanKind::Aggregate(a) => Some((**a).clone()),
+            PlanKind::Project { .. } => None,
+        }
+    }
+
+    fn group_of(&self, plan: &AggregatePlan, row: &[Value]) -> Option<Vec<Value>> {
+        if !self.plan.filter.as_ref().is_none_or(|f| f.test(row)) {
+            return None;
+        }
+        let group: Vec<Value> = plan.group.iter().map(|g| g.eval(row)).collect();
+        (!group.iter().any(Value::is_null)).then_some(group)
+    }
+
+    fn aggregate_stream(&mut self, row: &[Value], ts: i64) -> Vec<OutputRecord> {
+        let Some(plan) = self.aggregate_plan() else {
+            return Vec::new();
+        };
+        let Some(group) = self.group_of(&plan, row) else {
+            return Vec::new();
+        };
+        let Some(spec) = plan.window else {
+            return self
+                .update_group(&plan, group, None, row, ts, 1)
+                .into_iter()
+                .collect();
+        };
+        let grace = grace_ms(&spec);
+        let mut outputs = Vec::new();
+        match spec.kind {
+            WindowKind::Tumbling { size_ms } | WindowKind::Hopping { size_ms, .. } => {
+                let advance = match spec.kind {
+                    WindowKind::Hopping { advance_ms, .. } => advance_ms,
+                    _ => size_ms,
+                };
+                let mut late = false;
+                for w in time_windows(size_ms, advance, ts) {
+                    if w.end.saturating_add(grace) <= self.stream_time {
+                        late = true;
+                        continue;
+                    }
+                    outputs.extend(self.update_group(&plan, group.clone(), Some(w), row, ts, 1));
+                }
+                if late && outputs.is_empty() {
+                    self.records_late += 1;
+                }
+            }
+            WindowKind::Session { gap_ms } => {
+                outputs.extend(self.session(&plan, group, row, ts, gap_ms, grace))
+            }
+        }
+        if plan.emit_final {
+            outputs = self.hold_until_closed(outputs, grace);
+        }
+        outputs
+    }
+
+    /// EMIT FINAL: keeps each window's newest result until stream time passes its end plus
+    /// grace, then emits the closed windows in order of their ends.
+    fn hold_until_closed(&mut self, outputs: Vec<OutputRecord>, grace: i64) -> Vec<OutputRecord> {
+        for o in outputs {
+            if let Some(w) = o.window {
+                let key =
+                    String::from_utf8_lossy(o.key.as_deref().unwrap_or_default()).into_owned();
+                self.pending.insert((w.end, w.start, key), o);
+            }
+        }
+        let mut closed = Vec::new();
+        let open = self.pending.split_off(&(
+            self.stream_time.saturating_sub(grace).saturating_add(1),
+            i64::MIN,
+            String::new(),
+        ));
+        closed.extend(std::mem::replace(&mut self.pending, open).into_values());
+        closed
+    }
+
+    fn result_row(
+        &self,
+        plan: &AggregatePlan,
+        group: &[Value],
+        state: &Group,
+        window: Option<WindowBounds>,
+    ) -> Vec<Value> {
+        let mut post = group.to_vec();
+        post.extend(
+            plan.aggregates
+                .iter()
+                .zip(&state.accumulators)
+                .map(|(a, acc)| a.result(acc)),
+        );
+        post.push(Value::BigInt(state.timestamp));
+        if let Some(w) = window {
+            post.push(Value::BigInt(w.start));
+            post.push(Value::BigInt(w.end));
+        }
+        post
+    }
+
+    /// The output record for a group's new state, after HAVING.
+    fn emit(
+        &self,
+        plan: &AggregatePlan,
+        group: &[Value],
+        state: &mut Group,
+        window: Option<WindowBounds>,
+    ) -> Option<OutputRecord> {
+        let post = self.result_row(plan, group, state, window);
+        let passes = plan.having.as_ref().is_none_or(|h| h.test(&post));
+        if !passes {
+            let had_passed = std::mem::replace(&mut state.passed, false);
+            return had_passed.then(|| self.output(group, None, state.timestamp, window));
+        }
+        state.passed = true;
+        let value: Vec<Value> = plan.value.iter().map(|v| v.eval(&post)).collect();
+        Some(self.output(group, Some(&value), state.timestamp, window))
+    }
+
+    fn update_group(
+        &mut self,
+        plan: &AggregatePlan,
+        group: Vec<Value>,
+        window: Option<WindowBounds>,
+        row: &[Value],
+        ts: i64,
+        sign: i64,
+    ) -> Option<OutputRecord> {
+        let key = (group, window);
+        let mut state = self.groups.remove(&key).unwrap_or_else(|| Group {
+            accumulators: plan.aggregates.iter().map(|a| a.initial()).collect(),
+            timestamp: ts,
+            passed: false,
+        });
+        for (a, acc) in plan.aggregates.iter().zip(state.accumulators.iter_mut()) {
+            a.apply(acc, row, sign);
+        }
+        state.timestamp = state.timestamp.max(ts);
+        let out = self.emit(plan, &key.0, &mut state, window);
+        self.groups.insert(key, state);
+        out
+    }
+
+    fn session(
+        &mut self,
+        plan: &AggregatePlan,
+        group: Vec<Value>,
+        row: &[Value],
+        ts: i64,
+        gap: i64,
+        grace: i64,
+    ) -> Vec<OutputRecord> {
+        // A session closed for good (stream time past its end, gap and grace) is gone from the
+        // store, as Kafka Streams' session store drops it: it neither merges nor takes memory.
+        let stream_time = self.stream_time;
+        let open =
+            |b: &WindowBounds| b.end.saturating_add(gap).saturating_add(grace) >= stream_time;
+        let sessions: Vec<Session> = self
+            .sessions
+            .remove(&group)
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|s| open(&s.bounds))
+            .collect();
+        let (mut merging, keep): (Vec<Session>, Vec<Session>) =
+            sessions.into_iter().partition(|s| {
+                s.bounds.end >= ts.saturating_sub(gap) && s.bounds.start <= ts.saturating_add(gap)
+            });
+        merging.sort_by_key(|s| s.bounds);
+        let mut bounds = WindowBounds { start: ts, end: ts };
+        for s in &merging {
+            bounds.start = bounds.start.min(s.bounds.start);
+            bounds.end = bounds.end.max(s.bounds.end);
+        }
+        let mut outputs = Vec::new();
+        // Kafka Streams closes a session once stream time passes its end plus the gap and grace.
+        if bounds.end.saturating_add(gap).saturating_add(grace) < self.stream_time {
+            self.records_late += 1;
+            let mut all = keep;
+            all.extend(merging);
+            self.sessions.insert(group, all);
+            return outputs;
+        }
+        let mut merged = Group {
+            accumulators: plan.aggregates.iter().map(|a| a.initial()).collect(),
+            timestamp: ts,
+            passed: false,
+        };
+        for s in &merging {
+            merged.accumulators = plan
+                .aggregates
+                .iter()
+                .zip(merged.accumulators.iter().zip(&s.group.accumulators))
+                .map(|(a, (m, x))| a.merge(m, x))
+                .collect();
+            merged.timestamp = merged.timestamp.max(s.group.timestamp);
+            merged.passed |= s.group.passed;
+            if s.bounds != bounds && s.group.passed {
+                outputs.push(self.output(&group, None, s.group.timestamp, Some(s.bounds)));
+            }
+        }
+        for (a, acc) in plan.aggregates.iter().zip(merged.accumulators.iter_mut()) {
+            a.apply(acc, row, 1);
+        }
+        merged.timestamp = bounds.end;
+        outputs.extend(self.emit(plan, &group, &mut merged, Some(bounds)));
+        let mut all = keep;
+        all.push(Session {
+            bounds,
+            group: merged,
+        });
+        self.sessions.insert(group, all);
+        outputs
+    }
+
+    /// A table's change: the old row leaves its group, the new row joins its group.
+    fn aggregate_table(
+        &mut self,
+        key: Vec<Value>,
+        row: Option<Vec<Value>>,
+        ts: i64,
+    ) -> Vec<OutputRecord> {
+        let Some(plan) = self.aggregate_plan() else {
+            return Vec::new();
+        };
+        let old = match &row {
+            Some(r) => self.table_rows.insert(key.clone(), r.clone()),
+            None => self.table_rows.remove(&key),
+        };
+        let old_group = old
+            .as_ref()
+            .and_then(|r| self.group_of(&plan, r).map(|g| (g, r.clone())));
+        let new_group = row
+            .as_ref()
+            .and_then(|r| self.group_of(&plan, r).map(|g| (g, r.clone())));
+        let mut outputs = Vec::new();
+        // As Kafka Streams' table aggregation does (KIP-904): the old row is taken out of its
+        // group and the new row added to its group; when both are the same group, one result.
+        match (old_group, new_group) {
+            (Some((og, orow)), Some((ng, nrow))) if og == ng => {
+                let key = (og, None);
+                let mut state = self.groups.remove(&key).unwrap_or_else(|| Group {
+                    accumulators: plan.aggregates.iter().map(|a| a.initial()).collect(),
+                    timestamp: ts,
+                    passed: false,
+                });
+                for (a, acc) in plan.aggregates.iter().zip(state.accumulators.iter_mut()) {
+                    a.apply(acc, &orow, -1);
+                    a.apply(acc, &nrow, 1);
+                }
+                state.timestamp = state.timestamp.max(ts);
+                outputs.extend(self.emit(&plan, &key.0, &mut state, None));
+                self.groups.insert(key, state);
+            }
+            (old, new) => {
+                if let Some((og, orow)) = old {
+                    outputs.extend(self.update_group(&plan, og, None, &orow, ts, -1));
+                }
+                if let Some((ng, nrow)) = new {
+                    outputs.extend(self.update_group(&plan, ng, None, &nrow, ts, 1));
+                }
+            }
+        }
+        outputs
+    }
+}
