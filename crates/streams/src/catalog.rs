@@ -43,4 +43,15 @@ pub struct SourceDef {
     pub window: Option<WindowType>,
     /// The query that writes it, for sources made by `CREATE … AS SELECT`.
     pub written_by: Option<String>,
+    /// `WITH (TIMESTAMP='col')`: the BIGINT column (key or value) whose value, in ms, is the
+    /// record's time instead of the record's own timestamp.
+    pub timestamp: Option<String>,
+}
+
+impl SourceDef {
+    /// The position of the timestamp column among the key and value columns.
+    pub fn timestamp_index(&self) -> Option<usize> {
+        let name = self.timestamp.as_ref()?;
+        self.schema.columns().position(|c| &c.name == name)
+    }
 }

@@ -146,7 +146,45 @@ fn formats(
     Ok((key, value))
 }
 
+/// `WITH (TIMESTAMP='col')`: the column must exist and be a BIGINT of ms.
+fn timestamp_column(props: &Properties, schema: &Schema) -> Result<Option<String>, SqlError> {
+    let Some(name) = prop_text(props, "TIMESTAMP")? else {
+        return Ok(None);
+    };
+    if props.get("TIMESTAMP_FORMAT").is_some() {
+        return Err(SqlError::NotYet(
+            "TIMESTAMP_FORMAT: Streamlab reads a timestamp column as BIGINT milliseconds"
+                .to_owned(),
+        ));
+    }
+    let column = schema
+        .find(&name)
+        .or_else(|| schema.find(&name.to_uppercase()))
+        .ok_or_else(|| {
+            SqlError::BadProperty(format!(
+                "The TIMESTAMP column set in the WITH clause does not exist in the schema: '{}'",
+                name.to_uppercase()
+            ))
+        })?;
+    if column.ty != crate::types::SqlType::BigInt {
+        return Err(SqlError::BadProperty(format!(
+            "Timestamp column, `{}`, should be BIGINT (milliseconds), not {}",
+            column.name, column.ty
+        )));
+    }
+    Ok(Some(column.name.clone()))
+}
+
 fn check_key_columns(key: &[Column], format: KeyFormat) -> Result<(), SqlError> {
+    if let Some(c) = key
+        .iter()
+        .find(|c| c.ty == crate::types::SqlType::Boolean && format == KeyFormat::Kafka)
+    {
+        return Err(SqlError::BadSchema(format!(
+            "Key format does not support schema.\nformat: KAFKA\nschema: `{}` BOOLEAN KEY\nreason: The 'KAFKA' format does not support type 'BOOLEAN'",
+            c.name
+        )));
+    }
     if key.len() > 1 && format == KeyFormat::Kafka {
         let names: Vec<&str> = key.iter().map(|c| c.name.as_str()).collect();
         return Err(SqlError::BadSchema(format!(
@@ -328,6 +366,7 @@ impl Engine {
             ));
         }
         check_key_columns(&schema.key, key_format)?;
+        let timestamp = timestamp_column(&c.properties, &schema)?;
         let partitions = prop_partitions(&c.properties)?;
         let mut topics = Vec::new();
         if !self.topics.contains_key(&topic) {
@@ -356,6 +395,7 @@ impl Engine {
                 schema,
                 window: None,
                 written_by: None,
+                timestamp,
             },
         );
         let mut r = Engine::ok(format!(
@@ -377,6 +417,20 @@ impl Engine {
             .ok_or_else(|| SqlError::UnknownSource(name.clone()))
     }
 
+    /// Plans a persistent query: its source and, for a join, the joined source.
+    fn plan(&self, query: &Query, sink: &str) -> Result<QueryPlan, SqlError> {
+        let source = self.source_for(query)?;
+        let right = match query.from.joins.first() {
+            Some(j) => Some(
+                self.sources
+                    .get(&j.source.name)
+                    .ok_or_else(|| SqlError::UnknownSource(j.source.name.clone()))?,
+            ),
+            None => None,
+        };
+        plan_query(query, source, right, sink)
+    }
+
     fn create_as_select(
         &mut self,
         c: &CreateAsSelect,
@@ -390,7 +444,7 @@ impl Engine {
         }
         self.check_new_name(c.kind, &c.name, c.or_replace)?;
         let source = self.source_for(&c.query)?.clone();
-        let plan = plan_query(&c.query, &source, &c.name)?;
+        let plan = self.plan(&c.query, &c.name)?;
         match (c.kind, plan.output_kind) {
             (SourceKind::Stream, SourceKind::Table) => {
                 return Err(SqlError::BadAggregation("Invalid result type. Your SELECT query produces a TABLE. Please use CREATE TABLE AS SELECT statement instead.".to_owned()))
@@ -406,6 +460,7 @@ impl Engine {
             Some((source.key_format, source.value_format)),
         )?;
         check_key_columns(&plan.output.key, key_format)?;
+        let timestamp = timestamp_column(&c.properties, &plan.output)?;
         if self
             .sources
             .values()
@@ -434,6 +489,7 @@ impl Engine {
             schema: plan.output.clone(),
             window: plan.output_window,
             written_by: Some(id.clone()),
+            timestamp,
         };
         let mut topics = Vec::new();
         if !self.topics.contains_key(&topic) {
@@ -478,12 +534,12 @@ impl Engine {
             )));
         }
         let source = self.source_for(query)?.clone();
-        if source.name == sink.name {
+        if source.name == sink.name || query.from.joins.iter().any(|j| j.source.name == sink.name) {
             return Err(SqlError::Unsupported(format!(
                 "Cannot insert into {target} from {target}: a query may not read its own output"
             )));
         }
-        let plan = plan_query(query, &source, target)?;
+        let plan = self.plan(query, target)?;
         if plan.output_kind != SourceKind::Stream {
             return Err(SqlError::Unsupported(format!("INSERT INTO can only be used to insert into a stream. The query produces a TABLE, not a stream like {target}.")));
         }
@@ -616,7 +672,7 @@ impl Engine {
     fn pull(&self, q: &Query) -> Result<StatementResult, SqlError> {
         let source = self.source_for(q)?;
         if q.emit != crate::ast::Emit::None {
-            return Err(SqlError::Unsupported("Push queries (EMIT CHANGES) run in the Streams panel's processor, not as a statement here".to_owned()));
+            return Err(SqlError::NotYet("Push queries (EMIT CHANGES) run in the Streams panel's processor, not as a statement here".to_owned()));
         }
         let Some(rows) = self.materialized.get(&source.name) else {
             return Err(SqlError::BadPullQuery(format!(
@@ -704,10 +760,10 @@ impl Engine {
             return;
         }
         for i in 0..self.queries.len() {
-            if self.queries[i].plan.source.topic != topic {
+            if !self.queries[i].reads(topic) {
                 continue;
             }
-            let processed = self.queries[i].process(record);
+            let processed = self.queries[i].process_topic(topic, record);
             let is_table = self.queries[i].sink.kind == SourceKind::Table;
             let sink = self.queries[i].sink.name.clone();
             for out in processed.outputs {

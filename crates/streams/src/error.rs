@@ -42,7 +42,7 @@ pub enum SqlError {
         column: String,
     },
     /// A column name both sides of a join have, used without a source.
-    #[error("Column '{0}' is ambiguous: qualify it with its source, as in S.{0}")]
+    #[error("{0}")]
     AmbiguousColumn(String),
     /// A function that does not exist.
     #[error("Can't find any functions with the name '{0}'")]
@@ -64,7 +64,7 @@ pub enum SqlError {
         reason: String,
     },
     /// A join whose condition is not an equality of one column or expression per side.
-    #[error("Unsupported join expression: {0}. Joins need an equality between the two sources, such as ON a.id = b.id")]
+    #[error("{0}")]
     JoinWithoutKeyEquality(String),
     /// A table joined on something other than its primary key.
     #[error("Invalid join condition: table joins require to join on the primary key of the table {table}. Got {condition}.")]
@@ -81,14 +81,16 @@ pub enum SqlError {
     #[error("EMIT FINAL is only supported for windowed aggregations.")]
     EmitFinalWithoutWindow,
     /// A persistent query that does not select its key columns.
-    #[error("Key missing from projection (ie, SELECT). The query used to build `{sink}` must include the {what} {columns} in its projection (eg, SELECT {columns}...).")]
+    #[error("Key missing from projection (ie, SELECT). The query used to build `{sink}` must include the {what} {columns} in its projection (eg, SELECT {example}...).")]
     KeyMissingFromProjection {
         /// The new source.
         sink: String,
-        /// "key column" or "grouping expression" and its plural.
+        /// "key column", "grouping expression", "join expression".
         what: &'static str,
         /// The missing names.
         columns: String,
+        /// What to write instead.
+        example: String,
     },
     /// An aggregate where none is allowed, or a column outside GROUP BY next to aggregates.
     #[error("{0}")]
@@ -99,9 +101,12 @@ pub enum SqlError {
     /// A declared schema that cannot be used.
     #[error("{0}")]
     BadSchema(String),
-    /// A query that Streamlab does not run (yet), said plainly.
+    /// A statement ksqlDB itself refuses (a self join, a table–stream join, …).
     #[error("{0}")]
     Unsupported(String),
+    /// A statement ksqlDB runs that Streamlab does not run yet, said plainly.
+    #[error("{0}")]
+    NotYet(String),
     /// `TERMINATE` of a query that is not running.
     #[error("Unknown queryId: {0}")]
     UnknownQuery(String),

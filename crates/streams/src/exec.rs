@@ -7,9 +7,39 @@ use crate::aggregate::Accumulator;
 use crate::ast::{SourceKind, WindowKind};
 use crate::catalog::SourceDef;
 use crate::format::{decode_key, decode_value, encode_key, encode_value, FormatError};
+use crate::join::JoinShape;
+use crate::join_state::JoinState;
 use crate::plan::{AggregatePlan, PlanKind, QueryPlan};
 use crate::types::Value;
 use crate::window::{grace_ms, time_windows, WindowBounds};
+
+/// A record's time: its timestamp, or the value of its source's TIMESTAMP column (in ms from
+/// 0; NULL or negative is refused). A tombstone keeps its timestamp.
+fn event_time(
+    source: &SourceDef,
+    key: &[Value],
+    value: Option<&[Value]>,
+    timestamp: i64,
+) -> Result<i64, FormatError> {
+    let Some(index) = source.timestamp_index() else {
+        return Ok(timestamp);
+    };
+    let found = if index < key.len() {
+        key.get(index)
+    } else {
+        match value {
+            Some(v) => v.get(index - key.len()),
+            None => return Ok(timestamp),
+        }
+    };
+    match found {
+        Some(Value::BigInt(ms)) if *ms >= 0 => Ok(*ms),
+        other => Err(FormatError::BadTimestamp {
+            column: source.timestamp.clone().unwrap_or_default(),
+            found: other.map_or("nothing".to_owned(), |v| v.to_string()),
+        }),
+    }
+}
 
 /// A record as a query reads it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -85,6 +115,11 @@ pub struct RunningQuery {
     table_rows: HashMap<Vec<Value>, Vec<Value>>,
     groups: HashMap<(Vec<Value>, Option<WindowBounds>), Group>,
     sessions: HashMap<Vec<Value>, Vec<Session>>,
+    /// A join's state (its window stores or tables).
+    join: Option<JoinState>,
+    /// Table–table joins: the output keys that currently have a row, so a deletion is written
+    /// only for a key that had one.
+    present: std::collections::HashSet<Option<Vec<u8>>>,
     /// EMIT FINAL: the newest result of each open window, by window end.
     pending: BTreeMap<(i64, i64, String), OutputRecord>,
 }
@@ -92,7 +127,10 @@ pub struct RunningQuery {
 impl RunningQuery {
     /// A query that has read nothing.
     pub fn new(id: String, plan: QueryPlan, sink: SourceDef, text: String) -> RunningQuery {
+        let join = plan.join.clone().map(JoinState::new);
         RunningQuery {
+            join,
+            present: std::collections::HashSet::new(),
             id,
             plan,
             sink,
@@ -114,6 +152,145 @@ impl RunningQuery {
         (self.stream_time != i64::MIN).then_some(self.stream_time)
     }
 
+    /// Whether the query reads `topic` (its source, or the joined source).
+    pub fn reads(&self, topic: &str) -> bool {
+        self.plan.source.topic == topic
+            || self
+                .plan
+                .join
+                .as_ref()
+                .is_some_and(|j| j.right.topic == topic)
+    }
+
+    /// Processes one record of `topic`: the source's, or for a join either side's.
+    pub fn process_topic(&mut self, topic: &str, record: &InputRecord) -> Processed {
+        match &self.plan.join {
+            Some(j) if j.right.topic == topic => self.process_side(false, record),
+            Some(_) => self.process_side(true, record),
+            None => self.process(record),
+        }
+    }
+
+    /// A record of one side of a join.
+    fn process_side(&mut self, left_side: bool, record: &InputRecord) -> Processed {
+        self.records_in += 1;
+        let Some(join) = &self.plan.join else {
+            return Processed::default();
+        };
+        let source = if left_side {
+            &self.plan.source
+        } else {
+            &join.right
+        };
+        let (kind, shape) = (source.kind, join.shape);
+        let key = match decode_key(source.key_format, &source.schema.key, record.key.as_deref()) {
+            Ok(k) => k,
+            Err(e) => return self.skip(e),
+        };
+        let value = match decode_value(
+            source.value_format,
+            &source.schema.value,
+            record.value.as_deref(),
+        ) {
+            Ok(v) => v,
+            Err(e) => return self.skip(e),
+        };
+        let timestamp = match event_time(source, &key, value.as_deref(), record.timestamp) {
+            Ok(ts) => ts,
+            Err(e) => return self.skip(e),
+        };
+        let record = &InputRecord {
+            timestamp,
+            ..record.clone()
+        };
+        self.stream_time = self.stream_time.max(record.timestamp);
+        if kind == SourceKind::Table && key.iter().any(Value::is_null) {
+            return Processed::default();
+        }
+        let Some(state) = self.join.as_mut() else {
+            return Processed::default();
+        };
+        let joined = match value {
+            Some(v) => {
+                let mut row = key;
+                row.extend(v);
+                row.push(Value::BigInt(record.timestamp));
+                state.process(left_side, Some(row), record.timestamp)
+            }
+            None if kind == SourceKind::Table => {
+                let k = key.into_iter().next().unwrap_or(Value::Null);
+                if shape == JoinShape::TableTable {
+                    state.table_tombstone(left_side, k, record.timestamp)
+                } else {
+                    state.delete_table_row(left_side, &k);
+                    Vec::new()
+                }
+            }
+            None => Vec::new(),
+        };
+        let mut outputs = Vec::new();
+        for j in joined {
+            match (j.row, &self.plan.kind) {
+                (Some(mut row), kind) => {
+                    row.push(Value::BigInt(j.timestamp));
+                    row.push(j.key.clone());
+                    match kind {
+                        PlanKind::Project { .. } => {
+                            outputs.extend(self.project_joined(&row, &j.key, j.timestamp, shape))
+                        }
+                        PlanKind::Aggregate(_) => {
+                            outputs.extend(self.aggregate_stream(&row, j.timestamp))
+                        }
+                    }
+                }
+                (None, _) => {
+                    outputs.push(self.output(std::slice::from_ref(&j.key), None, j.timestamp, None))
+                }
+            }
+        }
+        if shape == JoinShape::TableTable {
+            outputs.retain(|o| match o.value {
+                Some(_) => {
+                    self.present.insert(o.key.clone());
+                    true
+                }
+                None => self.present.remove(&o.key),
+            });
+        }
+        let outputs = self.sink_time(outputs);
+        self.records_out += outputs.len() as u64;
+        Processed {
+            outputs,
+            skipped: None,
+        }
+    }
+
+    /// Filters and projects one joined row; a table–table result that fails the filter is
+    /// deleted downstream.
+    fn project_joined(
+        &self,
+        row: &[Value],
+        key: &Value,
+        ts: i64,
+        shape: JoinShape,
+    ) -> Option<OutputRecord> {
+        let PlanKind::Project {
+            key: key_exprs,
+            value,
+            ..
+        } = &self.plan.kind
+        else {
+            return None;
+        };
+        if !self.plan.filter.as_ref().is_none_or(|f| f.test(row)) {
+            return (shape == JoinShape::TableTable)
+                .then(|| self.output(std::slice::from_ref(key), None, ts, None));
+        }
+        let out_key: Vec<Value> = key_exprs.iter().map(|k| k.eval(row)).collect();
+        let out_value: Vec<Value> = value.iter().map(|v| v.eval(row)).collect();
+        Some(self.output(&out_key, Some(&out_value), ts, None))
+    }
+
     /// Processes one record of the source.
     pub fn process(&mut self, record: &InputRecord) -> Processed {
         self.records_in += 1;
@@ -128,6 +305,18 @@ impl RunningQuery {
             record.value.as_deref(),
         ) {
             Ok(v) => v,
+            Err(e) => return self.skip(e),
+        };
+        let adjusted;
+        let record = match event_time(source, &key, value.as_deref(), record.timestamp) {
+            Ok(ts) if ts == record.timestamp => record,
+            Ok(ts) => {
+                adjusted = InputRecord {
+                    timestamp: ts,
+                    ..record.clone()
+                };
+                &adjusted
+            }
             Err(e) => return self.skip(e),
         };
         self.stream_time = self.stream_time.max(record.timestamp);
@@ -153,11 +342,36 @@ impl RunningQuery {
                 None => Vec::new(),
             },
         };
+        let outputs = self.sink_time(outputs);
         self.records_out += outputs.len() as u64;
         Processed {
             outputs,
             skipped: None,
         }
+    }
+
+    /// `WITH (TIMESTAMP=…)` on the sink: each record's time is that column's value; a record
+    /// whose column is NULL or negative is not written, as Kafka Streams refuses it.
+    fn sink_time(&self, outputs: Vec<OutputRecord>) -> Vec<OutputRecord> {
+        let sink = &self.sink;
+        if sink.timestamp_index().is_none() {
+            return outputs;
+        }
+        outputs
+            .into_iter()
+            .filter_map(|mut o| {
+                let key = decode_key(sink.key_format, &sink.schema.key, o.key.as_deref()).ok()?;
+                let value =
+                    decode_value(sink.value_format, &sink.schema.value, o.value.as_deref()).ok()?;
+                match event_time(sink, &key, value.as_deref(), o.timestamp) {
+                    Ok(ts) => {
+                        o.timestamp = ts;
+                        Some(o)
+                    }
+                    Err(_) => None,
+                }
+            })
+            .collect()
     }
 
     fn skip(&mut self, e: FormatError) -> Processed {
@@ -197,12 +411,25 @@ impl RunningQuery {
         let is_table = self.plan.source.kind == SourceKind::Table;
         let Some(row) = row else {
             // A table's tombstone deletes the key downstream too; a stream's record without a
-            // value passes as it is, unless a filter or a new key needs its columns.
-            let rekeyed = matches!(self.plan.kind, PlanKind::Project { rekeyed: true, .. });
-            if !is_table && (rekeyed || self.plan.filter.is_some()) {
+            // value passes as it is (re-keyed from its key columns, its value columns NULL),
+            // unless a filter needs its columns.
+            if !is_table && self.plan.filter.is_some() {
                 return Vec::new();
             }
-            return vec![self.output(source_key, None, record.timestamp, record.window)];
+            // An expression of anything but key columns (a value column, ROWTIME) is NULL here.
+            let key_row = self.key_only_row(source_key, record);
+            let key_len = source_key.len();
+            let out_key: Vec<Value> = key
+                .iter()
+                .map(|k| {
+                    if k.reads_column(&|i| i >= key_len) {
+                        Value::Null
+                    } else {
+                        k.eval(&key_row)
+                    }
+                })
+                .collect();
+            return vec![self.output(&out_key, None, record.timestamp, record.window)];
         };
         let passes = self.plan.filter.as_ref().is_none_or(|f| f.test(&row));
         let out_key: Vec<Value> = key.iter().map(|k| k.eval(&row)).collect();
@@ -214,6 +441,21 @@ impl RunningQuery {
         }
         let out_value: Vec<Value> = value.iter().map(|v| v.eval(&row)).collect();
         vec![self.output(&out_key, Some(&out_value), record.timestamp, record.window)]
+    }
+
+    /// A row of the key columns, NULL value columns, ROWTIME and the window bounds.
+    fn key_only_row(&self, key: &[Value], record: &InputRecord) -> Vec<Value> {
+        let mut row = key.to_vec();
+        row.extend(std::iter::repeat_n(
+            Value::Null,
+            self.plan.source.schema.value.len(),
+        ));
+        row.push(Value::BigInt(record.timestamp));
+        if let Some(w) = record.window {
+            row.push(Value::BigInt(w.start));
+            row.push(Value::BigInt(w.end));
+        }
+        row
     }
 
     fn aggregate_plan(&self) -> Option<AggregatePlan> {

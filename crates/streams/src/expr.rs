@@ -104,6 +104,12 @@ pub fn compile(expr: &Expr, scope: &Scope, clause: &'static str) -> Result<Typed
                     }
                 }
                 op if op.is_comparison() => {
+                    if l.ty.is_none() && r.ty.is_none() {
+                        return Err(mismatch(format!(
+                            "Comparison with NULL not supported: NULL {} NULL",
+                            op.symbol()
+                        )));
+                    }
                     check_comparable(l.ty, r.ty, *op).map_err(mismatch)?;
                     Typed {
                         node: Node::Compare(*op, l, r),
@@ -189,10 +195,23 @@ pub fn compile(expr: &Expr, scope: &Scope, clause: &'static str) -> Result<Typed
             negated,
         } => {
             let e = sub(expr)?;
-            let list = list
+            let mut list = list
                 .iter()
                 .map(|x| compile(x, scope, clause))
                 .collect::<Result<Vec<_>, _>>()?;
+            // ksqlDB reads a quoted literal in an IN list as the tested type: 'TrUe', '2147483648'.
+            if let Some(ty) = e.ty.filter(|t| *t != SqlType::String) {
+                for item in &mut list {
+                    if let Node::Literal(Value::String(text)) = &item.node {
+                        let coerced = coerce_literal(text, ty)
+                            .ok_or_else(|| mismatch(format!("'{text}' is not a {ty}")))?;
+                        *item = Typed {
+                            ty: literal_type(&coerced),
+                            node: Node::Literal(coerced),
+                        };
+                    }
+                }
+            }
             for item in &list {
                 check_comparable(e.ty, item.ty, BinaryOp::Eq).map_err(mismatch)?;
             }
@@ -317,6 +336,29 @@ pub fn compile(expr: &Expr, scope: &Scope, clause: &'static str) -> Result<Typed
     })
 }
 
+/// A quoted literal read as `ty`: booleans from any prefix of true/yes/false/no, numbers in the
+/// narrowest type that holds them.
+fn coerce_literal(text: &str, ty: SqlType) -> Option<Value> {
+    let t = text.trim();
+    match ty {
+        SqlType::Boolean => {
+            let lower = t.to_lowercase();
+            if lower.is_empty() {
+                None
+            } else if "true".starts_with(&lower) || "yes".starts_with(&lower) {
+                Some(Value::Boolean(true))
+            } else if "false".starts_with(&lower) || "no".starts_with(&lower) {
+                Some(Value::Boolean(false))
+            } else {
+                None
+            }
+        }
+        SqlType::Double => t.parse().ok().map(Value::Double),
+        SqlType::Int | SqlType::BigInt => crate::parser::number_literal(t),
+        SqlType::String => Some(Value::String(text.to_owned())),
+    }
+}
+
 /// The type of a literal; NULL has none.
 pub fn literal_type(v: &Value) -> Option<SqlType> {
     match v {
@@ -376,6 +418,31 @@ fn arithmetic_type(
 }
 
 impl Typed {
+    /// Whether the expression reads any column for which `f` holds (by row position).
+    pub fn reads_column(&self, f: &dyn Fn(usize) -> bool) -> bool {
+        let any = |v: &[&Typed]| v.iter().any(|t| t.reads_column(f));
+        match &self.node {
+            Node::Column(i) => f(*i),
+            Node::Literal(_) => false,
+            Node::Arithmetic(_, a, b)
+            | Node::Compare(_, a, b)
+            | Node::And(a, b)
+            | Node::Or(a, b) => any(&[a, b]),
+            Node::Not(a) | Node::Negate(a) | Node::IsNull(a, _) | Node::Cast(a, _) => {
+                a.reads_column(f)
+            }
+            Node::Between(a, b, c, _) => any(&[a, b, c]),
+            Node::InList(a, list, _) => a.reads_column(f) || list.iter().any(|t| t.reads_column(f)),
+            Node::Like(a, b, _, _) => any(&[a, b]),
+            Node::Case(arms, otherwise) => {
+                arms.iter()
+                    .any(|(w, t)| w.reads_column(f) || t.reads_column(f))
+                    || otherwise.as_ref().is_some_and(|o| o.reads_column(f))
+            }
+            Node::Call(_, args) => args.iter().any(|t| t.reads_column(f)),
+        }
+    }
+
     /// The expression's value for `row`. A failure on this row is NULL, as in ksqlDB.
     pub fn eval(&self, row: &[Value]) -> Value {
         self.try_eval(row).unwrap_or(Value::Null)
@@ -397,13 +464,11 @@ impl Typed {
                 }
                 arithmetic(*op, &a, &b, self.ty?)?
             }
-            Node::Compare(op, l, r) => {
-                let ord = l.eval(row).sql_cmp(&r.eval(row));
-                match ord {
-                    None => Value::Null,
-                    Some(o) => Value::Boolean(compare(*op, o)),
-                }
-            }
+            // A comparison with NULL is false, as in ksqlDB (Java), not unknown.
+            Node::Compare(op, l, r) => match l.eval(row).sql_cmp(&r.eval(row)) {
+                None => Value::Boolean(false),
+                Some(o) => Value::Boolean(compare(*op, o)),
+            },
             Node::And(l, r) => match (l.eval(row), r.eval(row)) {
                 (Value::Boolean(false), _) | (_, Value::Boolean(false)) => Value::Boolean(false),
                 (Value::Boolean(true), Value::Boolean(true)) => Value::Boolean(true),
@@ -437,7 +502,7 @@ impl Typed {
             Node::InList(e, list, negated) => {
                 let v = e.eval(row);
                 if v.is_null() {
-                    return Some(Value::Null);
+                    return Some(Value::Boolean(false));
                 }
                 let found = list
                     .iter()

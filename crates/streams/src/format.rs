@@ -94,6 +94,14 @@ pub enum FormatError {
         /// What was found.
         found: String,
     },
+    /// A record whose timestamp column (`WITH (TIMESTAMP=…)`) is NULL or negative.
+    #[error("the timestamp column {column} holds {found}, not a time in ms from 0")]
+    BadTimestamp {
+        /// The column.
+        column: String,
+        /// What it held.
+        found: String,
+    },
     /// A DELIMITED value with the wrong number of fields.
     #[error("Unexpected field count, csvFields:{found} schemaFields:{expected}")]
     FieldCount {

@@ -43,6 +43,11 @@ fn names(types: &[Option<SqlType>]) -> String {
         .join(", ")
 }
 
+/// Whether a scalar function of that (upper-case) name exists.
+pub fn exists(name: &str) -> bool {
+    !matches!(resolve(name, &[]), Err(SqlError::UnknownFunction(_)))
+}
+
 /// The function `name` for arguments of `types`, with its result type.
 pub fn resolve(
     name: &str,

@@ -46,6 +46,8 @@ pub mod exec;
 pub mod expr;
 pub mod format;
 pub mod functions;
+pub mod join;
+mod join_state;
 pub mod parser;
 pub mod plan;
 pub mod schema;

@@ -6,6 +6,7 @@ use crate::ast::{Emit, Expr, Query, SelectItem, SourceKind, WindowKind, WindowSp
 use crate::catalog::{SourceDef, WindowType};
 use crate::error::SqlError;
 use crate::expr::{compile, Typed};
+use crate::join::{plan_join, JoinPlan, JoinShape};
 use crate::schema::{Column, Schema, Scope, ScopeColumn, ROWTIME, WINDOWEND, WINDOWSTART};
 use crate::types::SqlType;
 
@@ -60,6 +61,8 @@ pub struct QueryPlan {
     pub output_kind: SourceKind,
     /// The output's windowing.
     pub output_window: Option<WindowType>,
+    /// The join, when the query joins two sources (`source` is its left side).
+    pub join: Option<JoinPlan>,
 }
 
 /// A named output column with its expression, before it is split into key and value.
@@ -69,14 +72,14 @@ struct Item {
 }
 
 /// Names the select list: aliases, then plain column names, then `KSQL_COL_n` in order.
-fn name_items(query: &Query, scope: &Scope) -> Result<Vec<Item>, SqlError> {
+fn name_items(
+    query: &Query,
+    scope: &Scope,
+    joined: bool,
+    synthetic_key: Option<&str>,
+) -> Result<Vec<Item>, SqlError> {
     let mut items = Vec::new();
     let mut synthetic = 0;
-    let joined = {
-        let mut sources: Vec<&str> = scope.columns.iter().map(|c| c.source.as_str()).collect();
-        sources.dedup();
-        sources.len() > 1
-    };
     for item in &query.select {
         match item {
             SelectItem::Wildcard | SelectItem::QualifiedWildcard(_) => {
@@ -87,7 +90,59 @@ fn name_items(query: &Query, scope: &Scope) -> Result<Vec<Item>, SqlError> {
                         }
                         Some(alias)
                     }
-                    _ => None,
+                    _ => {
+                        // A join whose key is ROWKEY: `*` includes it, as the key.
+                        if let Some(key) = synthetic_key {
+                            items.push(Item {
+                                name: key.to_owned(),
+                                expr: Expr::Column {
+                                    source: None,
+                                    name: key.to_owned(),
+                                },
+                            });
+                        }
+                        if !joined
+                            && !query.partition_by.is_empty()
+                            && !is_null_key(&query.partition_by)
+                        {
+                            // After PARTITION BY, `*` is the new key, the value columns, then the
+                            // old key columns (moved into the value).
+                            let mut keyed = Vec::new();
+                            for e in &query.partition_by {
+                                let name = match e {
+                                    Expr::Column { name, .. } => {
+                                        keyed.push(name.clone());
+                                        name.clone()
+                                    }
+                                    _ => {
+                                        let name = format!("KSQL_COL_{synthetic}");
+                                        synthetic += 1;
+                                        name
+                                    }
+                                };
+                                items.push(Item {
+                                    name,
+                                    expr: e.clone(),
+                                });
+                            }
+                            let rest = scope
+                                .columns
+                                .iter()
+                                .filter(|c| !c.is_pseudo && !c.is_key)
+                                .chain(scope.columns.iter().filter(|c| c.is_key));
+                            for c in rest.filter(|c| !keyed.contains(&c.name)) {
+                                items.push(Item {
+                                    name: c.name.clone(),
+                                    expr: Expr::Column {
+                                        source: Some(c.source.clone()),
+                                        name: c.name.clone(),
+                                    },
+                                });
+                            }
+                            continue;
+                        }
+                        None
+                    }
                 };
                 for c in scope
                     .columns
@@ -111,6 +166,24 @@ fn name_items(query: &Query, scope: &Scope) -> Result<Vec<Item>, SqlError> {
             SelectItem::Expr { expr, alias } => {
                 let name = match (alias, expr) {
                     (Some(a), _) => a.clone(),
+                    // In a join a qualified column whose name both sources have is named after
+                    // its source: `t.id` is T_ID; otherwise it keeps its name.
+                    (
+                        None,
+                        Expr::Column {
+                            source: Some(s),
+                            name,
+                        },
+                    ) if joined
+                        && scope
+                            .columns
+                            .iter()
+                            .filter(|c| !c.source.is_empty() && &c.name == name)
+                            .count()
+                            > 1 =>
+                    {
+                        format!("{s}_{name}")
+                    }
                     (None, Expr::Column { name, .. }) => name.clone(),
                     (None, _) => {
                         let mut name = format!("KSQL_COL_{synthetic}");
@@ -132,12 +205,6 @@ fn name_items(query: &Query, scope: &Scope) -> Result<Vec<Item>, SqlError> {
         }
     }
     for (i, item) in items.iter().enumerate() {
-        if [ROWTIME, WINDOWSTART, WINDOWEND].contains(&item.name.as_str()) {
-            return Err(SqlError::BadSchema(format!(
-                "Reserved column name in select: `{}`. Please remove or alias the column.",
-                item.name
-            )));
-        }
         if items[..i].iter().any(|other| other.name == item.name) {
             return Err(SqlError::BadSchema(format!(
                 "Duplicate value columns found in schema: `{}`",
@@ -146,6 +213,38 @@ fn name_items(query: &Query, scope: &Scope) -> Result<Vec<Item>, SqlError> {
         }
     }
     Ok(items)
+}
+
+/// ROWTIME and the window bounds may name a key column, never a value column.
+fn check_value_names(columns: &[Column]) -> Result<(), SqlError> {
+    match columns
+        .iter()
+        .find(|c| [ROWTIME, WINDOWSTART, WINDOWEND].contains(&c.name.as_str()))
+    {
+        Some(c) => Err(SqlError::BadSchema(format!(
+            "Reserved column name in select: `{}`. Please remove or alias the column.",
+            c.name
+        ))),
+        None => Ok(()),
+    }
+}
+
+/// `PARTITION BY NULL`: the result has no key.
+fn is_null_key(partition_by: &[Expr]) -> bool {
+    matches!(partition_by, [Expr::Literal(crate::types::Value::Null)])
+}
+
+fn check_partition_by(partition_by: &[Expr]) -> Result<(), SqlError> {
+    if partition_by.len() > 1
+        && partition_by
+            .iter()
+            .any(|e| matches!(e, Expr::Literal(crate::types::Value::Null)))
+    {
+        return Err(SqlError::BadSchema(
+            "Cannot PARTITION BY multiple columns including NULL".to_owned(),
+        ));
+    }
+    Ok(())
 }
 
 fn contains_aggregate(e: &Expr) -> bool {
@@ -207,16 +306,36 @@ fn visit(e: &Expr, f: &mut dyn FnMut(&Expr)) {
     }
 }
 
-/// Plans `query` over `source`; `sink` names the new source for error messages.
-pub fn plan_query(query: &Query, source: &SourceDef, sink: &str) -> Result<QueryPlan, SqlError> {
-    if !query.from.joins.is_empty() {
-        return Err(SqlError::Unsupported(
-            "Joins are not supported by Streamlab's engine yet: a query reads one stream or table"
-                .to_owned(),
-        ));
-    }
-    let alias = &query.from.source.alias;
-    let scope = Scope::of_source(alias, &source.schema, source.window.is_some());
+/// Plans `query` over `source` (and, for a join, `right`); `sink` names the new source for
+/// error messages.
+pub fn plan_query(
+    query: &Query,
+    source: &SourceDef,
+    right: Option<&SourceDef>,
+    sink: &str,
+) -> Result<QueryPlan, SqlError> {
+    let (scope, join, join_keys, synthetic_name) = match right {
+        Some(right) => {
+            let p = plan_join(query, source, right)?;
+            let mut keys = p.key_names;
+            keys.insert(0, p.rowkey);
+            (p.scope, Some(p.plan), keys, p.synthetic_name)
+        }
+        None => {
+            if !query.from.joins.is_empty() {
+                return Err(SqlError::UnknownSource(
+                    query.from.joins[0].source.name.clone(),
+                ));
+            }
+            let alias = &query.from.source.alias;
+            (
+                Scope::of_source(alias, &source.schema, source.window.is_some()),
+                None,
+                Vec::new(),
+                None,
+            )
+        }
+    };
     let filter = query
         .filter
         .as_ref()
@@ -230,15 +349,17 @@ pub fn plan_query(query: &Query, source: &SourceDef, sink: &str) -> Result<Query
             if !matches!(t.ty, Some(SqlType::Boolean) | None) {
                 return Err(SqlError::TypeMismatch {
                     expression: f.to_string(),
-                    reason: "Type error in WHERE expression: should evaluate to boolean but is"
-                        .to_owned()
-                        + &format!(" {}.", t.ty.map_or("NULL".to_owned(), |t| t.to_string())),
+                    reason: format!(
+                        "Type error in WHERE expression: should evaluate to boolean but is {}.",
+                        t.ty.map_or("NULL".to_owned(), |t| t.to_string())
+                    ),
                 });
             }
             Ok(t)
         })
         .transpose()?;
-    let items = name_items(query, &scope)?;
+    check_partition_by(&query.partition_by)?;
+    let items = name_items(query, &scope, join.is_some(), synthetic_name.as_deref())?;
     let aggregating =
         !query.group_by.is_empty() || items.iter().any(|i| contains_aggregate(&i.expr));
     if query.emit == Emit::Final && query.window.is_none() {
@@ -254,22 +375,53 @@ pub fn plan_query(query: &Query, source: &SourceDef, sink: &str) -> Result<Query
             "HAVING clause requires a GROUP BY clause.".to_owned(),
         ));
     }
+    let input_kind = match &join {
+        Some(j) if j.shape == JoinShape::TableTable => SourceKind::Table,
+        Some(_) => SourceKind::Stream,
+        None => source.kind,
+    };
     if aggregating {
         if !query.partition_by.is_empty() {
             return Err(SqlError::BadAggregation(
                 "PARTITION BY is not supported together with GROUP BY".to_owned(),
             ));
         }
-        return plan_aggregate(query, source, scope, filter, items, sink);
+        if input_kind == SourceKind::Table && join.is_some() {
+            return Err(SqlError::NotYet(
+                "Aggregating a table-table join in the same query: make the join a table first"
+                    .to_owned(),
+            ));
+        }
+        let mut plan = plan_aggregate(query, source, input_kind, scope, filter, items, sink)?;
+        plan.join = join;
+        return Ok(plan);
     }
-    if !query.partition_by.is_empty() && source.kind == SourceKind::Table {
+    if !query.partition_by.is_empty() && input_kind == SourceKind::Table {
         return Err(SqlError::Unsupported(
             "PARTITION BY can only be used with STREAMS: a table's key is its primary key"
                 .to_owned(),
         ));
     }
-    let (key_exprs, rekeyed) = if query.partition_by.is_empty() {
-        let key = scope
+    // The key: each entry lists the expressions that may name it in the projection.
+    let (key_exprs, candidates, what) = if is_null_key(&query.partition_by) {
+        (Vec::new(), Vec::new(), "partitioning expression")
+    } else if !query.partition_by.is_empty() {
+        let key = query
+            .partition_by
+            .iter()
+            .map(|e| compile(e, &scope, "PARTITION BY"))
+            .collect::<Result<Vec<_>, _>>()?;
+        let candidates = key.iter().map(|k| vec![k.clone()]).collect();
+        (key, candidates, "partitioning expression")
+    } else if join.is_some() {
+        // join_keys: the ROWKEY column (the key's value), then the names preferred first.
+        (
+            vec![join_keys[0].clone()],
+            vec![join_keys[1..].to_vec()],
+            "join expression",
+        )
+    } else {
+        let key: Vec<Typed> = scope
             .columns
             .iter()
             .enumerate()
@@ -278,79 +430,114 @@ pub fn plan_query(query: &Query, source: &SourceDef, sink: &str) -> Result<Query
                 node: crate::expr::Node::Column(i),
                 ty: Some(c.ty),
             })
-            .collect::<Vec<_>>();
-        (key, false)
-    } else {
-        let key = query
-            .partition_by
-            .iter()
-            .map(|e| compile(e, &scope, "PARTITION BY"))
-            .collect::<Result<Vec<_>, _>>()?;
-        (key, true)
+            .collect();
+        let candidates = key.iter().map(|k| vec![k.clone()]).collect();
+        (key, candidates, "key column")
     };
-    let mut key_cols: Vec<Option<Column>> = vec![None; key_exprs.len()];
-    let mut value_cols = Vec::new();
-    let mut value_exprs = Vec::new();
-    for item in &items {
-        let t = compile(&item.expr, &scope, "SELECT")?;
-        let ty = t.ty.ok_or_else(|| SqlError::BadSchema(format!("Can't infer a type of null. Please explicitly cast it to a required type, e.g. CAST(null AS VARCHAR). ({})", item.name)))?;
-        if let Some(k) = key_exprs.iter().position(|k| *k == t) {
-            if let Some(first) = &key_cols[k] {
-                let column = describe_key(&key_exprs[k], &scope, query);
+    // Each key column is the first item naming the most preferred of its candidates.
+    let typed: Vec<Typed> = items
+        .iter()
+        .map(|item| {
+            let t = compile(&item.expr, &scope, "SELECT")?;
+            if t.ty.is_none() {
                 return Err(SqlError::BadSchema(format!(
-                    "The projection contains a key column (`{column}`) more than once, aliased as: {} and {}.",
-                    first.name, item.name
+                    "Can't infer a type of null. Please explicitly cast it to a required type, e.g. CAST(null AS VARCHAR). ({})",
+                    item.name
                 )));
             }
-            key_cols[k] = Some(Column::new(item.name.clone(), ty));
+            Ok(t)
+        })
+        .collect::<Result<_, SqlError>>()?;
+    let chosen: Vec<Option<usize>> = candidates
+        .iter()
+        .map(|c: &Vec<Typed>| {
+            c.iter()
+                .find_map(|cand| typed.iter().position(|t| t == cand))
+        })
+        .collect();
+    let mut key_cols: Vec<Option<(Column, Typed)>> = vec![None; key_exprs.len()];
+    let mut value_cols = Vec::new();
+    let mut value_exprs = Vec::new();
+    for (i, (item, t)) in items.iter().zip(&typed).enumerate() {
+        let ty = t.ty.unwrap_or(SqlType::String);
+        if let Some(k) = chosen.iter().position(|c| *c == Some(i)) {
+            key_cols[k] = Some((Column::new(item.name.clone(), ty), t.clone()));
             continue;
         }
+        if let Some(k) = chosen
+            .iter()
+            .position(|c| c.is_some_and(|j| typed[j] == *t))
+        {
+            let first = chosen[k].map(|j| items[j].name.clone()).unwrap_or_default();
+            let mut names = [first, item.name.clone()];
+            names.sort();
+            return Err(SqlError::BadSchema(format!(
+                "The projection contains a key column (`{}`) more than once, aliased as: {} and {}.",
+                describe_key(t, &scope, query),
+                names[0],
+                names[1]
+            )));
+        }
         value_cols.push(Column::new(item.name.clone(), ty));
-        value_exprs.push(t);
+        value_exprs.push(t.clone());
     }
     let missing: Vec<String> = key_cols
         .iter()
-        .zip(&key_exprs)
+        .zip(&candidates)
         .filter(|(c, _)| c.is_none())
-        .map(|(_, k)| describe_key(k, &scope, query))
+        .map(|(_, k)| {
+            k.iter()
+                .map(|e| describe_key(e, &scope, query))
+                .collect::<Vec<_>>()
+                .join(" or ")
+        })
         .collect();
     if !missing.is_empty() {
+        let example = missing[0]
+            .split(" or ")
+            .next()
+            .unwrap_or_default()
+            .to_owned();
         return Err(SqlError::KeyMissingFromProjection {
             sink: sink.to_owned(),
-            what: if rekeyed {
-                "partitioning expression"
-            } else {
-                "key column"
-            },
+            what,
             columns: missing.join(", "),
+            example,
         });
     }
-    let key_cols: Vec<Column> = key_cols.into_iter().flatten().collect();
+    let key_cols: Vec<Column> = key_cols.into_iter().flatten().map(|(c, _)| c).collect();
     if value_cols.is_empty() {
         return Err(SqlError::BadSchema(
             "The projection contains no value columns.".to_owned(),
         ));
     }
+    check_value_names(&value_cols)?;
     Ok(QueryPlan {
         output: Schema {
             key: key_cols,
             value: value_cols,
         },
-        output_kind: source.kind,
-        output_window: source.window,
+        output_kind: input_kind,
+        output_window: if join.is_some() { None } else { source.window },
         source: source.clone(),
         scope,
         filter,
         kind: PlanKind::Project {
             key: key_exprs,
             value: value_exprs,
-            rekeyed,
+            rekeyed: !query.partition_by.is_empty(),
         },
+        join,
     })
 }
 
 fn describe_key(k: &Typed, scope: &Scope, query: &Query) -> String {
     match &k.node {
+        crate::expr::Node::Column(i)
+            if !query.from.joins.is_empty() && !scope.columns[*i].source.is_empty() =>
+        {
+            format!("{}.{}", scope.columns[*i].source, scope.columns[*i].name)
+        }
         crate::expr::Node::Column(i) => scope.columns[*i].name.clone(),
         _ => query
             .partition_by
@@ -560,6 +747,7 @@ impl Rewriter<'_> {
 fn plan_aggregate(
     query: &Query,
     source: &SourceDef,
+    input_kind: SourceKind,
     scope: Scope,
     filter: Option<Typed>,
     items: Vec<Item>,
@@ -569,6 +757,23 @@ fn plan_aggregate(
         return Err(SqlError::BadAggregation(
             "Aggregate functions need a GROUP BY clause in a persistent query.".to_owned(),
         ));
+    }
+    // A function that does not exist is named as such, whatever else is wrong around it.
+    for e in items.iter().map(|i| &i.expr).chain(query.having.as_ref()) {
+        let mut unknown = None;
+        visit(e, &mut |x| {
+            if let Expr::Function { name, .. } = x {
+                if unknown.is_none()
+                    && !crate::aggregate::is_aggregate(name)
+                    && !crate::functions::exists(name)
+                {
+                    unknown = Some(name.clone());
+                }
+            }
+        });
+        if let Some(name) = unknown {
+            return Err(SqlError::UnknownFunction(name));
+        }
     }
     let group = query
         .group_by
@@ -582,6 +787,14 @@ fn plan_aggregate(
             compile(e, &scope, "GROUP BY")
         })
         .collect::<Result<Vec<_>, _>>()?;
+    for (i, g) in group.iter().enumerate() {
+        if group[..i].contains(g) {
+            return Err(SqlError::BadAggregation(format!(
+                "Duplicate GROUP BY expression: {}",
+                query.group_by[i]
+            )));
+        }
+    }
     if let Some(w) = &query.window {
         let sizes = match w.kind {
             WindowKind::Tumbling { size_ms } => vec![size_ms],
@@ -609,7 +822,7 @@ fn plan_aggregate(
         group: &group,
         aggregates: Vec::new(),
         error: None,
-        table_source: source.kind == SourceKind::Table,
+        table_source: input_kind == SourceKind::Table,
     };
     let rewritten: Vec<(String, Expr)> = items
         .iter()
@@ -620,6 +833,12 @@ fn plan_aggregate(
         return Err(e);
     }
     let aggregates: Vec<AggregateCall> = rw.aggregates.into_iter().map(|(_, a)| a).collect();
+    if aggregates.is_empty() {
+        return Err(SqlError::BadAggregation(
+            "GROUP BY requires aggregate functions in either the SELECT or HAVING clause."
+                .to_owned(),
+        ));
+    }
     if source.value_format == crate::format::ValueFormat::Delimited
         && aggregates
             .iter()
@@ -631,10 +850,15 @@ fn plan_aggregate(
         ));
     }
     let post = aggregated_scope(&group, &aggregates, query.window.is_some());
+    // Errors name the expression as written, never the aggregated row's own `$` columns.
     let non_aggregate = |e: SqlError, original: &str| match e {
         SqlError::UnknownColumn { .. } => SqlError::BadAggregation(format!(
             "Non-aggregate SELECT expression(s) not part of GROUP BY: {original}"
         )),
+        SqlError::TypeMismatch { reason, .. } => SqlError::TypeMismatch {
+            expression: original.to_owned(),
+            reason,
+        },
         other => other,
     };
     let mut key_cols: Vec<Option<Column>> = vec![None; group.len()];
@@ -681,6 +905,7 @@ fn plan_aggregate(
             sink: sink.to_owned(),
             what: "grouping expression",
             columns: missing.join(", "),
+            example: missing[0].clone(),
         });
     }
     if value_cols.is_empty() {
@@ -688,6 +913,7 @@ fn plan_aggregate(
             "The projection contains no value columns.".to_owned(),
         ));
     }
+    check_value_names(&value_cols)?;
     let having = having
         .map(|h| {
             let original = query
@@ -720,12 +946,13 @@ fn plan_aggregate(
         },
         output_kind: SourceKind::Table,
         output_window,
+        join: None,
     })
 }
 
 /// A pull query's columns: names and expressions over the table's rows.
 pub(crate) fn pull_items(query: &Query, scope: &Scope) -> Result<Vec<(String, Typed)>, SqlError> {
-    name_items(query, scope)?
+    name_items(query, scope, false, None)?
         .into_iter()
         .map(|i| {
             if contains_aggregate(&i.expr) {

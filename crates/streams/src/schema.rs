@@ -114,22 +114,38 @@ impl Scope {
         name: &str,
         clause: &'static str,
     ) -> Result<usize, SqlError> {
-        let mut found = self
+        let matches: Vec<(usize, &ScopeColumn)> = self
             .columns
             .iter()
             .enumerate()
-            .filter(|(_, c)| c.name == name && source.is_none_or(|s| c.source == s));
-        match (found.next(), found.next()) {
-            (Some((i, _)), None) => Ok(i),
-            (Some((i, first)), Some(_)) => {
-                // ROWTIME and the window bounds of a join's sources are the same value.
+            .filter(|(_, c)| c.name == name && source.is_none_or(|s| c.source == s))
+            .collect();
+        match matches.as_slice() {
+            [(i, _)] => return Ok(*i),
+            [] => {}
+            [(i, first), (_, second), ..] => {
+                // An unqualified ROWTIME of a join is the joined row's own (source "").
                 if first.is_pseudo {
-                    Ok(i)
-                } else {
-                    Err(SqlError::AmbiguousColumn(name.to_owned()))
+                    return Ok(matches
+                        .iter()
+                        .find(|(_, c)| c.source.is_empty())
+                        .map_or(*i, |(j, _)| *j));
                 }
+                return Err(SqlError::AmbiguousColumn(format!(
+                    "Column '{name}' is ambiguous. Could be {}.{name} or {}.{name}.",
+                    first.source, second.source
+                )));
             }
-            (None, _) => Err(SqlError::UnknownColumn {
+        }
+        // `s.ROWTIME` of a source whose rows carry no ROWTIME of their own is the row's ROWTIME.
+        let pseudo = [ROWTIME, WINDOWSTART, WINDOWEND].contains(&name);
+        let found = self
+            .columns
+            .iter()
+            .position(|c| pseudo && c.is_pseudo && c.name == name);
+        match found {
+            Some(i) => Ok(i),
+            None => Err(SqlError::UnknownColumn {
                 clause,
                 column: match source {
                     Some(s) => format!("{s}.{name}"),

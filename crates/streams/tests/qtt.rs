@@ -10,6 +10,28 @@ use serde_json::Value as Json;
 use streamlab_streams::format::{KeyFormat, ValueFormat};
 use streamlab_streams::{Engine, InputRecord, SqlError, WindowBounds};
 
+/// Cases not run, each with the reason: (file, case name, why).
+const SKIPS: &[(&str, &str, &str)] = &[
+    (
+        "group-by.json",
+        "with aggregate arithmetic involving source field (table->table)",
+        "expects two results when a table row changes within its group (Kafka Streams before KIP-904, Kafka 3.5); \
+         average-udaf.json's 'average udaf with table' expects the single result of current Kafka Streams, which Streamlab follows",
+    ),
+    ("group-by.json", "constant (table->table)", "the same two-results-per-update expectation as the case above"),
+    (
+        "group-by.json",
+        "windowed join with window bounds",
+        "expects ksqlDB's refusal of WINDOWSTART in a windowed aggregation over a join, a limitation of ksqlDB's \
+         planner rather than a rule of the language; Streamlab resolves WINDOWSTART there as in any windowed aggregation",
+    ),
+    (
+        "key-schemas.json",
+        "VARCHAR(STRING) as key and value",
+        "`VARCHAR(STRING)` is a quirk of ksqlDB's type grammar; Streamlab's types take no parameters",
+    ),
+];
+
 struct Outcome {
     passed: usize,
     skipped: Vec<String>,
@@ -101,15 +123,35 @@ fn run_case(case: &Json) -> Result<(), (bool, String)> {
         .map(|a| a.iter().filter_map(Json::as_str).collect())
         .unwrap_or_default();
     let expects_error = case.get("expectedException").is_some();
-    for statement in &statements {
+    for (i, statement) in statements.iter().enumerate() {
         let results = engine.execute(statement);
         if let Some(failed) = results.iter().find(|r| !r.ok) {
-            if expects_error {
+            // A statement Streamlab does not run yet proves nothing, refusal expected or not.
+            if matches!(failed.error, Some(SqlError::NotYet(_))) {
+                return Err((
+                    true,
+                    format!(
+                        "statement not run yet: {statement}\n  -> {}",
+                        failed.message
+                    ),
+                ));
+            }
+            // QTT's refusals are of the last statement: an earlier one failing is our error.
+            if expects_error && i + 1 == statements.len() {
+                // `STREAMLAB_QTT_ERRORS=1 cargo test --test qtt -- --nocapture` lists ksqlDB's
+                // message beside Streamlab's, for review.
+                if std::env::var_os("STREAMLAB_QTT_ERRORS").is_some() {
+                    let theirs = case["expectedException"]["message"].as_str().unwrap_or("");
+                    println!(
+                        "refusal\t{}\t{}",
+                        theirs.replace('\n', " "),
+                        failed.message.replace('\n', " ")
+                    );
+                }
                 return Ok(());
             }
-            let unsupported = matches!(failed.error, Some(SqlError::Unsupported(_)));
             return Err((
-                unsupported,
+                false,
                 format!("statement failed: {statement}\n  -> {}", failed.message),
             ));
         }
@@ -242,9 +284,10 @@ fn run_all() -> Outcome {
             .unwrap_or_default();
         for case in file["tests"].as_array().expect("tests array") {
             let id = format!("{name}: {}", case["name"].as_str().unwrap_or("?"));
-            // A case whose expected output contradicts another QTT file's says why, and is
-            // not run (tests/qtt/README.md lists them).
-            if let Some(why) = case.get("streamlab_skip").and_then(Json::as_str) {
+            // A case Streamlab does not follow says why here, and is not run.
+            let case_name = case["name"].as_str().unwrap_or("?").trim();
+            if let Some((_, _, why)) = SKIPS.iter().find(|(f, n, _)| *f == name && *n == case_name)
+            {
                 outcome.skipped.push(format!("{id}\n  {why}"));
                 continue;
             }
