@@ -147,6 +147,56 @@ impl Storage for MemoryStore {
         Ok(planned.info)
     }
 
+    async fn append_transaction<R: Borrow<RecordData>>(
+        &self,
+        appends: &[(TopicPartition, &[R])],
+        group: &GroupId,
+        offsets: &[(TopicPartition, CommittedOffset)],
+        append_time: Timestamp,
+    ) -> Result<Vec<AppendInfo>, AppendError<Self::Error>> {
+        let mut topics = self.topics.borrow_mut();
+        // Plan every append on copies of the states first; store only once all are accepted.
+        let mut states: BTreeMap<TopicPartition, PartitionState> = BTreeMap::new();
+        let mut planned = Vec::with_capacity(appends.len());
+        for (tp, records) in appends {
+            let unknown = || AppendError::UnknownTopicOrPartition(tp.clone());
+            let topic = topics.get(tp.topic()).ok_or_else(unknown)?;
+            let rules = topic.config.append_rules();
+            let state = match states.get(tp) {
+                Some(s) => s.clone(),
+                None => topic.partition(tp).ok_or_else(unknown)?.state.clone(),
+            };
+            let plan = state
+                .plan_append(tp, records, append_time, &rules)
+                .map_err(AppendError::widen)?;
+            states.insert(tp.clone(), plan.state.clone());
+            planned.push((tp.clone(), plan));
+        }
+        let mut infos = Vec::with_capacity(planned.len());
+        for (tp, plan) in planned {
+            if let Some(partition) = topics
+                .get_mut(tp.topic())
+                .and_then(|t| t.partitions.get_mut(tp.partition().0 as usize))
+            {
+                partition
+                    .batches
+                    .insert(plan.info.base_offset.0, plan.batch);
+                partition.index.push(plan.index);
+                partition.state = plan.state;
+            }
+            infos.push(plan.info);
+        }
+        drop(topics);
+        let mut groups = self.groups.borrow_mut();
+        for (tp, committed) in offsets {
+            groups.insert(
+                (group.clone(), tp.topic().clone(), tp.partition()),
+                committed.clone(),
+            );
+        }
+        Ok(infos)
+    }
+
     async fn lookup_batch(
         &self,
         tp: &TopicPartition,

@@ -535,6 +535,19 @@ pub trait Storage {
         offsets: &[(TopicPartition, CommittedOffset)],
     ) -> Result<(), Self::Error>;
 
+    /// One step of a stream processor, atomically: appends each `(partition, records)` of
+    /// `appends` (planned in order; a partition may appear more than once) and commits `offsets`
+    /// for `group`, in one transaction. Either all of it is stored or none of it: a refused
+    /// append (its error is returned) or a storage failure leaves every partition and every
+    /// offset as it was. Returns each append's offsets, in order.
+    async fn append_transaction<R: Borrow<RecordData>>(
+        &self,
+        appends: &[(TopicPartition, &[R])],
+        group: &crate::group::GroupId,
+        offsets: &[(TopicPartition, CommittedOffset)],
+        append_time: Timestamp,
+    ) -> Result<Vec<AppendInfo>, AppendError<Self::Error>>;
+
     /// Applies `update` to the membership of `group` on `topic` (empty when there is none) and
     /// stores the result atomically.
     async fn update_membership(

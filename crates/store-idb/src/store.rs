@@ -204,7 +204,6 @@ impl IdbStore {
         records: &[R],
         append_time: Timestamp,
     ) -> Result<(Tx, AppendInfo), AppendError<IdbError>> {
-        let storage = AppendError::Storage;
         // One readwrite transaction: read the state, let the log plan the append, write the batch
         // and the new state. IndexedDB serializes this against every other writer of the origin.
         let tx = self
@@ -212,53 +211,66 @@ impl IdbStore {
                 &[TOPICS, PARTITIONS, BATCHES, BATCH_INDEX],
                 IdbTransactionMode::Readwrite,
             )
-            .map_err(storage)?;
-        let topics = tx.store(TOPICS).map_err(storage)?;
-        let partitions = tx.store(PARTITIONS).map_err(storage)?;
-        let batches = tx.store(BATCHES).map_err(storage)?;
-
-        let topic_req = topics
-            .get(&JsValue::from_str(tp.topic().as_str()))
-            .map_err(|e| storage(IdbError::from_js(e)))?;
-        let state_req = partitions
-            .get(&partition_key(tp))
-            .map_err(|e| storage(IdbError::from_js(e)))?;
-        let topic_value = request(&topic_req).await.map_err(storage)?;
-        let state_value = request(&state_req).await.map_err(storage)?;
-        if topic_value.is_undefined() || state_value.is_undefined() {
-            return Err(AppendError::UnknownTopicOrPartition(tp.clone()));
-        }
-        let config = topic_from_js(&topic_value).map_err(storage)?;
-        let state = partition_from_js(&state_value).map_err(storage)?;
-        let planned = state
-            .plan_append(tp, records, append_time, &config.append_rules())
-            .map_err(AppendError::widen)?;
-
-        let base = number(planned.info.base_offset.0, "base offset").map_err(storage)?;
-        let key = batch_key(tp, base.as_f64().unwrap_or_default());
-        let bytes = Uint8Array::from(planned.batch.as_slice());
-        let _ = batches
-            .put_with_key(&bytes, &key)
-            .map_err(|e| storage(IdbError::from_js(e)))?;
-        let entry = index_entry_to_js(tp.topic().as_str(), tp.partition().0, &planned.index)
-            .map_err(storage)?;
-        let _ = tx
-            .store(BATCH_INDEX)
-            .map_err(storage)?
-            .put_with_key(&entry, &key)
-            .map_err(|e| storage(IdbError::from_js(e)))?;
-        let _ = partitions
-            .put_with_key(
-                &partition_to_js(&planned.state).map_err(storage)?.into(),
-                &partition_key(tp),
-            )
-            .map_err(|e| storage(IdbError::from_js(e)))?;
-        Ok((tx, planned.info))
+            .map_err(AppendError::Storage)?;
+        let info = write_batch_in(&tx, tp, records, append_time).await?;
+        Ok((tx, info))
     }
 
     fn tx(&self, stores: &[&str], mode: IdbTransactionMode) -> Result<Tx, IdbError> {
         Tx::new(&self.db, stores, mode)
     }
+}
+
+/// Plans and writes one batch inside `tx` (which holds the topics, partitions, batches and
+/// batch index stores): a later request of the same transaction sees the new state.
+async fn write_batch_in<R: Borrow<RecordData>>(
+    tx: &Tx,
+    tp: &TopicPartition,
+    records: &[R],
+    append_time: Timestamp,
+) -> Result<AppendInfo, AppendError<IdbError>> {
+    let storage = AppendError::Storage;
+    let topics = tx.store(TOPICS).map_err(storage)?;
+    let partitions = tx.store(PARTITIONS).map_err(storage)?;
+    let batches = tx.store(BATCHES).map_err(storage)?;
+
+    let topic_req = topics
+        .get(&JsValue::from_str(tp.topic().as_str()))
+        .map_err(|e| storage(IdbError::from_js(e)))?;
+    let state_req = partitions
+        .get(&partition_key(tp))
+        .map_err(|e| storage(IdbError::from_js(e)))?;
+    let topic_value = request(&topic_req).await.map_err(storage)?;
+    let state_value = request(&state_req).await.map_err(storage)?;
+    if topic_value.is_undefined() || state_value.is_undefined() {
+        return Err(AppendError::UnknownTopicOrPartition(tp.clone()));
+    }
+    let config = topic_from_js(&topic_value).map_err(storage)?;
+    let state = partition_from_js(&state_value).map_err(storage)?;
+    let planned = state
+        .plan_append(tp, records, append_time, &config.append_rules())
+        .map_err(AppendError::widen)?;
+
+    let base = number(planned.info.base_offset.0, "base offset").map_err(storage)?;
+    let key = batch_key(tp, base.as_f64().unwrap_or_default());
+    let bytes = Uint8Array::from(planned.batch.as_slice());
+    let _ = batches
+        .put_with_key(&bytes, &key)
+        .map_err(|e| storage(IdbError::from_js(e)))?;
+    let entry = index_entry_to_js(tp.topic().as_str(), tp.partition().0, &planned.index)
+        .map_err(storage)?;
+    let _ = tx
+        .store(BATCH_INDEX)
+        .map_err(storage)?
+        .put_with_key(&entry, &key)
+        .map_err(|e| storage(IdbError::from_js(e)))?;
+    let _ = partitions
+        .put_with_key(
+            &partition_to_js(&planned.state).map_err(storage)?.into(),
+            &partition_key(tp),
+        )
+        .map_err(|e| storage(IdbError::from_js(e)))?;
+    Ok(planned.info)
 }
 
 fn partition_key(tp: &TopicPartition) -> JsValue {
@@ -311,6 +323,16 @@ async fn read_partitions(
     let req = store.get_all_with_key(&range).map_err(IdbError::from_js)?;
     let values: Array = request(&req).await?.unchecked_into();
     values.iter().map(|v| partition_from_js(&v)).collect()
+}
+
+/// A committed offset's key: `[group, topic, partition]`.
+fn group_key(group: &GroupId, tp: &TopicPartition) -> JsValue {
+    Array::of3(
+        &JsValue::from_str(group.as_str()),
+        &JsValue::from_str(tp.topic().as_str()),
+        &JsValue::from(tp.partition().0),
+    )
+    .into()
 }
 
 impl Storage for IdbStore {
@@ -463,6 +485,39 @@ impl Storage for IdbStore {
         (stored.map(|()| info).map_err(AppendError::Storage), done)
     }
 
+    async fn append_transaction<R: Borrow<RecordData>>(
+        &self,
+        appends: &[(TopicPartition, &[R])],
+        group: &GroupId,
+        offsets: &[(TopicPartition, CommittedOffset)],
+        append_time: Timestamp,
+    ) -> Result<Vec<AppendInfo>, AppendError<IdbError>> {
+        let storage = AppendError::Storage;
+        // Every append and the offsets in one readwrite transaction: a refusal drops `tx`
+        // uncommitted, which aborts it, so nothing of the step is stored.
+        let tx = self
+            .tx(
+                &[TOPICS, PARTITIONS, BATCHES, BATCH_INDEX, GROUPS],
+                IdbTransactionMode::Readwrite,
+            )
+            .map_err(storage)?;
+        let mut infos = Vec::with_capacity(appends.len());
+        for (tp, records) in appends {
+            infos.push(write_batch_in(&tx, tp, records, append_time).await?);
+        }
+        let groups = tx.store(GROUPS).map_err(storage)?;
+        for (tp, committed) in offsets {
+            let _ = groups
+                .put_with_key(
+                    &committed_to_js(committed).map_err(storage)?.into(),
+                    &group_key(group, tp),
+                )
+                .map_err(|e| storage(IdbError::from_js(e)))?;
+        }
+        tx.commit().await.map_err(storage)?;
+        Ok(infos)
+    }
+
     async fn update_topic(
         &self,
         name: &TopicName,
@@ -582,13 +637,8 @@ impl Storage for IdbStore {
         let tx = self.tx(&[GROUPS], IdbTransactionMode::Readwrite)?;
         let groups = tx.store(GROUPS)?;
         for (tp, committed) in offsets {
-            let key = Array::of3(
-                &JsValue::from_str(group.as_str()),
-                &JsValue::from_str(tp.topic().as_str()),
-                &JsValue::from(tp.partition().0),
-            );
             let _ = groups
-                .put_with_key(&committed_to_js(committed)?.into(), &key)
+                .put_with_key(&committed_to_js(committed)?.into(), &group_key(group, tp))
                 .map_err(IdbError::from_js)?;
         }
         tx.commit().await
