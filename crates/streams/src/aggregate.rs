@@ -113,7 +113,7 @@ pub struct AggregateCall {
 }
 
 /// The running state of one aggregate for one group.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum Accumulator {
     /// A count.
     Count(i64),

@@ -740,6 +740,38 @@ impl Engine {
         Ok(r)
     }
 
+    /// Every running query's state changes since the last call: (query id, changelog records).
+    pub fn take_changelogs(&mut self) -> Vec<(String, Vec<crate::state::ChangelogRecord>)> {
+        self.queries
+            .iter_mut()
+            .map(|q| (q.id.clone(), q.take_changelog()))
+            .collect()
+    }
+
+    /// Applies one changelog record to the query `query_id` (a restart replays a query's
+    /// changelog before it reads anything, then calls [`Engine::restored`]).
+    pub fn restore(
+        &mut self,
+        query_id: &str,
+        key: &[u8],
+        value: Option<&[u8]>,
+    ) -> Result<(), crate::state::RestoreError> {
+        match self.queries.iter_mut().find(|q| q.id == query_id) {
+            Some(q) => q.restore(key, value),
+            None => Err(crate::state::RestoreError {
+                key: query_id.to_owned(),
+                reason: "no such query".to_owned(),
+            }),
+        }
+    }
+
+    /// Ends every query's restore.
+    pub fn restored(&mut self) {
+        for q in &mut self.queries {
+            q.restored();
+        }
+    }
+
     /// Routes a record of `topic` through every query reading it, then their outputs through
     /// the queries reading those, depth first. Returns every record written, in order.
     pub fn process(&mut self, topic: &str, record: &InputRecord) -> Vec<OutputRecord> {

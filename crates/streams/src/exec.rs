@@ -1,7 +1,7 @@
 //! Running a planned query: a deterministic state machine from input records to output records.
 //! The same inputs in the same order give the same outputs, however they are batched.
 
-use std::collections::{BTreeMap, HashMap};
+use crate::state::{split_key, ChangelogRecord, RestoreError, StateMap};
 
 use crate::aggregate::Accumulator;
 use crate::ast::{SourceKind, WindowKind};
@@ -55,7 +55,7 @@ pub struct InputRecord {
 }
 
 /// A record a query writes.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct OutputRecord {
     /// The topic written.
     pub topic: String,
@@ -78,14 +78,14 @@ pub struct Processed {
     pub skipped: Option<FormatError>,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 struct Group {
     accumulators: Vec<Accumulator>,
     timestamp: i64,
     passed: bool,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 struct Session {
     bounds: WindowBounds,
     group: Group,
@@ -111,17 +111,29 @@ pub struct RunningQuery {
     /// Records dropped because their window had closed.
     pub records_late: u64,
     stream_time: i64,
+    /// Whether the counters or stream time changed since the changelog last took them.
+    meta_dirty: bool,
     /// A table source's current rows by key, to take a changed row out of its old group.
-    table_rows: HashMap<Vec<Value>, Vec<Value>>,
-    groups: HashMap<(Vec<Value>, Option<WindowBounds>), Group>,
-    sessions: HashMap<Vec<Value>, Vec<Session>>,
+    table_rows: StateMap<Vec<Value>, Vec<Value>>,
+    groups: StateMap<(Vec<Value>, Option<WindowBounds>), Group>,
+    sessions: StateMap<Vec<Value>, Vec<Session>>,
     /// A join's state (its window stores or tables).
     join: Option<JoinState>,
     /// Table–table joins: the output keys that currently have a row, so a deletion is written
     /// only for a key that had one.
-    present: std::collections::HashSet<Option<Vec<u8>>>,
+    present: StateMap<Option<Vec<u8>>, ()>,
     /// EMIT FINAL: the newest result of each open window, by window end.
-    pending: BTreeMap<(i64, i64, String), OutputRecord>,
+    pending: StateMap<(i64, i64, String), OutputRecord>,
+}
+
+/// The counters and stream time of a query, as its changelog keeps them.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct QueryMeta {
+    stream_time: i64,
+    records_in: u64,
+    records_out: u64,
+    records_skipped: u64,
+    records_late: u64,
 }
 
 impl RunningQuery {
@@ -130,7 +142,8 @@ impl RunningQuery {
         let join = plan.join.clone().map(JoinState::new);
         RunningQuery {
             join,
-            present: std::collections::HashSet::new(),
+            present: StateMap::default(),
+            meta_dirty: false,
             id,
             plan,
             sink,
@@ -140,10 +153,77 @@ impl RunningQuery {
             records_skipped: 0,
             records_late: 0,
             stream_time: i64::MIN,
-            table_rows: HashMap::new(),
-            groups: HashMap::new(),
-            sessions: HashMap::new(),
-            pending: BTreeMap::new(),
+            table_rows: StateMap::default(),
+            groups: StateMap::default(),
+            sessions: StateMap::default(),
+            pending: StateMap::default(),
+        }
+    }
+
+    /// The state changes since the last call, as records of the query's changelog topic.
+    pub fn take_changelog(&mut self) -> Vec<ChangelogRecord> {
+        let mut out = Vec::new();
+        if std::mem::take(&mut self.meta_dirty) {
+            let meta = QueryMeta {
+                stream_time: self.stream_time,
+                records_in: self.records_in,
+                records_out: self.records_out,
+                records_skipped: self.records_skipped,
+                records_late: self.records_late,
+            };
+            if let Ok(bytes) = serde_json::to_vec(&meta) {
+                out.push((b"meta:0".to_vec(), Some(bytes)));
+            }
+        }
+        self.table_rows.take_changes("table", &mut out);
+        self.groups.take_changes("groups", &mut out);
+        self.sessions.take_changes("sessions", &mut out);
+        self.present.take_changes("present", &mut out);
+        self.pending.take_changes("pending", &mut out);
+        if let Some(join) = &mut self.join {
+            join.take_changes(&mut out);
+        }
+        out
+    }
+
+    /// Finishes a restore: rebuilds what the stores derive.
+    pub fn restored(&mut self) {
+        if let Some(join) = &mut self.join {
+            join.restored();
+        }
+    }
+
+    /// Applies one record of the query's changelog (a restart replays them all, in order);
+    /// [`RunningQuery::restored`] ends the replay.
+    pub fn restore(&mut self, key: &[u8], value: Option<&[u8]>) -> Result<(), RestoreError> {
+        let (store, entry) = split_key(key)?;
+        match store {
+            "meta" => {
+                let bad = |e: serde_json::Error| RestoreError {
+                    key: "meta".to_owned(),
+                    reason: e.to_string(),
+                };
+                let Some(bytes) = value else { return Ok(()) };
+                let meta: QueryMeta = serde_json::from_slice(bytes).map_err(bad)?;
+                self.stream_time = meta.stream_time;
+                self.records_in = meta.records_in;
+                self.records_out = meta.records_out;
+                self.records_skipped = meta.records_skipped;
+                self.records_late = meta.records_late;
+                Ok(())
+            }
+            "table" => self.table_rows.restore(entry, value),
+            "groups" => self.groups.restore(entry, value),
+            "sessions" => self.sessions.restore(entry, value),
+            "present" => self.present.restore(entry, value),
+            "pending" => self.pending.restore(entry, value),
+            other => match &mut self.join {
+                Some(join) => join.restore(other, entry, value),
+                None => Err(RestoreError {
+                    key: other.to_owned(),
+                    reason: "no such store in this query".to_owned(),
+                }),
+            },
         }
     }
 
@@ -174,6 +254,7 @@ impl RunningQuery {
     /// A record of one side of a join.
     fn process_side(&mut self, left_side: bool, record: &InputRecord) -> Processed {
         self.records_in += 1;
+        self.meta_dirty = true;
         let Some(join) = &self.plan.join else {
             return Processed::default();
         };
@@ -251,10 +332,10 @@ impl RunningQuery {
         if shape == JoinShape::TableTable {
             outputs.retain(|o| match o.value {
                 Some(_) => {
-                    self.present.insert(o.key.clone());
+                    self.present.insert(o.key.clone(), ());
                     true
                 }
-                None => self.present.remove(&o.key),
+                None => self.present.remove(&o.key).is_some(),
             });
         }
         let outputs = self.sink_time(outputs);
@@ -294,6 +375,7 @@ impl RunningQuery {
     /// Processes one record of the source.
     pub fn process(&mut self, record: &InputRecord) -> Processed {
         self.records_in += 1;
+        self.meta_dirty = true;
         let source = &self.plan.source;
         let key = match decode_key(source.key_format, &source.schema.key, record.key.as_deref()) {
             Ok(k) => k,
@@ -527,12 +609,14 @@ impl RunningQuery {
             }
         }
         let mut closed = Vec::new();
-        let open = self.pending.split_off(&(
-            self.stream_time.saturating_sub(grace).saturating_add(1),
-            i64::MIN,
-            String::new(),
-        ));
-        closed.extend(std::mem::replace(&mut self.pending, open).into_values());
+        let bound = self.stream_time.saturating_sub(grace);
+        while let Some((k, _)) = self.pending.first() {
+            if k.0 > bound {
+                break;
+            }
+            let k = k.clone();
+            closed.extend(self.pending.remove(&k));
+        }
         closed
     }
 

@@ -3,7 +3,9 @@
 //! plus grace, dropped by whole segments), stream–table and table–table joins keep the tables'
 //! latest rows.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::BTreeSet;
+
+use crate::state::{ChangelogRecord, RestoreError, StateMap};
 
 use crate::ast::JoinKind;
 use crate::join::{JoinPlan, JoinShape};
@@ -27,8 +29,41 @@ pub struct Joined {
 /// One side's window store: records by join key, kept while their segment lives.
 #[derive(Debug, Clone, Default)]
 struct WindowStore {
-    records: HashMap<Value, Vec<(i64, u64, Vec<Value>)>>,
+    records: StateMap<Value, Vec<(i64, u64, Vec<Value>)>>,
+    /// Every record by (timestamp, arrival), to drop expired ones oldest first (rebuilt from
+    /// `records` on restore, so not in the changelog).
+    by_time: BTreeSet<(i64, u64, Value)>,
     observed: i64,
+}
+
+impl WindowStore {
+    /// Drops every record whose segment is older than `min_live`.
+    fn expire(&mut self, segment: i64, min_live: i64) {
+        while let Some((ts, arrival, key)) = self.by_time.first().cloned() {
+            if ts / segment >= min_live {
+                break;
+            }
+            self.by_time.remove(&(ts, arrival, key.clone()));
+            let emptied = match self.records.get_mut(&key) {
+                Some(list) => {
+                    list.retain(|(t, a, _)| (*t, *a) != (ts, arrival));
+                    list.is_empty()
+                }
+                None => false,
+            };
+            if emptied {
+                self.records.remove(&key);
+            }
+        }
+    }
+}
+
+/// A join's counters and clocks, as its changelog keeps them.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct JoinMeta {
+    stream_time: i64,
+    arrivals: u64,
+    observed: [i64; 2],
 }
 
 /// A pending unmatched record of an outer join, by (timestamp, side, key order, arrival).
@@ -44,11 +79,13 @@ pub struct JoinState {
     arrivals: u64,
     stores: [WindowStore; 2],
     /// Unmatched outer-join records waiting for their window to close (with GRACE PERIOD).
-    outer: BTreeMap<OuterKey, (Value, Vec<Value>)>,
+    outer: StateMap<OuterKey, (Value, Vec<Value>)>,
     /// Tables' latest rows and their timestamps, by key: [left, right].
-    tables: [HashMap<Value, (Vec<Value>, i64)>; 2],
+    tables: [StateMap<Value, (Vec<Value>, i64)>; 2],
     /// Table–table: keys whose joined result currently exists.
-    emitted: HashSet<Value>,
+    emitted: StateMap<Value, ()>,
+    /// Whether the clocks changed since the changelog last took them.
+    meta_dirty: bool,
 }
 
 impl JoinState {
@@ -72,9 +109,10 @@ impl JoinState {
                     ..WindowStore::default()
                 },
             ],
-            outer: BTreeMap::new(),
-            tables: [HashMap::new(), HashMap::new()],
-            emitted: HashSet::new(),
+            outer: StateMap::default(),
+            tables: [StateMap::default(), StateMap::default()],
+            emitted: StateMap::default(),
+            meta_dirty: false,
         }
     }
 
@@ -90,6 +128,74 @@ impl JoinState {
         row
     }
 
+    /// The state changes since the last call, as changelog records.
+    pub fn take_changes(&mut self, out: &mut Vec<ChangelogRecord>) {
+        if std::mem::take(&mut self.meta_dirty) {
+            let meta = JoinMeta {
+                stream_time: self.stream_time,
+                arrivals: self.arrivals,
+                observed: [self.stores[0].observed, self.stores[1].observed],
+            };
+            if let Ok(bytes) = serde_json::to_vec(&meta) {
+                out.push((b"join.meta:0".to_vec(), Some(bytes)));
+            }
+        }
+        self.stores[0].records.take_changes("join.window.left", out);
+        self.stores[1]
+            .records
+            .take_changes("join.window.right", out);
+        self.outer.take_changes("join.outer", out);
+        self.tables[0].take_changes("join.table.left", out);
+        self.tables[1].take_changes("join.table.right", out);
+        self.emitted.take_changes("join.emitted", out);
+    }
+
+    /// Applies one changelog record of store `store`.
+    pub fn restore(
+        &mut self,
+        store: &str,
+        key: &str,
+        value: Option<&[u8]>,
+    ) -> Result<(), RestoreError> {
+        match store {
+            "join.meta" => {
+                let Some(bytes) = value else { return Ok(()) };
+                let meta: JoinMeta = serde_json::from_slice(bytes).map_err(|e| RestoreError {
+                    key: store.to_owned(),
+                    reason: e.to_string(),
+                })?;
+                self.stream_time = meta.stream_time;
+                self.arrivals = meta.arrivals;
+                self.stores[0].observed = meta.observed[0];
+                self.stores[1].observed = meta.observed[1];
+                Ok(())
+            }
+            "join.window.left" | "join.window.right" => {
+                let side = usize::from(store == "join.window.right");
+                self.stores[side].records.restore(key, value)
+            }
+            "join.outer" => self.outer.restore(key, value),
+            "join.table.left" => self.tables[0].restore(key, value),
+            "join.table.right" => self.tables[1].restore(key, value),
+            "join.emitted" => self.emitted.restore(key, value),
+            other => Err(RestoreError {
+                key: other.to_owned(),
+                reason: "no such store in this query".to_owned(),
+            }),
+        }
+    }
+
+    /// Rebuilds what is derived from the restored stores (the window stores' time index).
+    pub fn restored(&mut self) {
+        for w in &mut self.stores {
+            w.by_time = w
+                .records
+                .iter()
+                .flat_map(|(k, l)| l.iter().map(move |(t, a, _)| (*t, *a, k.clone())))
+                .collect();
+        }
+    }
+
     /// A record of one side: `row` is its key and value columns (`None` for a tombstone).
     pub fn process(
         &mut self,
@@ -97,6 +203,7 @@ impl JoinState {
         row: Option<Vec<Value>>,
         timestamp: i64,
     ) -> Vec<Joined> {
+        self.meta_dirty = true;
         self.stream_time = self.stream_time.max(timestamp);
         match self.plan.shape {
             JoinShape::StreamStream => match row {
@@ -165,6 +272,7 @@ impl JoinState {
 
     /// A table's tombstone for `key` on one side of a table–table join.
     pub fn table_tombstone(&mut self, left_side: bool, key: Value, timestamp: i64) -> Vec<Joined> {
+        self.meta_dirty = true;
         self.stream_time = self.stream_time.max(timestamp);
         self.tables[usize::from(!left_side)].remove(&key);
         let mut out = self.table_result(key);
@@ -189,14 +297,14 @@ impl JoinState {
                 .map_or(i64::MIN, |l| l.1)
                 .max(right.map_or(i64::MIN, |r| r.1));
             let row = self.combine(left.map(|l| l.0.as_slice()), right.map(|r| r.0.as_slice()));
-            self.emitted.insert(key.clone());
+            self.emitted.insert(key.clone(), ());
             return vec![Joined {
                 key,
                 row: Some(row),
                 timestamp,
             }];
         }
-        if self.emitted.remove(&key) {
+        if self.emitted.remove(&key).is_some() {
             let timestamp = self.stream_time;
             return vec![Joined {
                 key,
@@ -244,16 +352,12 @@ impl JoinState {
             store.observed = store.observed.max(ts);
             let min_live = store.observed.saturating_sub(retention) / segment;
             if ts / segment >= min_live {
-                store
-                    .records
-                    .entry(key.clone())
-                    .or_default()
-                    .push((ts, arrival, row.clone()));
+                let mut list = store.records.remove(&key).unwrap_or_default();
+                list.push((ts, arrival, row.clone()));
+                store.records.insert(key.clone(), list);
+                store.by_time.insert((ts, arrival, key.clone()));
             }
-            for list in store.records.values_mut() {
-                list.retain(|(t, _, _)| t / segment >= min_live);
-            }
-            store.records.retain(|_, l| !l.is_empty());
+            store.expire(segment, min_live);
         }
         let mut out = Vec::new();
         if spurious_fix && ts == self.stream_time {
@@ -332,12 +436,13 @@ impl JoinState {
     /// Emits the unmatched outer-join records whose window has closed, oldest first.
     fn emit_closed(&mut self, before: i64, after: i64, grace: i64) -> Vec<Joined> {
         let mut out = Vec::new();
-        while let Some((&(ts, left_side, ref order, arrival), _)) = self.outer.iter().next() {
+        while let Some((k, _)) = self.outer.first() {
+            let k = k.clone();
+            let (ts, left_side) = (k.0, k.1);
             let look_back = if left_side { after } else { before };
             if ts + look_back + grace >= self.stream_time {
                 break;
             }
-            let k = (ts, left_side, order.clone(), arrival);
             if let Some((key, row)) = self.outer.remove(&k) {
                 let joined = if left_side {
                     self.combine(Some(&row), None)

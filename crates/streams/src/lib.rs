@@ -51,6 +51,7 @@ mod join_state;
 pub mod parser;
 pub mod plan;
 pub mod schema;
+pub mod state;
 pub mod types;
 pub mod window;
 

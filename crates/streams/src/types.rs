@@ -53,7 +53,9 @@ impl fmt::Display for SqlType {
 }
 
 /// One SQL value. `Null` is typeless: the column or expression it belongs to carries the type.
-#[derive(Debug, Clone)]
+/// Stored in changelogs through `ValueRepr` (a DOUBLE by its bits, so NaN and -0.0 survive).
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[serde(from = "ValueRepr", into = "ValueRepr")]
 pub enum Value {
     /// SQL NULL.
     Null,
@@ -67,6 +69,43 @@ pub enum Value {
     Double(f64),
     /// A STRING.
     String(String),
+}
+
+/// How a value is written in a changelog record.
+#[derive(serde::Serialize, serde::Deserialize)]
+enum ValueRepr {
+    N,
+    B(bool),
+    I(i32),
+    L(i64),
+    D(u64),
+    S(String),
+}
+
+impl From<Value> for ValueRepr {
+    fn from(v: Value) -> ValueRepr {
+        match v {
+            Value::Null => ValueRepr::N,
+            Value::Boolean(b) => ValueRepr::B(b),
+            Value::Int(i) => ValueRepr::I(i),
+            Value::BigInt(i) => ValueRepr::L(i),
+            Value::Double(d) => ValueRepr::D(d.to_bits()),
+            Value::String(s) => ValueRepr::S(s),
+        }
+    }
+}
+
+impl From<ValueRepr> for Value {
+    fn from(v: ValueRepr) -> Value {
+        match v {
+            ValueRepr::N => Value::Null,
+            ValueRepr::B(b) => Value::Boolean(b),
+            ValueRepr::I(i) => Value::Int(i),
+            ValueRepr::L(i) => Value::BigInt(i),
+            ValueRepr::D(d) => Value::Double(f64::from_bits(d)),
+            ValueRepr::S(s) => Value::String(s),
+        }
+    }
 }
 
 impl Value {
@@ -184,6 +223,37 @@ impl Hash for Value {
             Value::Double(v) => v.to_bits().hash(state),
             Value::String(s) => s.hash(state),
         }
+    }
+}
+
+/// A total order for keys of state stores (not SQL's comparison): by kind, then by value,
+/// doubles by their IEEE total order. Consistent with `Eq`.
+impl Ord for Value {
+    fn cmp(&self, other: &Value) -> Ordering {
+        fn rank(v: &Value) -> u8 {
+            match v {
+                Value::Null => 0,
+                Value::Boolean(_) => 1,
+                Value::Int(_) => 2,
+                Value::BigInt(_) => 3,
+                Value::Double(_) => 4,
+                Value::String(_) => 5,
+            }
+        }
+        match (self, other) {
+            (Value::Boolean(a), Value::Boolean(b)) => a.cmp(b),
+            (Value::Int(a), Value::Int(b)) => a.cmp(b),
+            (Value::BigInt(a), Value::BigInt(b)) => a.cmp(b),
+            (Value::Double(a), Value::Double(b)) => a.total_cmp(b),
+            (Value::String(a), Value::String(b)) => a.cmp(b),
+            _ => rank(self).cmp(&rank(other)),
+        }
+    }
+}
+
+impl PartialOrd for Value {
+    fn partial_cmp(&self, other: &Value) -> Option<Ordering> {
+        Some(self.cmp(other))
     }
 }
 

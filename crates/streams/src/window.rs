@@ -7,7 +7,9 @@ const DEFAULT_RETENTION_MS: i64 = 24 * 60 * 60 * 1000;
 
 /// A window's bounds in ms: `[start, end)` for time windows; for sessions `end` is the last
 /// record's timestamp.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub struct WindowBounds {
     /// The window's start.
     pub start: i64,
