@@ -46,6 +46,9 @@ pub struct StatementResult {
     pub topics: Vec<TopicRequest>,
     /// Why it failed, typed.
     pub error: Option<SqlError>,
+    /// Whether it changed the metastore (CREATE, INSERT, DROP, TERMINATE): a processor keeps
+    /// such statements in its command topic, and replays them when it opens.
+    pub durable: bool,
 }
 
 /// A materialized table's rows: its latest record per key (and window).
@@ -226,17 +229,22 @@ impl Engine {
     pub fn execute(&mut self, sql: &str) -> Vec<StatementResult> {
         let mut results = Vec::new();
         for parsed in parse_each(sql) {
-            let (text, outcome) = match parsed {
+            let (text, durable, outcome) = match parsed {
                 Ok(p) => {
                     let outcome = self.run(&p.statement, &p.text);
-                    (p.text, outcome)
+                    let durable = !matches!(
+                        p.statement,
+                        Statement::Select(_) | Statement::Show(_) | Statement::Describe(_)
+                    );
+                    (p.text, durable, outcome)
                 }
-                Err(e) => (String::new(), Err(SqlError::Parse(e))),
+                Err(e) => (String::new(), false, Err(SqlError::Parse(e))),
             };
             let failed = outcome.is_err();
             results.push(match outcome {
                 Ok(mut r) => {
                     r.statement = text;
+                    r.durable = durable;
                     r
                 }
                 Err(e) => StatementResult {
@@ -247,6 +255,7 @@ impl Engine {
                     rows: None,
                     topics: Vec::new(),
                     error: Some(e),
+                    durable: false,
                 },
             });
             if failed {
@@ -265,6 +274,7 @@ impl Engine {
             rows: None,
             topics: Vec::new(),
             error: None,
+            durable: false,
         }
     }
 
@@ -740,12 +750,45 @@ impl Engine {
         Ok(r)
     }
 
+    /// Processes one record of `topic` through the query at `index` only (a processor routes
+    /// each query's outputs through the log, not in memory).
+    pub fn process_query(
+        &mut self,
+        index: usize,
+        topic: &str,
+        record: &InputRecord,
+    ) -> Option<crate::exec::Processed> {
+        let query = self.queries.get_mut(index)?;
+        let processed = query.process_topic(topic, record);
+        if query.sink.kind == SourceKind::Table {
+            if let Some(m) = self.materialized.get_mut(&query.sink.name) {
+                for out in &processed.outputs {
+                    let k = (out.key.clone(), out.window);
+                    if out.value.is_some() {
+                        m.insert(k, out.clone());
+                    } else {
+                        m.remove(&k);
+                    }
+                }
+            }
+        }
+        Some(processed)
+    }
+
     /// Every running query's state changes since the last call: (query id, changelog records).
     pub fn take_changelogs(&mut self) -> Vec<(String, Vec<crate::state::ChangelogRecord>)> {
         self.queries
             .iter_mut()
             .map(|q| (q.id.clone(), q.take_changelog()))
             .collect()
+    }
+
+    /// The state changes of the query at `index` since the last call.
+    pub fn take_changelogs_of(&mut self, index: usize) -> Vec<crate::state::ChangelogRecord> {
+        self.queries
+            .get_mut(index)
+            .map(|q| q.take_changelog())
+            .unwrap_or_default()
     }
 
     /// Applies one changelog record to the query `query_id` (a restart replays a query's

@@ -50,6 +50,7 @@ pub mod join;
 mod join_state;
 pub mod parser;
 pub mod plan;
+pub mod processor;
 pub mod schema;
 pub mod state;
 pub mod types;

@@ -1,0 +1,529 @@
+//! The engine over Streamlab's log: statements kept in a command topic, each persistent query
+//! reading its sources from its group's committed offsets, and each processing step stored in
+//! one transaction (`Storage::append_transaction`): the query's output records, its changelog
+//! records and its input offsets, all or nothing. A processor that stops anywhere (a killed
+//! worker) reopens from the log with every query's state restored from its changelog, and goes
+//! on without losing or repeating an output.
+
+use std::collections::BTreeMap;
+
+use streamlab_log::{
+    fetch, kafka_partition, CleanupPolicy, CommittedOffset, FetchError, FetchLimits, GroupId,
+    Header, Mode, Offset, PartitionId, RecordData, Storage, Timestamp, TopicConfig, TopicName,
+    TopicPartition,
+};
+use thiserror::Error;
+
+use crate::engine::{Engine, StatementResult};
+use crate::exec::{InputRecord, OutputRecord};
+use crate::window::WindowBounds;
+
+/// The topic that keeps a database's statements, in the order they ran (ksqlDB's command topic).
+pub const COMMAND_TOPIC: &str = "_streamlab_ksql_commands";
+
+/// The compacted topic that holds a query's state changes.
+pub fn changelog_topic(query_id: &str) -> String {
+    format!("_streamlab-{query_id}-changelog")
+}
+
+/// The consumer group whose committed offsets say how far a query has read.
+pub fn query_group(query_id: &str) -> String {
+    format!("_streamlab-{query_id}")
+}
+
+/// What a processor could not do.
+#[derive(Debug, Error)]
+pub enum ProcessorError<E: std::error::Error + 'static> {
+    /// The store failed.
+    #[error("storage failed: {0}")]
+    Storage(#[source] E),
+    /// A topic or group name the log refuses (a query id it cannot use).
+    #[error("{0}")]
+    Name(String),
+    /// A step's transaction was refused: nothing of it was stored; reopen the processor.
+    #[error("the step of query {query} was not stored: {reason}")]
+    StepRefused {
+        /// The query.
+        query: String,
+        /// Why.
+        reason: String,
+    },
+    /// A topic a query reads cannot be read.
+    #[error("query {query} cannot read {topic}: {reason}")]
+    Unreadable {
+        /// The query.
+        query: String,
+        /// The partition.
+        topic: String,
+        /// Why.
+        reason: String,
+    },
+}
+
+/// What one step did, per query.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StepReport {
+    /// Records read, per query id.
+    pub read: BTreeMap<String, usize>,
+    /// Records written, per query id.
+    pub written: BTreeMap<String, usize>,
+    /// Records skipped (undecodable), per query id.
+    pub skipped: BTreeMap<String, usize>,
+}
+
+impl StepReport {
+    /// Records read by every query.
+    pub fn total_read(&self) -> usize {
+        self.read.values().sum()
+    }
+}
+
+/// A database's persistent queries, running over a store.
+pub struct Processor<'a, S: Storage> {
+    store: &'a S,
+    engine: Engine,
+    /// Changelog records that did not decode when the processor opened (skipped, counted).
+    pub damaged_changelog_records: usize,
+    /// Statements of the command topic that no longer run (their error), when it opened.
+    pub failed_commands: Vec<String>,
+    keyless: u32,
+}
+
+fn topic_name<E: std::error::Error>(name: &str) -> Result<TopicName, ProcessorError<E>> {
+    TopicName::new(name, Mode::Kafka).map_err(|e| ProcessorError::Name(e.to_string()))
+}
+
+fn group_id<E: std::error::Error>(query_id: &str) -> Result<GroupId, ProcessorError<E>> {
+    GroupId::new(&query_group(query_id)).map_err(|e| ProcessorError::Name(e.to_string()))
+}
+
+/// The window a windowed record carries in its headers.
+fn window_of(headers: &[Header]) -> Option<WindowBounds> {
+    let get = |name: &str| {
+        let h = headers.iter().find(|h| h.key == name)?;
+        std::str::from_utf8(h.value.as_deref()?)
+            .ok()?
+            .parse::<i64>()
+            .ok()
+    };
+    Some(WindowBounds {
+        start: get("window.start")?,
+        end: get("window.end")?,
+    })
+}
+
+impl<'a, S: Storage> Processor<'a, S> {
+    /// Opens the database's processor: replays the command topic and restores every query's
+    /// state from its changelog.
+    pub async fn open(store: &'a S) -> Result<Processor<'a, S>, ProcessorError<S::Error>> {
+        let mut processor = Processor {
+            store,
+            engine: Engine::new(),
+            damaged_changelog_records: 0,
+            failed_commands: Vec::new(),
+            keyless: 0,
+        };
+        processor.refresh_topics().await?;
+        for (_, record) in processor.read_all(COMMAND_TOPIC).await? {
+            let Some(text) = record.value.and_then(|v| String::from_utf8(v).ok()) else {
+                continue;
+            };
+            for r in processor.engine.execute(&text) {
+                if !r.ok {
+                    processor
+                        .failed_commands
+                        .push(format!("{}: {}", r.statement, r.message));
+                }
+            }
+        }
+        let ids: Vec<String> = processor
+            .engine
+            .queries()
+            .iter()
+            .map(|q| q.id.clone())
+            .collect();
+        for id in ids {
+            for (_, record) in processor.read_all(&changelog_topic(&id)).await? {
+                let Some(key) = record.key else { continue };
+                if processor
+                    .engine
+                    .restore(&id, &key, record.value.as_deref())
+                    .is_err()
+                {
+                    processor.damaged_changelog_records += 1;
+                }
+            }
+        }
+        processor.engine.restored();
+        Ok(processor)
+    }
+
+    /// The engine: its sources and queries.
+    pub fn engine(&self) -> &Engine {
+        &self.engine
+    }
+
+    async fn refresh_topics(&mut self) -> Result<(), ProcessorError<S::Error>> {
+        for t in self
+            .store
+            .list_topics()
+            .await
+            .map_err(ProcessorError::Storage)?
+        {
+            self.engine
+                .add_topic(t.config.name().as_str(), t.config.partition_count());
+        }
+        Ok(())
+    }
+
+    /// Every record of a topic (all partitions, each in offset order); none if it does not exist.
+    async fn read_all(
+        &self,
+        topic: &str,
+    ) -> Result<Vec<(PartitionId, InputRecord)>, ProcessorError<S::Error>> {
+        let name = topic_name(topic)?;
+        let Some(meta) = self
+            .store
+            .describe_topic(&name)
+            .await
+            .map_err(ProcessorError::Storage)?
+        else {
+            return Ok(Vec::new());
+        };
+        let mut out = Vec::new();
+        for state in &meta.partitions {
+            let tp = TopicPartition::new(name.clone(), state.partition());
+            let mut offset = state.log_start_offset();
+            while offset < state.log_end_offset() {
+                let fetched = match fetch(self.store, &tp, offset, FetchLimits::default()).await {
+                    Ok(f) => f,
+                    Err(FetchError::Storage(e)) => return Err(ProcessorError::Storage(e)),
+                    Err(e) => {
+                        return Err(ProcessorError::Unreadable {
+                            query: String::new(),
+                            topic: tp.to_string(),
+                            reason: e.to_string(),
+                        })
+                    }
+                };
+                if fetched.records.is_empty() {
+                    break;
+                }
+                for r in &fetched.records {
+                    out.push((state.partition(), input_of(r)));
+                }
+                offset = fetched.next_offset;
+            }
+        }
+        Ok(out)
+    }
+
+    /// Runs statements: the durable ones are kept in the command topic, and the topics they
+    /// need (sinks, changelogs) are created.
+    pub async fn execute(
+        &mut self,
+        sql: &str,
+        now: Timestamp,
+    ) -> Result<Vec<StatementResult>, ProcessorError<S::Error>> {
+        self.refresh_topics().await?;
+        let before: Vec<String> = self.engine.queries().iter().map(|q| q.id.clone()).collect();
+        let results = self.engine.execute(sql);
+        for r in results.iter().filter(|r| r.ok) {
+            for t in &r.topics {
+                let mut config = TopicConfig::new(&t.name, Mode::Kafka, t.partitions)
+                    .map_err(|e| ProcessorError::Name(e.to_string()))?;
+                if t.compacted {
+                    config = config
+                        .with_cleanup_policy(CleanupPolicy::Compact)
+                        .map_err(|e| ProcessorError::Name(e.to_string()))?;
+                }
+                self.create_topic(&config).await?;
+            }
+        }
+        for q in self
+            .engine
+            .queries()
+            .iter()
+            .filter(|q| !before.contains(&q.id))
+        {
+            let config = TopicConfig::new(&changelog_topic(&q.id), Mode::Kafka, 1)
+                .and_then(|c| c.with_cleanup_policy(CleanupPolicy::Compact))
+                .map_err(|e| ProcessorError::Name(e.to_string()))?;
+            self.create_topic(&config).await?;
+        }
+        let durable: Vec<&StatementResult> = results.iter().filter(|r| r.ok && r.durable).collect();
+        if !durable.is_empty() {
+            let command = topic_name(COMMAND_TOPIC)?;
+            if self
+                .store
+                .describe_topic(&command)
+                .await
+                .map_err(ProcessorError::Storage)?
+                .is_none()
+            {
+                let config = TopicConfig::new(COMMAND_TOPIC, Mode::Kafka, 1)
+                    .map_err(|e| ProcessorError::Name(e.to_string()))?;
+                self.create_topic(&config).await?;
+            }
+            let records: Vec<RecordData> = durable
+                .iter()
+                .map(|r| RecordData {
+                    key: None,
+                    value: Some(format!("{};", r.statement).into_bytes()),
+                    headers: Vec::new(),
+                    timestamp: None,
+                })
+                .collect();
+            let tp = TopicPartition::new(command, PartitionId(0));
+            self.store.append(&tp, &records, now).await.map_err(|e| {
+                ProcessorError::StepRefused {
+                    query: "commands".to_owned(),
+                    reason: e.to_string(),
+                }
+            })?;
+        }
+        Ok(results)
+    }
+
+    async fn create_topic(&self, config: &TopicConfig) -> Result<(), ProcessorError<S::Error>> {
+        match self.store.create_topic(config).await {
+            Ok(_) | Err(streamlab_log::CreateTopicError::AlreadyExists(_)) => Ok(()),
+            Err(streamlab_log::CreateTopicError::Storage(e)) => Err(ProcessorError::Storage(e)),
+        }
+    }
+
+    /// One step of every query: reads up to `max_records` per input partition from its
+    /// committed offsets, processes them in timestamp order, and stores its outputs, its
+    /// changelog records and its new offsets in one transaction. `now` is the wall clock, which
+    /// only stamps the log (append and commit times); the queries' time is their records'.
+    pub async fn step(
+        &mut self,
+        max_records: usize,
+        now: Timestamp,
+    ) -> Result<StepReport, ProcessorError<S::Error>> {
+        let mut report = StepReport::default();
+        for index in 0..self.engine.queries().len() {
+            self.step_query(index, max_records.max(1), now, &mut report)
+                .await?;
+        }
+        Ok(report)
+    }
+
+    /// Steps until no query has anything left to read.
+    pub async fn run_until_idle(
+        &mut self,
+        max_records: usize,
+        now: Timestamp,
+    ) -> Result<StepReport, ProcessorError<S::Error>> {
+        let mut total = StepReport::default();
+        loop {
+            let report = self.step(max_records, now).await?;
+            if report.total_read() == 0 {
+                return Ok(total);
+            }
+            for (k, v) in report.read {
+                *total.read.entry(k).or_default() += v;
+            }
+            for (k, v) in report.written {
+                *total.written.entry(k).or_default() += v;
+            }
+            for (k, v) in report.skipped {
+                *total.skipped.entry(k).or_default() += v;
+            }
+        }
+    }
+
+    async fn step_query(
+        &mut self,
+        index: usize,
+        max_records: usize,
+        time: Timestamp,
+        report: &mut StepReport,
+    ) -> Result<(), ProcessorError<S::Error>> {
+        let Some(query) = self.engine.queries().get(index) else {
+            return Ok(());
+        };
+        let id = query.id.clone();
+        let sink_topic = query.sink.topic.clone();
+        let mut inputs = vec![query.plan.source.topic.clone()];
+        if let Some(j) = &query.plan.join {
+            inputs.push(j.right.topic.clone());
+        }
+        let group = group_id(&id)?;
+        // Read each input partition from its committed offset.
+        let mut batch: Vec<(i64, usize, u32, u64, String, InputRecord)> = Vec::new();
+        let mut next_offsets: Vec<(TopicPartition, Offset)> = Vec::new();
+        for (source_index, topic) in inputs.iter().enumerate() {
+            let name = topic_name(topic)?;
+            let Some(meta) = self
+                .store
+                .describe_topic(&name)
+                .await
+                .map_err(ProcessorError::Storage)?
+            else {
+                continue;
+            };
+            let committed = self
+                .store
+                .committed_offsets(&group, &name)
+                .await
+                .map_err(ProcessorError::Storage)?;
+            for state in &meta.partitions {
+                let tp = TopicPartition::new(name.clone(), state.partition());
+                // auto.offset.reset = earliest, and past retention the log start.
+                let from = committed
+                    .get(&state.partition())
+                    .map_or(state.log_start_offset(), |c| c.offset)
+                    .max(state.log_start_offset());
+                if from >= state.log_end_offset() {
+                    continue;
+                }
+                let limits = FetchLimits {
+                    max_records,
+                    ..FetchLimits::default()
+                };
+                let fetched = match fetch(self.store, &tp, from, limits).await {
+                    Ok(f) => f,
+                    Err(FetchError::Storage(e)) => return Err(ProcessorError::Storage(e)),
+                    Err(e) => {
+                        return Err(ProcessorError::Unreadable {
+                            query: id.clone(),
+                            topic: tp.to_string(),
+                            reason: e.to_string(),
+                        })
+                    }
+                };
+                for r in &fetched.records {
+                    batch.push((
+                        r.timestamp().0,
+                        source_index,
+                        state.partition().0,
+                        r.offset().0,
+                        topic.clone(),
+                        input_of(r),
+                    ));
+                }
+                if fetched.next_offset > from {
+                    next_offsets.push((tp, fetched.next_offset));
+                }
+            }
+        }
+        if next_offsets.is_empty() {
+            return Ok(());
+        }
+        // Kafka Streams takes the buffered record with the smallest timestamp first.
+        batch.sort_by_key(|a| (a.0, a.1, a.2, a.3));
+        let mut outputs: Vec<OutputRecord> = Vec::new();
+        let mut skipped = 0;
+        for (_, _, _, _, topic, record) in &batch {
+            if let Some(processed) = self.engine.process_query(index, topic, record) {
+                skipped += usize::from(processed.skipped.is_some());
+                outputs.extend(processed.outputs);
+            }
+        }
+        let changelog = self.engine.take_changelogs_of(index);
+        // Route outputs to the sink's partitions: Kafka's murmur2 of the key, keyless round robin.
+        let sink_name = topic_name(&sink_topic)?;
+        let partitions = self
+            .store
+            .describe_topic(&sink_name)
+            .await
+            .map_err(ProcessorError::Storage)?
+            .map_or(1, |m| m.config.partition_count());
+        let mut per_partition: BTreeMap<u32, Vec<RecordData>> = BTreeMap::new();
+        let written = outputs.len();
+        for out in outputs {
+            let partition = match &out.key {
+                Some(k) => kafka_partition(k, partitions).0,
+                None => {
+                    self.keyless = self.keyless.wrapping_add(1);
+                    self.keyless % partitions.max(1)
+                }
+            };
+            per_partition
+                .entry(partition)
+                .or_default()
+                .push(record_of(out));
+        }
+        let changelog_name = topic_name(&changelog_topic(&id))?;
+        let changelog_records: Vec<RecordData> = changelog
+            .into_iter()
+            .map(|(k, v)| RecordData {
+                key: Some(k),
+                value: v,
+                headers: Vec::new(),
+                timestamp: None,
+            })
+            .collect();
+        let mut appends: Vec<(TopicPartition, &[RecordData])> = per_partition
+            .iter()
+            .map(|(p, records)| {
+                (
+                    TopicPartition::new(sink_name.clone(), PartitionId(*p)),
+                    records.as_slice(),
+                )
+            })
+            .collect();
+        if !changelog_records.is_empty() {
+            appends.push((
+                TopicPartition::new(changelog_name, PartitionId(0)),
+                changelog_records.as_slice(),
+            ));
+        }
+        let offsets: Vec<(TopicPartition, CommittedOffset)> = next_offsets
+            .into_iter()
+            .map(|(tp, offset)| {
+                (
+                    tp,
+                    CommittedOffset {
+                        offset,
+                        metadata: String::new(),
+                        commit_time: time,
+                    },
+                )
+            })
+            .collect();
+        self.store
+            .append_transaction(&appends, &group, &offsets, time)
+            .await
+            .map_err(|e| ProcessorError::StepRefused {
+                query: id.clone(),
+                reason: e.to_string(),
+            })?;
+        report.read.insert(id.clone(), batch.len());
+        report.written.insert(id.clone(), written);
+        report.skipped.insert(id, skipped);
+        Ok(())
+    }
+}
+
+fn input_of(r: &streamlab_log::Record) -> InputRecord {
+    InputRecord {
+        key: r.key().map(<[u8]>::to_vec),
+        value: r.value().map(<[u8]>::to_vec),
+        timestamp: r.timestamp().0,
+        window: window_of(r.headers()),
+    }
+}
+
+fn record_of(out: OutputRecord) -> RecordData {
+    let headers = match out.window {
+        Some(w) => vec![
+            Header {
+                key: "window.start".to_owned(),
+                value: Some(w.start.to_string().into_bytes()),
+            },
+            Header {
+                key: "window.end".to_owned(),
+                value: Some(w.end.to_string().into_bytes()),
+            },
+        ],
+        None => Vec::new(),
+    };
+    RecordData {
+        key: out.key,
+        value: out.value,
+        headers,
+        timestamp: Some(Timestamp(out.timestamp)),
+    }
+}

@@ -1,0 +1,218 @@
+//! The processor over the memory store: statements kept in the command topic, outputs,
+//! changelogs and offsets stored per step in one transaction, and a processor killed at any
+//! step (before or after its transaction) that reopens and leaves every output topic exactly as
+//! a run that was never killed. (A query reading several partitions takes each step's records in
+//! timestamp order, so its output order across keys depends on what each step found, as in
+//! Kafka Streams; the chained query here reads a one-partition stream, so every topic compares
+//! record for record.)
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod support {
+    pub mod crashing;
+}
+
+use proptest::prelude::*;
+use streamlab_log::{
+    block_on, fetch, produce, FetchLimits, KeylessPartitioner, MemoryStore, Mode, Offset,
+    PartitionId, ProduceRecord, Record, Storage, Timestamp, TopicConfig, TopicName, TopicPartition,
+};
+use streamlab_streams::processor::{changelog_topic, Processor, COMMAND_TOPIC};
+use support::crashing::Crashing;
+
+const NOW: Timestamp = Timestamp(1_700_000_000_000);
+
+const STATEMENTS: &str = "
+    CREATE STREAM ORDERS (ID STRING KEY, CUSTOMER STRING, AMOUNT DOUBLE) WITH (kafka_topic='orders', value_format='JSON');
+    CREATE TABLE ORDER_COUNTS AS SELECT CUSTOMER, COUNT(*) AS N, SUM(AMOUNT) AS TOTAL FROM ORDERS GROUP BY CUSTOMER EMIT CHANGES;
+    CREATE TABLE PER_MINUTE AS SELECT CUSTOMER, COUNT(*) AS N FROM ORDERS WINDOW TUMBLING (SIZE 60 SECONDS) GROUP BY CUSTOMER;
+    CREATE STREAM BIG WITH (PARTITIONS=1) AS SELECT ID, CUSTOMER, AMOUNT * 2 AS DOUBLED FROM ORDERS WHERE AMOUNT > 5;
+    CREATE TABLE BIG_COUNTS AS SELECT CUSTOMER, COUNT(*) AS N FROM BIG GROUP BY CUSTOMER;
+";
+
+fn orders(store: &impl Storage, from: usize, count: usize) {
+    let name = TopicName::new("orders", Mode::Kafka).unwrap();
+    let records: Vec<ProduceRecord> = (from..from + count)
+        .map(|i| {
+            let mut r = ProduceRecord::new(
+                Some(&format!("o{i}")),
+                &format!(r#"{{"customer": "c{}", "amount": {}.5}}"#, i % 7, i % 11),
+            );
+            r.data.timestamp = Some(Timestamp(i as i64 * 7_000));
+            r
+        })
+        .collect();
+    block_on(produce(
+        store,
+        &name,
+        &records,
+        &KeylessPartitioner::new(),
+        NOW,
+    ))
+    .unwrap();
+}
+
+fn setup(store: &MemoryStore) {
+    block_on(store.create_topic(&TopicConfig::new("orders", Mode::Kafka, 3).unwrap())).unwrap();
+    let mut p = block_on(Processor::open(store)).unwrap();
+    let results = block_on(p.execute(STATEMENTS, NOW)).unwrap();
+    assert!(results.iter().all(|r| r.ok), "{results:?}");
+}
+
+/// Every partition of every output topic: (partition, offset, key, value, timestamp, headers).
+fn outputs(
+    store: &MemoryStore,
+) -> Vec<(
+    String,
+    u32,
+    Vec<(u64, Option<Vec<u8>>, Option<Vec<u8>>, i64, usize)>,
+)> {
+    let mut all = Vec::new();
+    for topic in ["ORDER_COUNTS", "PER_MINUTE", "BIG", "BIG_COUNTS"] {
+        let name = TopicName::new(topic, Mode::Kafka).unwrap();
+        let meta = block_on(store.describe_topic(&name)).unwrap().unwrap();
+        for state in &meta.partitions {
+            let tp = TopicPartition::new(name.clone(), state.partition());
+            let fetched = block_on(fetch(
+                store,
+                &tp,
+                Offset(0),
+                FetchLimits {
+                    max_records: 100_000,
+                    max_bytes: 1 << 26,
+                },
+            ))
+            .unwrap();
+            let records = fetched
+                .records
+                .iter()
+                .map(|r: &Record| {
+                    (
+                        r.offset().0,
+                        r.key().map(<[u8]>::to_vec),
+                        r.value().map(<[u8]>::to_vec),
+                        r.timestamp().0,
+                        r.headers().len(),
+                    )
+                })
+                .collect();
+            all.push((topic.to_owned(), state.partition().0, records));
+        }
+    }
+    all
+}
+
+#[test]
+fn statements_persist_and_queries_resume_after_a_reopen() {
+    let store = MemoryStore::new();
+    setup(&store);
+    orders(&store, 0, 40);
+    {
+        let mut p = block_on(Processor::open(&store)).unwrap();
+        assert_eq!(p.engine().queries().len(), 4);
+        let report = block_on(p.run_until_idle(16, NOW)).unwrap();
+        assert_eq!(report.read.get("CTAS_ORDER_COUNTS_1"), Some(&40));
+    }
+    // The command topic holds the statements; each query's changelog its state.
+    let commands = TopicPartition::new(
+        TopicName::new(COMMAND_TOPIC, Mode::Kafka).unwrap(),
+        PartitionId(0),
+    );
+    assert_eq!(
+        block_on(store.partition_state(&commands))
+            .unwrap()
+            .unwrap()
+            .log_end_offset(),
+        Offset(5)
+    );
+    let changelog = TopicName::new(&changelog_topic("CTAS_ORDER_COUNTS_1"), Mode::Kafka).unwrap();
+    assert!(block_on(store.describe_topic(&changelog))
+        .unwrap()
+        .is_some());
+
+    orders(&store, 40, 20);
+    let mut p = block_on(Processor::open(&store)).unwrap();
+    assert_eq!(p.damaged_changelog_records, 0);
+    let report = block_on(p.run_until_idle(16, NOW)).unwrap();
+    assert_eq!(
+        report.read.get("CTAS_ORDER_COUNTS_1"),
+        Some(&20),
+        "only what came since the commit"
+    );
+
+    // The last count of each customer is the number of its orders.
+    let counts = TopicName::new("ORDER_COUNTS", Mode::Kafka).unwrap();
+    let mut last = std::collections::BTreeMap::new();
+    for partition in 0..3 {
+        let tp = TopicPartition::new(counts.clone(), PartitionId(partition));
+        for r in block_on(fetch(
+            &store,
+            &tp,
+            Offset(0),
+            FetchLimits {
+                max_records: 10_000,
+                max_bytes: 1 << 24,
+            },
+        ))
+        .unwrap()
+        .records
+        {
+            last.insert(
+                String::from_utf8(r.key().unwrap().to_vec()).unwrap(),
+                String::from_utf8(r.value().unwrap().to_vec()).unwrap(),
+            );
+        }
+    }
+    for c in 0..7 {
+        let n = (0..60).filter(|i| i % 7 == c).count();
+        assert!(
+            last[&format!("c{c}")].starts_with(&format!("{{\"N\":{n},")),
+            "{last:?}"
+        );
+    }
+}
+
+/// Runs the processor to idle, killing it at each of `kill_at` (transactions counted over the
+/// whole run); returns how many kills happened.
+fn run(store: &MemoryStore, kill_at: &[usize]) -> usize {
+    // Each entry: the transaction (counted over the whole run) at which the processor dies.
+    let mut killed = 0;
+    let mut transactions = 0;
+    loop {
+        let crashing = Crashing::new(store, kill_at.get(killed).map_or(0, |k| k - transactions));
+        let mut p = block_on(Processor::open(&crashing)).unwrap();
+        match block_on(p.run_until_idle(5, NOW)) {
+            Ok(_) => return killed,
+            Err(_) => {
+                transactions += crashing.transactions.get() - 1;
+                killed += 1;
+            }
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 20, ..ProptestConfig::default() })]
+
+    /// 20 trials: the processor is killed at random steps (its transaction refused, as an
+    /// aborted IndexedDB transaction), reopened, and the output topics equal the clean run's.
+    #[test]
+    fn a_processor_killed_at_any_step_loses_and_repeats_nothing(mut kill_at in prop::collection::vec(1usize..24, 1..6)) {
+        kill_at.sort();
+        kill_at.dedup();
+        let clean = MemoryStore::new();
+        setup(&clean);
+        orders(&clean, 0, 80);
+        prop_assert_eq!(run(&clean, &[]), 0);
+
+        let crashed = MemoryStore::new();
+        setup(&crashed);
+        orders(&crashed, 0, 80);
+        prop_assert_eq!(run(&crashed, &kill_at), kill_at.len(), "every kill happened");
+        // Compared topic by topic and partition by partition, without printing megabytes.
+        let (a, b) = (outputs(&crashed), outputs(&clean));
+        prop_assert_eq!(a.len(), b.len());
+        for (x, y) in a.iter().zip(&b) {
+            prop_assert!(x == y, "{} partition {} differs: {} records against {}", x.0, x.1, x.2.len(), y.2.len());
+        }
+    }
+}
