@@ -58,14 +58,11 @@ fn setup(store: &MemoryStore) {
     assert!(results.iter().all(|r| r.ok), "{results:?}");
 }
 
-/// Every partition of every output topic: (partition, offset, key, value, timestamp, headers).
-fn outputs(
-    store: &MemoryStore,
-) -> Vec<(
-    String,
-    u32,
-    Vec<(u64, Option<Vec<u8>>, Option<Vec<u8>>, i64, usize)>,
-)> {
+/// One stored record: (offset, key, value, timestamp, number of headers).
+type Stored = (u64, Option<Vec<u8>>, Option<Vec<u8>>, i64, usize);
+
+/// Every partition of every output topic: (topic, partition, records).
+fn outputs(store: &MemoryStore) -> Vec<(String, u32, Vec<Stored>)> {
     let mut all = Vec::new();
     for topic in ["ORDER_COUNTS", "PER_MINUTE", "BIG", "BIG_COUNTS"] {
         let name = TopicName::new(topic, Mode::Kafka).unwrap();
