@@ -520,3 +520,64 @@ fn write_list(f: &mut fmt::Formatter<'_>, list: &[Expr]) -> fmt::Result {
     }
     Ok(())
 }
+
+/// Whether an aggregate function is called anywhere in `e`.
+pub(crate) fn contains_aggregate(e: &Expr) -> bool {
+    let mut found = false;
+    visit(e, &mut |x| {
+        if let Expr::Function { name, .. } = x {
+            if crate::aggregate::is_aggregate(name) {
+                found = true;
+            }
+        }
+    });
+    found
+}
+
+/// Calls `f` on `e` and every expression inside it.
+pub(crate) fn visit(e: &Expr, f: &mut dyn FnMut(&Expr)) {
+    f(e);
+    match e {
+        Expr::Binary { left, right, .. } => {
+            visit(left, f);
+            visit(right, f);
+        }
+        Expr::Not(x)
+        | Expr::Negate(x)
+        | Expr::IsNull { expr: x, .. }
+        | Expr::Cast { expr: x, .. } => visit(x, f),
+        Expr::Between {
+            expr, low, high, ..
+        } => {
+            visit(expr, f);
+            visit(low, f);
+            visit(high, f);
+        }
+        Expr::InList { expr, list, .. } => {
+            visit(expr, f);
+            list.iter().for_each(|x| visit(x, f));
+        }
+        Expr::Like { expr, pattern, .. } => {
+            visit(expr, f);
+            visit(pattern, f);
+        }
+        Expr::Case {
+            operand,
+            whens,
+            otherwise,
+        } => {
+            if let Some(o) = operand {
+                visit(o, f);
+            }
+            for (w, t) in whens {
+                visit(w, f);
+                visit(t, f);
+            }
+            if let Some(o) = otherwise {
+                visit(o, f);
+            }
+        }
+        Expr::Function { args, .. } => args.iter().for_each(|x| visit(x, f)),
+        Expr::Column { .. } | Expr::Literal(_) => {}
+    }
+}
