@@ -1,0 +1,133 @@
+//! A join's two sides: each record decoded with its own source, joined by the join state,
+//! then projected (or aggregated) like any row.
+
+use crate::ast::SourceKind;
+use crate::format::{decode_key, decode_value};
+use crate::join::JoinShape;
+use crate::plan::PlanKind;
+use crate::types::Value;
+
+use super::{event_time, InputRecord, OutputRecord, Processed, RunningQuery};
+
+impl RunningQuery {
+    /// A record of one side of a join.
+    pub(super) fn process_side(&mut self, left_side: bool, record: &InputRecord) -> Processed {
+        self.records_in += 1;
+        self.meta_dirty = true;
+        let Some(join) = &self.plan.join else {
+            return Processed::default();
+        };
+        let source = if left_side {
+            &self.plan.source
+        } else {
+            &join.right
+        };
+        let (kind, shape) = (source.kind, join.shape);
+        let key = match decode_key(source.key_format, &source.schema.key, record.key.as_deref()) {
+            Ok(k) => k,
+            Err(e) => return self.skip(e),
+        };
+        let value = match decode_value(
+            source.value_format,
+            &source.schema.value,
+            record.value.as_deref(),
+        ) {
+            Ok(v) => v,
+            Err(e) => return self.skip(e),
+        };
+        let timestamp = match event_time(source, &key, value.as_deref(), record.timestamp) {
+            Ok(ts) => ts,
+            Err(e) => return self.skip(e),
+        };
+        let record = &InputRecord {
+            timestamp,
+            ..record.clone()
+        };
+        self.stream_time = self.stream_time.max(record.timestamp);
+        if kind == SourceKind::Table && key.iter().any(Value::is_null) {
+            return Processed::default();
+        }
+        let Some(state) = self.join.as_mut() else {
+            return Processed::default();
+        };
+        let joined = match value {
+            Some(v) => {
+                let mut row = key;
+                row.extend(v);
+                row.push(Value::BigInt(record.timestamp));
+                state.process(left_side, Some(row), record.timestamp)
+            }
+            None if kind == SourceKind::Table => {
+                let k = key.into_iter().next().unwrap_or(Value::Null);
+                if shape == JoinShape::TableTable {
+                    state.table_tombstone(left_side, k, record.timestamp)
+                } else {
+                    state.delete_table_row(left_side, &k);
+                    Vec::new()
+                }
+            }
+            None => Vec::new(),
+        };
+        let mut outputs = Vec::new();
+        for j in joined {
+            match (j.row, &self.plan.kind) {
+                (Some(mut row), kind) => {
+                    row.push(Value::BigInt(j.timestamp));
+                    row.push(j.key.clone());
+                    match kind {
+                        PlanKind::Project { .. } => {
+                            outputs.extend(self.project_joined(&row, &j.key, j.timestamp, shape))
+                        }
+                        PlanKind::Aggregate(_) => {
+                            outputs.extend(self.aggregate_stream(&row, j.timestamp))
+                        }
+                    }
+                }
+                (None, _) => {
+                    outputs.push(self.output(std::slice::from_ref(&j.key), None, j.timestamp, None))
+                }
+            }
+        }
+        if shape == JoinShape::TableTable {
+            outputs.retain(|o| match o.value {
+                Some(_) => {
+                    self.present.insert(o.key.clone(), ());
+                    true
+                }
+                None => self.present.remove(&o.key).is_some(),
+            });
+        }
+        let outputs = self.sink_time(outputs);
+        self.records_out += outputs.len() as u64;
+        Processed {
+            outputs,
+            skipped: None,
+        }
+    }
+
+    /// Filters and projects one joined row; a table–table result that fails the filter is
+    /// deleted downstream.
+    pub(super) fn project_joined(
+        &self,
+        row: &[Value],
+        key: &Value,
+        ts: i64,
+        shape: JoinShape,
+    ) -> Option<OutputRecord> {
+        let PlanKind::Project {
+            key: key_exprs,
+            value,
+            ..
+        } = &self.plan.kind
+        else {
+            return None;
+        };
+        if !self.plan.filter.as_ref().is_none_or(|f| f.test(row)) {
+            return (shape == JoinShape::TableTable)
+                .then(|| self.output(std::slice::from_ref(key), None, ts, None));
+        }
+        let out_key: Vec<Value> = key_exprs.iter().map(|k| k.eval(row)).collect();
+        let out_value: Vec<Value> = value.iter().map(|v| v.eval(row)).collect();
+        Some(self.output(&out_key, Some(&out_value), ts, None))
+    }
+}

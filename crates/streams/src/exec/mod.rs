@@ -1,0 +1,411 @@
+//! Running a planned query: a deterministic state machine from input records to output records.
+//! The same inputs in the same order give the same outputs, however they are batched.//! `aggregate` runs GROUP BY (windows, sessions, tables, EMIT FINAL); `join` runs a join's sides.
+
+mod aggregate;
+mod join;
+
+use crate::state::{split_key, ChangelogRecord, RestoreError, StateMap};
+
+use crate::ast::SourceKind;
+use crate::catalog::SourceDef;
+use crate::format::{decode_key, decode_value, encode_key, encode_value, FormatError};
+use crate::join_state::JoinState;
+use crate::plan::{PlanKind, QueryPlan};
+use crate::types::Value;
+use crate::window::WindowBounds;
+
+use aggregate::{Group, Session};
+
+/// A record's time: its timestamp, or the value of its source's TIMESTAMP column (in ms from
+/// 0; NULL or negative is refused). A tombstone keeps its timestamp.
+fn event_time(
+    source: &SourceDef,
+    key: &[Value],
+    value: Option<&[Value]>,
+    timestamp: i64,
+) -> Result<i64, FormatError> {
+    let Some(index) = source.timestamp_index() else {
+        return Ok(timestamp);
+    };
+    let found = if index < key.len() {
+        key.get(index)
+    } else {
+        match value {
+            Some(v) => v.get(index - key.len()),
+            None => return Ok(timestamp),
+        }
+    };
+    match found {
+        Some(Value::BigInt(ms)) if *ms >= 0 => Ok(*ms),
+        other => Err(FormatError::BadTimestamp {
+            column: source.timestamp.clone().unwrap_or_default(),
+            found: other.map_or("nothing".to_owned(), |v| v.to_string()),
+        }),
+    }
+}
+
+/// A record as a query reads it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InputRecord {
+    /// The key's bytes; `None` for no key.
+    pub key: Option<Vec<u8>>,
+    /// The value's bytes; `None` for a tombstone.
+    pub value: Option<Vec<u8>>,
+    /// The record's timestamp, ms.
+    pub timestamp: i64,
+    /// The window of a windowed source's key.
+    pub window: Option<WindowBounds>,
+}
+
+/// A record a query writes.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct OutputRecord {
+    /// The topic written.
+    pub topic: String,
+    /// The key's bytes.
+    pub key: Option<Vec<u8>>,
+    /// The value's bytes; `None` for a tombstone.
+    pub value: Option<Vec<u8>>,
+    /// The timestamp, ms.
+    pub timestamp: i64,
+    /// The window of a windowed result (its headers `window.start` and `window.end`).
+    pub window: Option<WindowBounds>,
+}
+
+/// What happened to one input record.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Processed {
+    /// The records written, in order.
+    pub outputs: Vec<OutputRecord>,
+    /// Why the record was skipped, when it could not be decoded.
+    pub skipped: Option<FormatError>,
+}
+
+/// A running persistent query: its plan and its state.
+#[derive(Debug, Clone)]
+pub struct RunningQuery {
+    /// The query's id (`CSAS_S_1`, `CTAS_T_2`, `INSERTQUERY_3`).
+    pub id: String,
+    /// The plan.
+    pub plan: QueryPlan,
+    /// The source written.
+    pub sink: SourceDef,
+    /// The statement's text.
+    pub text: String,
+    /// Records read.
+    pub records_in: u64,
+    /// Records written.
+    pub records_out: u64,
+    /// Records skipped because they could not be decoded.
+    pub records_skipped: u64,
+    /// Records dropped because their window had closed.
+    pub records_late: u64,
+    stream_time: i64,
+    /// Whether the counters or stream time changed since the changelog last took them.
+    meta_dirty: bool,
+    /// A table source's current rows by key, to take a changed row out of its old group.
+    table_rows: StateMap<Vec<Value>, Vec<Value>>,
+    groups: StateMap<(Vec<Value>, Option<WindowBounds>), Group>,
+    sessions: StateMap<Vec<Value>, Vec<Session>>,
+    /// A join's state (its window stores or tables).
+    join: Option<JoinState>,
+    /// Table–table joins: the output keys that currently have a row, so a deletion is written
+    /// only for a key that had one.
+    present: StateMap<Option<Vec<u8>>, ()>,
+    /// EMIT FINAL: the newest result of each open window, by window end.
+    pending: StateMap<(i64, i64, String), OutputRecord>,
+}
+
+/// The counters and stream time of a query, as its changelog keeps them.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct QueryMeta {
+    stream_time: i64,
+    records_in: u64,
+    records_out: u64,
+    records_skipped: u64,
+    records_late: u64,
+}
+
+impl RunningQuery {
+    /// A query that has read nothing.
+    pub fn new(id: String, plan: QueryPlan, sink: SourceDef, text: String) -> RunningQuery {
+        let join = plan.join.clone().map(JoinState::new);
+        RunningQuery {
+            join,
+            present: StateMap::default(),
+            meta_dirty: false,
+            id,
+            plan,
+            sink,
+            text,
+            records_in: 0,
+            records_out: 0,
+            records_skipped: 0,
+            records_late: 0,
+            stream_time: i64::MIN,
+            table_rows: StateMap::default(),
+            groups: StateMap::default(),
+            sessions: StateMap::default(),
+            pending: StateMap::default(),
+        }
+    }
+
+    /// The state changes since the last call, as records of the query's changelog topic.
+    pub fn take_changelog(&mut self) -> Vec<ChangelogRecord> {
+        let mut out = Vec::new();
+        if std::mem::take(&mut self.meta_dirty) {
+            let meta = QueryMeta {
+                stream_time: self.stream_time,
+                records_in: self.records_in,
+                records_out: self.records_out,
+                records_skipped: self.records_skipped,
+                records_late: self.records_late,
+            };
+            if let Ok(bytes) = serde_json::to_vec(&meta) {
+                out.push((b"meta:0".to_vec(), Some(bytes)));
+            }
+        }
+        self.table_rows.take_changes("table", &mut out);
+        self.groups.take_changes("groups", &mut out);
+        self.sessions.take_changes("sessions", &mut out);
+        self.present.take_changes("present", &mut out);
+        self.pending.take_changes("pending", &mut out);
+        if let Some(join) = &mut self.join {
+            join.take_changes(&mut out);
+        }
+        out
+    }
+
+    /// Finishes a restore: rebuilds what the stores derive.
+    pub fn restored(&mut self) {
+        if let Some(join) = &mut self.join {
+            join.restored();
+        }
+    }
+
+    /// Applies one record of the query's changelog (a restart replays them all, in order);
+    /// [`RunningQuery::restored`] ends the replay.
+    pub fn restore(&mut self, key: &[u8], value: Option<&[u8]>) -> Result<(), RestoreError> {
+        let (store, entry) = split_key(key)?;
+        match store {
+            "meta" => {
+                let bad = |e: serde_json::Error| RestoreError {
+                    key: "meta".to_owned(),
+                    reason: e.to_string(),
+                };
+                let Some(bytes) = value else { return Ok(()) };
+                let meta: QueryMeta = serde_json::from_slice(bytes).map_err(bad)?;
+                self.stream_time = meta.stream_time;
+                self.records_in = meta.records_in;
+                self.records_out = meta.records_out;
+                self.records_skipped = meta.records_skipped;
+                self.records_late = meta.records_late;
+                Ok(())
+            }
+            "table" => self.table_rows.restore(entry, value),
+            "groups" => self.groups.restore(entry, value),
+            "sessions" => self.sessions.restore(entry, value),
+            "present" => self.present.restore(entry, value),
+            "pending" => self.pending.restore(entry, value),
+            other => match &mut self.join {
+                Some(join) => join.restore(other, entry, value),
+                None => Err(RestoreError {
+                    key: other.to_owned(),
+                    reason: "no such store in this query".to_owned(),
+                }),
+            },
+        }
+    }
+
+    /// The query's stream time: the largest timestamp it has read.
+    pub fn stream_time(&self) -> Option<i64> {
+        (self.stream_time != i64::MIN).then_some(self.stream_time)
+    }
+
+    /// Whether the query reads `topic` (its source, or the joined source).
+    pub fn reads(&self, topic: &str) -> bool {
+        self.plan.source.topic == topic
+            || self
+                .plan
+                .join
+                .as_ref()
+                .is_some_and(|j| j.right.topic == topic)
+    }
+
+    /// Processes one record of `topic`: the source's, or for a join either side's.
+    pub fn process_topic(&mut self, topic: &str, record: &InputRecord) -> Processed {
+        match &self.plan.join {
+            Some(j) if j.right.topic == topic => self.process_side(false, record),
+            Some(_) => self.process_side(true, record),
+            None => self.process(record),
+        }
+    }
+
+    /// Processes one record of the source.
+    pub fn process(&mut self, record: &InputRecord) -> Processed {
+        self.records_in += 1;
+        self.meta_dirty = true;
+        let source = &self.plan.source;
+        let key = match decode_key(source.key_format, &source.schema.key, record.key.as_deref()) {
+            Ok(k) => k,
+            Err(e) => return self.skip(e),
+        };
+        let value = match decode_value(
+            source.value_format,
+            &source.schema.value,
+            record.value.as_deref(),
+        ) {
+            Ok(v) => v,
+            Err(e) => return self.skip(e),
+        };
+        let adjusted;
+        let record = match event_time(source, &key, value.as_deref(), record.timestamp) {
+            Ok(ts) if ts == record.timestamp => record,
+            Ok(ts) => {
+                adjusted = InputRecord {
+                    timestamp: ts,
+                    ..record.clone()
+                };
+                &adjusted
+            }
+            Err(e) => return self.skip(e),
+        };
+        self.stream_time = self.stream_time.max(record.timestamp);
+        let is_table = source.kind == SourceKind::Table;
+        if is_table && key.iter().any(Value::is_null) {
+            return Processed::default();
+        }
+        let row = value.map(|v| {
+            let mut row = key.clone();
+            row.extend(v);
+            row.push(Value::BigInt(record.timestamp));
+            if let Some(w) = record.window {
+                row.push(Value::BigInt(w.start));
+                row.push(Value::BigInt(w.end));
+            }
+            row
+        });
+        let outputs = match &self.plan.kind {
+            PlanKind::Project { .. } => self.project(&key, row, record),
+            PlanKind::Aggregate(_) if is_table => self.aggregate_table(key, row, record.timestamp),
+            PlanKind::Aggregate(_) => match row {
+                Some(row) => self.aggregate_stream(&row, record.timestamp),
+                None => Vec::new(),
+            },
+        };
+        let outputs = self.sink_time(outputs);
+        self.records_out += outputs.len() as u64;
+        Processed {
+            outputs,
+            skipped: None,
+        }
+    }
+
+    /// `WITH (TIMESTAMP=…)` on the sink: each record's time is that column's value; a record
+    /// whose column is NULL or negative is not written, as Kafka Streams refuses it.
+    fn sink_time(&self, outputs: Vec<OutputRecord>) -> Vec<OutputRecord> {
+        let sink = &self.sink;
+        if sink.timestamp_index().is_none() {
+            return outputs;
+        }
+        outputs
+            .into_iter()
+            .filter_map(|mut o| {
+                let key = decode_key(sink.key_format, &sink.schema.key, o.key.as_deref()).ok()?;
+                let value =
+                    decode_value(sink.value_format, &sink.schema.value, o.value.as_deref()).ok()?;
+                match event_time(sink, &key, value.as_deref(), o.timestamp) {
+                    Ok(ts) => {
+                        o.timestamp = ts;
+                        Some(o)
+                    }
+                    Err(_) => None,
+                }
+            })
+            .collect()
+    }
+
+    fn skip(&mut self, e: FormatError) -> Processed {
+        self.records_skipped += 1;
+        Processed {
+            outputs: Vec::new(),
+            skipped: Some(e),
+        }
+    }
+
+    fn output(
+        &self,
+        key: &[Value],
+        value: Option<&[Value]>,
+        timestamp: i64,
+        window: Option<WindowBounds>,
+    ) -> OutputRecord {
+        let sink = &self.sink;
+        OutputRecord {
+            topic: sink.topic.clone(),
+            key: encode_key(sink.key_format, &sink.schema.key, key),
+            value: value.map(|v| encode_value(sink.value_format, &sink.schema.value, v)),
+            timestamp,
+            window,
+        }
+    }
+
+    fn project(
+        &mut self,
+        source_key: &[Value],
+        row: Option<Vec<Value>>,
+        record: &InputRecord,
+    ) -> Vec<OutputRecord> {
+        let PlanKind::Project { key, value, .. } = &self.plan.kind else {
+            return Vec::new();
+        };
+        let is_table = self.plan.source.kind == SourceKind::Table;
+        let Some(row) = row else {
+            // A table's tombstone deletes the key downstream too; a stream's record without a
+            // value passes as it is (re-keyed from its key columns, its value columns NULL),
+            // unless a filter needs its columns.
+            if !is_table && self.plan.filter.is_some() {
+                return Vec::new();
+            }
+            // An expression of anything but key columns (a value column, ROWTIME) is NULL here.
+            let key_row = self.key_only_row(source_key, record);
+            let key_len = source_key.len();
+            let out_key: Vec<Value> = key
+                .iter()
+                .map(|k| {
+                    if k.reads_column(&|i| i >= key_len) {
+                        Value::Null
+                    } else {
+                        k.eval(&key_row)
+                    }
+                })
+                .collect();
+            return vec![self.output(&out_key, None, record.timestamp, record.window)];
+        };
+        let passes = self.plan.filter.as_ref().is_none_or(|f| f.test(&row));
+        let out_key: Vec<Value> = key.iter().map(|k| k.eval(&row)).collect();
+        if !passes {
+            if is_table {
+                return vec![self.output(&out_key, None, record.timestamp, record.window)];
+            }
+            return Vec::new();
+        }
+        let out_value: Vec<Value> = value.iter().map(|v| v.eval(&row)).collect();
+        vec![self.output(&out_key, Some(&out_value), record.timestamp, record.window)]
+    }
+
+    /// A row of the key columns, NULL value columns, ROWTIME and the window bounds.
+    fn key_only_row(&self, key: &[Value], record: &InputRecord) -> Vec<Value> {
+        let mut row = key.to_vec();
+        row.extend(std::iter::repeat_n(
+            Value::Null,
+            self.plan.source.schema.value.len(),
+        ));
+        row.push(Value::BigInt(record.timestamp));
+        if let Some(w) = record.window {
+            row.push(Value::BigInt(w.start));
+            row.push(Value::BigInt(w.end));
+        }
+        row
+    }
+}
