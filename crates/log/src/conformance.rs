@@ -13,7 +13,8 @@ use crate::{
     add_partitions, clean_partition, lag, merge, millis_behind_latest, readable_shards,
     reset_group_offsets, split, starting_offset, truncate_partition, update_shard_count,
     AppendInfo, CleanupError, CleanupPolicy, CommittedOffset, GroupId, HashKey, MemberId,
-    OffsetReset, ResetOffsetsError, ReshardError, ShardId, ShardState, TableView, UpdateTopicError,
+    OffsetReset, ResetOffsetsError, ReshardError, ShardId, ShardState, TableView,
+    TransactionCommit, UpdateTopicError,
 };
 use crate::{
     fetch, produce, resolve_position, sequence_number_at, AppendError, CreateTopicError,
@@ -233,10 +234,14 @@ pub async fn transactions_append_and_commit_all_or_nothing<S: Storage>(store: &S
     store.create_topic(&config).await.unwrap();
     topic(store, "in", Mode::Kafka, 1).await;
     let group = GroupId::new("query").unwrap();
-    let commit = |o: u64| CommittedOffset {
-        offset: Offset(o),
-        metadata: String::new(),
-        commit_time: Timestamp(5),
+    let commit = |from: Option<u64>, to: u64| TransactionCommit {
+        topic_partition: tp("in", 0),
+        expected: from.map(Offset),
+        committed: CommittedOffset {
+            offset: Offset(to),
+            metadata: String::new(),
+            commit_time: Timestamp(5),
+        },
     };
     let (out0, out1, input) = (tp("out", 0), tp("out", 1), tp("in", 0));
     // Several partitions (one twice) and the group's offset, in one step.
@@ -251,7 +256,7 @@ pub async fn transactions_append_and_commit_all_or_nothing<S: Storage>(store: &S
                 (out0.clone(), &third[..]),
             ],
             &group,
-            &[(input.clone(), commit(3))],
+            &[commit(None, 3)],
             Timestamp(1),
         )
         .await
@@ -279,7 +284,7 @@ pub async fn transactions_append_and_commit_all_or_nothing<S: Storage>(store: &S
         .append_transaction(
             &[(out1.clone(), &fine[..]), (out0.clone(), &too_long[..])],
             &group,
-            &[(input.clone(), commit(9))],
+            &[commit(Some(3), 9)],
             Timestamp(2),
         )
         .await;
@@ -291,7 +296,7 @@ pub async fn transactions_append_and_commit_all_or_nothing<S: Storage>(store: &S
         .append_transaction(
             &[(out1.clone(), &fine[..]), (tp("out", 7), &fine[..])],
             &group,
-            &[(input.clone(), commit(9))],
+            &[commit(Some(3), 9)],
             Timestamp(2),
         )
         .await;
@@ -319,9 +324,32 @@ pub async fn transactions_append_and_commit_all_or_nothing<S: Storage>(store: &S
         Some(Offset(3))
     );
 
+    // A step that read from an offset another processor has moved since is fenced: nothing of
+    // it is stored.
+    let fenced = store
+        .append_transaction(
+            &[(out1.clone(), &fine[..])],
+            &group,
+            &[commit(None, 9)],
+            Timestamp(2),
+        )
+        .await;
+    assert!(
+        matches!(
+            fenced,
+            Err(AppendError::Fenced {
+                expected: None,
+                found: Some(Offset(3)),
+                ..
+            })
+        ),
+        "{fenced:?}"
+    );
+    assert_eq!(values(store, &out1, 0).await, ["c"]);
+
     // A step that read records but wrote none still commits its offsets.
     store
-        .append_transaction::<RecordData>(&[], &group, &[(input.clone(), commit(4))], Timestamp(3))
+        .append_transaction::<RecordData>(&[], &group, &[commit(Some(3), 4)], Timestamp(3))
         .await
         .unwrap();
     let committed = store

@@ -102,8 +102,9 @@ pub use retention::{
 pub use storage::{
     BatchLookup, CleanupPolicy, CommittedOffset, CreateTopicError, RewriteError, Storage,
     StoredBatch, TopicConfig, TopicConfigError, TopicConfigParts, TopicMetadata, TopicUpdate,
-    UpdateTopicError, KAFKA_DEFAULT_DELETE_RETENTION_MS, KAFKA_DEFAULT_RETENTION_MS,
-    KINESIS_DEFAULT_RETENTION_MS, KINESIS_MAX_RETENTION_MS, KINESIS_MIN_LAB_RETENTION_MS,
+    TransactionCommit, UpdateTopicError, KAFKA_DEFAULT_DELETE_RETENTION_MS,
+    KAFKA_DEFAULT_RETENTION_MS, KINESIS_DEFAULT_RETENTION_MS, KINESIS_MAX_RETENTION_MS,
+    KINESIS_MIN_LAB_RETENTION_MS,
 };
 pub use throttle::{ReadLimiter, ShardLimits, TokenBucket, WriteQuota};
 pub use types::{Mode, Offset, PartitionId, SequenceNumber, ShardId, Timestamp, TopicPartition};

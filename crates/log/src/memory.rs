@@ -12,7 +12,7 @@ use crate::partition::{
 };
 use crate::storage::{
     BatchLookup, CommittedOffset, CreateTopicError, RewriteError, Storage, StoredBatch,
-    TopicConfig, TopicMetadata, TopicUpdate, UpdateTopicError,
+    TopicConfig, TopicMetadata, TopicUpdate, TransactionCommit, UpdateTopicError,
 };
 use crate::types::{Offset, PartitionId, Timestamp, TopicPartition};
 
@@ -151,9 +151,26 @@ impl Storage for MemoryStore {
         &self,
         appends: &[(TopicPartition, &[R])],
         group: &GroupId,
-        offsets: &[(TopicPartition, CommittedOffset)],
+        commits: &[TransactionCommit],
         append_time: Timestamp,
     ) -> Result<Vec<AppendInfo>, AppendError<Self::Error>> {
+        // The fence first: every offset must still be the one the step read.
+        {
+            let groups = self.groups.borrow();
+            for c in commits {
+                let tp = &c.topic_partition;
+                let found = groups
+                    .get(&(group.clone(), tp.topic().clone(), tp.partition()))
+                    .map(|o| o.offset);
+                if found != c.expected {
+                    return Err(AppendError::Fenced {
+                        topic_partition: tp.clone(),
+                        expected: c.expected,
+                        found,
+                    });
+                }
+            }
+        }
         let mut topics = self.topics.borrow_mut();
         // Plan every append on copies of the states first; store only once all are accepted.
         let mut states: BTreeMap<TopicPartition, PartitionState> = BTreeMap::new();
@@ -188,10 +205,11 @@ impl Storage for MemoryStore {
         }
         drop(topics);
         let mut groups = self.groups.borrow_mut();
-        for (tp, committed) in offsets {
+        for c in commits {
+            let tp = &c.topic_partition;
             groups.insert(
                 (group.clone(), tp.topic().clone(), tp.partition()),
-                committed.clone(),
+                c.committed.clone(),
             );
         }
         Ok(infos)

@@ -61,6 +61,17 @@ pub enum AppendError<E = Infallible> {
     /// The partition ran out of offsets or sequence numbers (after 2^64 records, in theory).
     #[error("partition {0} has no offsets left")]
     OffsetOverflow(TopicPartition),
+    /// A transaction's group offset moved since the step read it: another processor (a second
+    /// tab, a worker thought dead) committed first, so this step is refused whole (fenced).
+    #[error("the group's offset of {topic_partition} is {found:?}, not {expected:?} as this step read it: another processor committed first")]
+    Fenced {
+        /// The partition whose offset moved.
+        topic_partition: TopicPartition,
+        /// What the step read (`None`: nothing committed).
+        expected: Option<crate::types::Offset>,
+        /// What is committed now.
+        found: Option<crate::types::Offset>,
+    },
     /// The storage failed; nothing was appended.
     #[error("storage failed: {0}")]
     Storage(#[source] E),
@@ -87,6 +98,15 @@ impl AppendError<Infallible> {
                 retry_after_ms,
             },
             AppendError::OffsetOverflow(tp) => AppendError::OffsetOverflow(tp),
+            AppendError::Fenced {
+                topic_partition,
+                expected,
+                found,
+            } => AppendError::Fenced {
+                topic_partition,
+                expected,
+                found,
+            },
             AppendError::Storage(never) => match never {},
         }
     }

@@ -398,6 +398,17 @@ pub enum RewriteError<E> {
     Storage(#[source] E),
 }
 
+/// One offset a stream processor's step commits, with the offset it read from (a fence).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TransactionCommit {
+    /// The partition read.
+    pub topic_partition: TopicPartition,
+    /// The group's offset when the step read it (`None`: nothing was committed).
+    pub expected: Option<Offset>,
+    /// The offset to commit.
+    pub committed: CommittedOffset,
+}
+
 /// A consumer group's committed position in one partition (Kinesis: a shard's checkpoint).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CommittedOffset {
@@ -536,15 +547,17 @@ pub trait Storage {
     ) -> Result<(), Self::Error>;
 
     /// One step of a stream processor, atomically: appends each `(partition, records)` of
-    /// `appends` (planned in order; a partition may appear more than once) and commits `offsets`
-    /// for `group`, in one transaction. Either all of it is stored or none of it: a refused
-    /// append (its error is returned) or a storage failure leaves every partition and every
-    /// offset as it was. Returns each append's offsets, in order.
+    /// `appends` (planned in order; a partition may appear more than once) and commits each
+    /// offset of `commits` for `group`, in one transaction. Either all of it is stored or none of
+    /// it: a refused append (its error is returned), a commit whose group offset is no longer
+    /// the one the step read (`AppendError::Fenced`: another processor committed first) or a
+    /// storage failure leaves every partition and every offset as it was. Returns each append's
+    /// offsets, in order.
     async fn append_transaction<R: Borrow<RecordData>>(
         &self,
         appends: &[(TopicPartition, &[R])],
         group: &crate::group::GroupId,
-        offsets: &[(TopicPartition, CommittedOffset)],
+        commits: &[TransactionCommit],
         append_time: Timestamp,
     ) -> Result<Vec<AppendInfo>, AppendError<Self::Error>>;
 

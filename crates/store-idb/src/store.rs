@@ -15,7 +15,7 @@ use streamlab_log::{
     AppendError, AppendInfo, BatchIndexEntry, BatchLookup, BatchRewrite, CommittedOffset,
     CreateTopicError, GroupId, GroupMembership, Offset, PartitionId, PartitionState, RecordBatch,
     RecordData, RewriteError, SequenceNumber, Storage, StoredBatch, Timestamp, TopicConfig,
-    TopicMetadata, TopicName, TopicPartition, TopicUpdate, UpdateTopicError,
+    TopicMetadata, TopicName, TopicPartition, TopicUpdate, TransactionCommit, UpdateTopicError,
 };
 
 use crate::codec::{
@@ -489,7 +489,7 @@ impl Storage for IdbStore {
         &self,
         appends: &[(TopicPartition, &[R])],
         group: &GroupId,
-        offsets: &[(TopicPartition, CommittedOffset)],
+        commits: &[TransactionCommit],
         append_time: Timestamp,
     ) -> Result<Vec<AppendInfo>, AppendError<IdbError>> {
         let storage = AppendError::Storage;
@@ -501,16 +501,36 @@ impl Storage for IdbStore {
                 IdbTransactionMode::Readwrite,
             )
             .map_err(storage)?;
+        let groups = tx.store(GROUPS).map_err(storage)?;
+        // The fence, read in this very transaction: every offset must still be the one the step
+        // read, or another processor committed first.
+        for c in commits {
+            let req = groups
+                .get(&group_key(group, &c.topic_partition))
+                .map_err(|e| storage(IdbError::from_js(e)))?;
+            let value = request(&req).await.map_err(storage)?;
+            let found = if value.is_undefined() {
+                None
+            } else {
+                Some(committed_from_js(&value).map_err(storage)?.offset)
+            };
+            if found != c.expected {
+                return Err(AppendError::Fenced {
+                    topic_partition: c.topic_partition.clone(),
+                    expected: c.expected,
+                    found,
+                });
+            }
+        }
         let mut infos = Vec::with_capacity(appends.len());
         for (tp, records) in appends {
             infos.push(write_batch_in(&tx, tp, records, append_time).await?);
         }
-        let groups = tx.store(GROUPS).map_err(storage)?;
-        for (tp, committed) in offsets {
+        for c in commits {
             let _ = groups
                 .put_with_key(
-                    &committed_to_js(committed).map_err(storage)?.into(),
-                    &group_key(group, tp),
+                    &committed_to_js(&c.committed).map_err(storage)?.into(),
+                    &group_key(group, &c.topic_partition),
                 )
                 .map_err(|e| storage(IdbError::from_js(e)))?;
         }

@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use streamlab_log::{
     fetch, kafka_partition, CleanupPolicy, CommittedOffset, FetchError, FetchLimits, GroupId,
     Header, Mode, Offset, PartitionId, RecordData, Storage, Timestamp, TopicConfig, TopicName,
-    TopicPartition,
+    TopicPartition, TransactionCommit,
 };
 use thiserror::Error;
 
@@ -87,6 +87,10 @@ pub struct Processor<'a, S: Storage> {
     /// Statements of the command topic that no longer run (their error), when it opened.
     pub failed_commands: Vec<String>,
     keyless: u32,
+    /// Where each query's state stands in each input: the group offset it restored or last
+    /// committed itself (`None`: nothing committed). A step reads from here and commits only if
+    /// the store still agrees, so a processor whose state another one has overtaken is fenced.
+    positions: BTreeMap<(String, TopicPartition), Option<Offset>>,
 }
 
 fn topic_name<E: std::error::Error>(name: &str) -> Result<TopicName, ProcessorError<E>> {
@@ -116,12 +120,33 @@ impl<'a, S: Storage> Processor<'a, S> {
     /// Opens the database's processor: replays the command topic and restores every query's
     /// state from its changelog.
     pub async fn open(store: &'a S) -> Result<Processor<'a, S>, ProcessorError<S::Error>> {
+        // The state read from the changelogs must be the state at the offsets read: a commit of
+        // another processor in between (it writes both at once) shows as moved offsets, and the
+        // open starts again.
+        for _ in 0..16 {
+            let mut processor = Processor::replay(store).await?;
+            let before = processor.snapshot_positions().await?;
+            processor.restore_state().await?;
+            if processor.snapshot_positions().await? == before {
+                processor.positions = before;
+                return Ok(processor);
+            }
+        }
+        Err(ProcessorError::StepRefused {
+            query: "open".to_owned(),
+            reason: "other processors kept committing while this one opened".to_owned(),
+        })
+    }
+
+    /// A processor with the command topic replayed: every query, with empty state.
+    async fn replay(store: &'a S) -> Result<Processor<'a, S>, ProcessorError<S::Error>> {
         let mut processor = Processor {
             store,
             engine: Engine::new(),
             damaged_changelog_records: 0,
             failed_commands: Vec::new(),
             keyless: 0,
+            positions: BTreeMap::new(),
         };
         processor.refresh_topics().await?;
         for (_, record) in processor.read_all(COMMAND_TOPIC).await? {
@@ -136,6 +161,50 @@ impl<'a, S: Storage> Processor<'a, S> {
                 }
             }
         }
+        Ok(processor)
+    }
+
+    /// Every query's committed offset in every partition of its inputs.
+    async fn snapshot_positions(
+        &self,
+    ) -> Result<BTreeMap<(String, TopicPartition), Option<Offset>>, ProcessorError<S::Error>> {
+        let mut positions = BTreeMap::new();
+        for q in self.engine.queries() {
+            let group = group_id(&q.id)?;
+            let mut inputs = vec![q.plan.source.topic.clone()];
+            if let Some(j) = &q.plan.join {
+                inputs.push(j.right.topic.clone());
+            }
+            for topic in inputs {
+                let name = topic_name(&topic)?;
+                let Some(meta) = self
+                    .store
+                    .describe_topic(&name)
+                    .await
+                    .map_err(ProcessorError::Storage)?
+                else {
+                    continue;
+                };
+                let committed = self
+                    .store
+                    .committed_offsets(&group, &name)
+                    .await
+                    .map_err(ProcessorError::Storage)?;
+                for state in &meta.partitions {
+                    let tp = TopicPartition::new(name.clone(), state.partition());
+                    positions.insert(
+                        (q.id.clone(), tp),
+                        committed.get(&state.partition()).map(|c| c.offset),
+                    );
+                }
+            }
+        }
+        Ok(positions)
+    }
+
+    /// Restores every query's state from its changelog.
+    async fn restore_state(&mut self) -> Result<(), ProcessorError<S::Error>> {
+        let processor = self;
         let ids: Vec<String> = processor
             .engine
             .queries()
@@ -155,7 +224,7 @@ impl<'a, S: Storage> Processor<'a, S> {
             }
         }
         processor.engine.restored();
-        Ok(processor)
+        Ok(())
     }
 
     /// The engine: its sources and queries.
@@ -352,7 +421,8 @@ impl<'a, S: Storage> Processor<'a, S> {
         let group = group_id(&id)?;
         // Read each input partition from its committed offset.
         let mut batch: Vec<(i64, usize, u32, u64, String, InputRecord)> = Vec::new();
-        let mut next_offsets: Vec<(TopicPartition, Offset)> = Vec::new();
+        // Per partition read: (partition, its committed offset as read, the next offset).
+        let mut next_offsets: Vec<(TopicPartition, Option<Offset>, Offset)> = Vec::new();
         for (source_index, topic) in inputs.iter().enumerate() {
             let name = topic_name(topic)?;
             let Some(meta) = self
@@ -363,17 +433,17 @@ impl<'a, S: Storage> Processor<'a, S> {
             else {
                 continue;
             };
-            let committed = self
-                .store
-                .committed_offsets(&group, &name)
-                .await
-                .map_err(ProcessorError::Storage)?;
             for state in &meta.partitions {
                 let tp = TopicPartition::new(name.clone(), state.partition());
-                // auto.offset.reset = earliest, and past retention the log start.
-                let from = committed
-                    .get(&state.partition())
-                    .map_or(state.log_start_offset(), |c| c.offset)
+                // Where this query's state stands (nothing committed: auto.offset.reset =
+                // earliest), and past retention the log start.
+                let expected = self
+                    .positions
+                    .get(&(id.clone(), tp.clone()))
+                    .copied()
+                    .flatten();
+                let from = expected
+                    .map_or(state.log_start_offset(), |o| o)
                     .max(state.log_start_offset());
                 if from >= state.log_end_offset() {
                     continue;
@@ -404,7 +474,7 @@ impl<'a, S: Storage> Processor<'a, S> {
                     ));
                 }
                 if fetched.next_offset > from {
-                    next_offsets.push((tp, fetched.next_offset));
+                    next_offsets.push((tp, expected, fetched.next_offset));
                 }
             }
         }
@@ -470,26 +540,33 @@ impl<'a, S: Storage> Processor<'a, S> {
                 changelog_records.as_slice(),
             ));
         }
-        let offsets: Vec<(TopicPartition, CommittedOffset)> = next_offsets
+        // Each offset is committed only if it is still the one this step read: a second
+        // processor of the same database (another tab) is fenced instead of duplicating.
+        let commits: Vec<TransactionCommit> = next_offsets
             .into_iter()
-            .map(|(tp, offset)| {
-                (
-                    tp,
-                    CommittedOffset {
-                        offset,
-                        metadata: String::new(),
-                        commit_time: time,
-                    },
-                )
+            .map(|(topic_partition, expected, offset)| TransactionCommit {
+                topic_partition,
+                expected,
+                committed: CommittedOffset {
+                    offset,
+                    metadata: String::new(),
+                    commit_time: time,
+                },
             })
             .collect();
         self.store
-            .append_transaction(&appends, &group, &offsets, time)
+            .append_transaction(&appends, &group, &commits, time)
             .await
             .map_err(|e| ProcessorError::StepRefused {
                 query: id.clone(),
                 reason: e.to_string(),
             })?;
+        for c in &commits {
+            self.positions.insert(
+                (id.clone(), c.topic_partition.clone()),
+                Some(c.committed.offset),
+            );
+        }
         report.read.insert(id.clone(), batch.len());
         report.written.insert(id.clone(), written);
         report.skipped.insert(id, skipped);

@@ -86,16 +86,16 @@ impl Storage for Crashing<'_> {
         &self,
         appends: &[(TopicPartition, &[R])],
         group: &GroupId,
-        offsets: &[(TopicPartition, CommittedOffset)],
+        commits: &[TransactionCommit],
         t: Timestamp,
     ) -> Result<Vec<AppendInfo>, AppendError<Infallible>> {
         let n = self.transactions.get() + 1;
         self.transactions.set(n);
         if n == self.fail_at.get() {
             // Killed mid-step: the transaction never commits, nothing of it is stored.
-            let tp = offsets
+            let tp = commits
                 .first()
-                .map(|(tp, _)| tp.clone())
+                .map(|c| c.topic_partition.clone())
                 .or_else(|| appends.first().map(|(tp, _)| tp.clone()));
             return Err(AppendError::UnknownTopicOrPartition(tp.unwrap_or_else(
                 || {
@@ -107,7 +107,7 @@ impl Storage for Crashing<'_> {
             )));
         }
         self.inner
-            .append_transaction(appends, group, offsets, t)
+            .append_transaction(appends, group, commits, t)
             .await
     }
     async fn update_membership(
