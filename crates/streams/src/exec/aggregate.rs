@@ -23,9 +23,10 @@ pub(super) struct Session {
 }
 
 impl RunningQuery {
-    pub(super) fn aggregate_plan(&self) -> Option<AggregatePlan> {
+    /// The aggregation's plan, shared (so the state can change while it is read).
+    pub(super) fn aggregate_plan(&self) -> Option<std::rc::Rc<AggregatePlan>> {
         match &self.plan.kind {
-            PlanKind::Aggregate(a) => Some((**a).clone()),
+            PlanKind::Aggregate(a) => Some(std::rc::Rc::clone(a)),
             PlanKind::Project { .. } => None,
         }
     }

@@ -396,7 +396,7 @@ pub(super) fn plan_aggregate(
         source: source.clone(),
         scope,
         filter,
-        kind: PlanKind::Aggregate(Box::new(AggregatePlan {
+        kind: PlanKind::Aggregate(std::rc::Rc::new(AggregatePlan {
             group,
             aggregates,
             value,

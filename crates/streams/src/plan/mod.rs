@@ -30,7 +30,7 @@ pub enum PlanKind {
         rekeyed: bool,
     },
     /// GROUP BY with aggregates, optionally windowed.
-    Aggregate(Box<AggregatePlan>),
+    Aggregate(std::rc::Rc<AggregatePlan>),
 }
 
 /// A GROUP BY.
