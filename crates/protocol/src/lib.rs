@@ -24,6 +24,7 @@
 
 pub mod form;
 pub mod jsonl;
+pub mod processor;
 pub mod scenario;
 
 use serde::{Deserialize, Serialize};

@@ -15,6 +15,7 @@
 
 #![deny(clippy::unwrap_used, clippy::expect_used)]
 
+pub mod sql;
 pub mod tools;
 
 use std::cell::RefCell;

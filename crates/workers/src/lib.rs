@@ -10,17 +10,29 @@
 
 mod consumer;
 mod port;
+mod processor;
 mod producer;
 mod run;
 
 pub use consumer::{ConsumerBridge, ConsumerWorker, SESSION_TIMEOUT_MS};
 pub use port::{serve, PortError, Served, WorkerBridge};
+pub use processor::{ProcessorBridge, ProcessorWorker};
+
+/// Tells every consumer, dashboard and processor of database `db` that `topic` grew (its
+/// BroadcastChannel notice), for records appended outside a producer worker.
+pub fn announce_append(db: &str, topic: &str) {
+    producer::announce(db, topic);
+}
 pub use producer::{ProducerBridge, ProducerWorker};
 
 /// The script Trunk builds for the worker binary (`no-modules` target), relative to the
 /// [script base](set_script_base). One binary serves both roles, so a page downloads one worker
 /// bundle; the role is the worker's name.
 pub const WORKER_SCRIPT: &str = "streamlab-worker.js";
+
+/// The processor worker's script: a binary of its own, so pages that never run SQL never
+/// download the streams engine.
+pub const PROCESSOR_SCRIPT: &str = "streamlab-processor.js";
 
 /// What a worker started by [`WorkerBridge::spawn`] does.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -29,6 +41,8 @@ pub enum WorkerRole {
     Producer,
     /// Reads records, alone or in a group ([`ConsumerWorker`]).
     Consumer,
+    /// Runs a database's streaming-SQL queries ([`ProcessorWorker`], its own script).
+    Processor,
 }
 
 impl WorkerRole {
@@ -37,6 +51,15 @@ impl WorkerRole {
         match self {
             WorkerRole::Producer => "streamlab-producer",
             WorkerRole::Consumer => "streamlab-consumer",
+            WorkerRole::Processor => "streamlab-processor",
+        }
+    }
+
+    /// The script that serves the role.
+    pub fn script(self) -> &'static str {
+        match self {
+            WorkerRole::Processor => PROCESSOR_SCRIPT,
+            _ => WORKER_SCRIPT,
         }
     }
 
@@ -54,7 +77,8 @@ pub fn serve_by_name() {
     match WorkerRole::from_name(&scope.name()) {
         Some(WorkerRole::Producer) => serve::<ProducerWorker>(),
         Some(WorkerRole::Consumer) => serve::<ConsumerWorker>(),
-        None => web_sys::console::error_1(
+        // The processor has a binary of its own (PROCESSOR_SCRIPT), so this one stays small.
+        Some(WorkerRole::Processor) | None => web_sys::console::error_1(
             &format!("a Streamlab worker named '{}' has no role", scope.name()).into(),
         ),
     }

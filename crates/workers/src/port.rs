@@ -19,7 +19,7 @@ use web_sys::{
     Blob, BlobPropertyBag, DedicatedWorkerGlobalScope, MessageEvent, Url, Worker, WorkerOptions,
 };
 
-use crate::{WorkerRole, WORKER_SCRIPT};
+use crate::WorkerRole;
 
 use streamlab_protocol::{decode, encode, WireError};
 
@@ -103,7 +103,7 @@ impl<C: Serialize, E: DeserializeOwned + 'static> WorkerBridge<C, E> {
         role: WorkerRole,
         on_event: impl Fn(Result<E, PortError>) + 'static,
     ) -> Result<Self, PortError> {
-        let script = WORKER_SCRIPT;
+        let script = role.script();
         let js_url = absolute_url(script)?;
         let wasm_url = match js_url.strip_suffix(".js") {
             Some(stem) => format!("{stem}_bg.wasm"),

@@ -1,0 +1,226 @@
+//! The processor worker: opens a database's streaming-SQL processor (`streamlab-streams` over
+//! IndexedDB), runs the page's statements, and keeps every persistent query running, one step
+//! (one IndexedDB transaction) at a time. It wakes on the database's BroadcastChannel notices and
+//! on commands, never polls while idle, and announces the topics it writes, so consumers, the
+//! dashboard and chained queries see them at once. A step refused because another processor of
+//! the database committed first (another tab) reopens from the log; a killed worker loses
+//! nothing, since every step's outputs, changelog and offsets were stored together.
+
+use std::collections::{BTreeSet, VecDeque};
+use std::rc::Rc;
+
+use futures::channel::mpsc;
+use futures::StreamExt;
+use streamlab_idb::IdbStore;
+use streamlab_log::Timestamp;
+use streamlab_protocol::log_channel;
+use streamlab_protocol::processor::{ProcessorCommand, ProcessorEvent, QueryStatus, SqlOutcome};
+use streamlab_streams::processor::{Processor, ProcessorError};
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::spawn_local;
+
+use crate::port::{Responder, Served, WorkerBridge};
+use crate::producer::announce;
+
+/// The page's side of a processor worker.
+pub type ProcessorBridge = WorkerBridge<ProcessorCommand, ProcessorEvent>;
+
+/// Records a step reads at most per input partition.
+const STEP_RECORDS: usize = 1_000;
+
+enum Wake {
+    /// A topic of the database grew.
+    Notice,
+    /// The page sent a command.
+    Command(ProcessorCommand),
+}
+
+/// The worker's side: one database's processor.
+#[derive(Default)]
+pub struct ProcessorWorker {
+    wake: Option<mpsc::UnboundedSender<Wake>>,
+}
+
+impl Served for ProcessorWorker {
+    type Command = ProcessorCommand;
+    type Event = ProcessorEvent;
+
+    fn unreadable(message: String) -> ProcessorEvent {
+        ProcessorEvent::Failed {
+            request: None,
+            message,
+        }
+    }
+
+    fn received(&mut self, command: ProcessorCommand, responder: &Rc<Responder<ProcessorEvent>>) {
+        match command {
+            ProcessorCommand::Start { db } if self.wake.is_none() => {
+                let (tx, rx) = mpsc::unbounded();
+                self.wake = Some(tx.clone());
+                let responder = Rc::clone(responder);
+                spawn_local(async move {
+                    let respond = |event| responder.respond(&event);
+                    match run(&respond, tx, rx, &db).await {
+                        Ok(()) => {
+                            respond(ProcessorEvent::Stopped);
+                            responder.close();
+                        }
+                        Err(message) => respond(ProcessorEvent::Failed {
+                            request: None,
+                            message,
+                        }),
+                    }
+                });
+            }
+            ProcessorCommand::Start { .. } => responder.respond(&ProcessorEvent::Failed {
+                request: None,
+                message: "this processor is already running".into(),
+            }),
+            other => match &self.wake {
+                Some(wake) => {
+                    let _ = wake.unbounded_send(Wake::Command(other));
+                }
+                None => responder.respond(&ProcessorEvent::Failed {
+                    request: None,
+                    message: "the processor has not been started".into(),
+                }),
+            },
+        }
+    }
+}
+
+fn now() -> Timestamp {
+    Timestamp(js_sys::Date::now() as i64)
+}
+
+fn statuses(p: &Processor<'_, IdbStore>) -> Vec<QueryStatus> {
+    p.engine()
+        .queries()
+        .iter()
+        .map(|q| QueryStatus {
+            id: q.id.clone(),
+            sink: q.sink.name.clone(),
+            text: q.text.clone(),
+            records_in: q.records_in,
+            records_out: q.records_out,
+            records_skipped: q.records_skipped,
+        })
+        .collect()
+}
+
+fn outcome(r: streamlab_streams::StatementResult) -> SqlOutcome {
+    SqlOutcome {
+        statement: r.statement,
+        ok: r.ok,
+        message: r.message,
+        query_id: r.query_id,
+        rows: r.rows.map(|rows| {
+            rows.into_iter()
+                .map(|row| {
+                    row.into_iter()
+                        .map(|(name, v)| (name, json_text(&v)))
+                        .collect()
+                })
+                .collect()
+        }),
+    }
+}
+
+/// A value as JSON text, DOUBLEs as ksqlDB writes them.
+fn json_text(v: &streamlab_streams::Value) -> String {
+    use streamlab_streams::Value;
+    match v {
+        Value::Null => "null".to_owned(),
+        Value::String(s) => format!("{s:?}"),
+        other => other.to_string(),
+    }
+}
+
+async fn run(
+    respond: &dyn Fn(ProcessorEvent),
+    tx: mpsc::UnboundedSender<Wake>,
+    mut rx: mpsc::UnboundedReceiver<Wake>,
+    db: &str,
+) -> Result<(), String> {
+    let store = IdbStore::open(db).await.map_err(|e| e.to_string())?;
+    // Appends anywhere in the origin wake the processor.
+    let channel = web_sys::BroadcastChannel::new(&log_channel(db))
+        .map_err(|_| "BroadcastChannel is not available".to_owned())?;
+    let notice = tx.clone();
+    let on_message =
+        Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |_e: web_sys::MessageEvent| {
+            let _ = notice.unbounded_send(Wake::Notice);
+        });
+    channel.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+    let mut processor = Processor::open(&store).await.map_err(|e| e.to_string())?;
+    respond(ProcessorEvent::Started {
+        queries: statuses(&processor),
+    });
+    let mut waiting: Vec<u64> = Vec::new();
+    let mut queue: VecDeque<ProcessorCommand> = VecDeque::new();
+    loop {
+        // Commands first, in the order they came.
+        while let Ok(wake) = rx.try_recv() {
+            if let Wake::Command(command) = wake {
+                queue.push_back(command);
+            }
+        }
+        while let Some(command) = queue.pop_front() {
+            {
+                match command {
+                    ProcessorCommand::Sql { request, text } => {
+                        match processor.execute(&text, now()).await {
+                            Ok(results) => respond(ProcessorEvent::Results {
+                                request,
+                                results: results.into_iter().map(outcome).collect(),
+                            }),
+                            Err(e) => respond(ProcessorEvent::Failed {
+                                request: Some(request),
+                                message: e.to_string(),
+                            }),
+                        }
+                    }
+                    ProcessorCommand::AwaitIdle { request } => waiting.push(request),
+                    ProcessorCommand::Stop => return Ok(()),
+                    ProcessorCommand::Start { .. } => {}
+                }
+            }
+        }
+        let report = match processor.step(STEP_RECORDS, now()).await {
+            Ok(report) => report,
+            Err(ProcessorError::StepRefused { .. }) => {
+                // Another processor of the database committed first, or the step was refused:
+                // nothing of it was stored; start again from the log.
+                processor = Processor::open(&store).await.map_err(|e| e.to_string())?;
+                continue;
+            }
+            Err(e) => return Err(e.to_string()),
+        };
+        if report.total_read() > 0 {
+            let written: BTreeSet<String> = processor
+                .engine()
+                .queries()
+                .iter()
+                .filter(|q| report.written.get(&q.id).is_some_and(|n| *n > 0))
+                .map(|q| q.sink.topic.clone())
+                .collect();
+            for topic in written {
+                announce(db, &topic);
+            }
+            continue;
+        }
+        for request in waiting.drain(..) {
+            respond(ProcessorEvent::Idle {
+                request,
+                queries: statuses(&processor),
+            });
+        }
+        // Caught up: sleep until a topic grows or a command comes.
+        match rx.next().await {
+            Some(Wake::Command(command)) => queue.push_back(command),
+            Some(Wake::Notice) => {}
+            None => return Ok(()),
+        }
+    }
+}
