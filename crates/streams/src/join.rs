@@ -202,33 +202,24 @@ pub fn plan_join(
     }
     let is_key =
         |t: &Typed, scope: &Scope| matches!(t.node, Node::Column(i) if scope.columns[i].is_key);
-    if right.kind == SourceKind::Table
-        && !(is_key(&right_key, &right_scope) && right.schema.key.len() == 1)
-    {
-        return Err(SqlError::TableJoinWithoutKey {
-            table: right.name.clone(),
-            condition: format!(
-                "{}.{} = {}.{}",
-                left.name,
-                strip(left_expr),
-                right.name,
-                strip(right_expr)
-            ),
-        });
-    }
-    if left.kind == SourceKind::Table
-        && !(is_key(&left_key, &left_scope) && left.schema.key.len() == 1)
-    {
-        return Err(SqlError::TableJoinWithoutKey {
-            table: left.name.clone(),
-            condition: format!(
-                "{}.{} = {}.{}",
-                left.name,
-                strip(left_expr),
-                right.name,
-                strip(right_expr)
-            ),
-        });
+    // A table is joined on its one primary key column (no foreign-key joins).
+    for (source, key, scope) in [
+        (right, &right_key, &right_scope),
+        (left, &left_key, &left_scope),
+    ] {
+        if source.kind == SourceKind::Table && !(is_key(key, scope) && source.schema.key.len() == 1)
+        {
+            return Err(SqlError::TableJoinWithoutKey {
+                table: source.name.clone(),
+                condition: format!(
+                    "{}.{} = {}.{}",
+                    left.name,
+                    strip(left_expr),
+                    right.name,
+                    strip(right_expr)
+                ),
+            });
+        }
     }
     let key_ty = left_key.ty.unwrap_or(SqlType::String);
     if *kind == JoinKind::Right {

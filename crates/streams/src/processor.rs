@@ -171,18 +171,9 @@ impl<'a, S: Storage> Processor<'a, S> {
         let mut positions = BTreeMap::new();
         for q in self.engine.queries() {
             let group = group_id(&q.id)?;
-            let mut inputs = vec![q.plan.source.topic.clone()];
-            if let Some(j) = &q.plan.join {
-                inputs.push(j.right.topic.clone());
-            }
-            for topic in inputs {
+            for topic in inputs_of(q) {
                 let name = topic_name(&topic)?;
-                let Some(meta) = self
-                    .store
-                    .describe_topic(&name)
-                    .await
-                    .map_err(ProcessorError::Storage)?
-                else {
+                let Some(meta) = self.describe(&name).await? else {
                     continue;
                 };
                 let committed = self
@@ -354,6 +345,16 @@ impl<'a, S: Storage> Processor<'a, S> {
         Ok(results)
     }
 
+    async fn describe(
+        &self,
+        name: &TopicName,
+    ) -> Result<Option<streamlab_log::TopicMetadata>, ProcessorError<S::Error>> {
+        self.store
+            .describe_topic(name)
+            .await
+            .map_err(ProcessorError::Storage)
+    }
+
     async fn create_topic(&self, config: &TopicConfig) -> Result<(), ProcessorError<S::Error>> {
         match self.store.create_topic(config).await {
             Ok(_) | Err(streamlab_log::CreateTopicError::AlreadyExists(_)) => Ok(()),
@@ -414,10 +415,7 @@ impl<'a, S: Storage> Processor<'a, S> {
         };
         let id = query.id.clone();
         let sink_topic = query.sink.topic.clone();
-        let mut inputs = vec![query.plan.source.topic.clone()];
-        if let Some(j) = &query.plan.join {
-            inputs.push(j.right.topic.clone());
-        }
+        let inputs = inputs_of(query);
         let group = group_id(&id)?;
         // Read each input partition from its committed offset.
         let mut batch: Vec<(i64, usize, u32, u64, String, InputRecord)> = Vec::new();
@@ -425,12 +423,7 @@ impl<'a, S: Storage> Processor<'a, S> {
         let mut next_offsets: Vec<(TopicPartition, Option<Offset>, Offset)> = Vec::new();
         for (source_index, topic) in inputs.iter().enumerate() {
             let name = topic_name(topic)?;
-            let Some(meta) = self
-                .store
-                .describe_topic(&name)
-                .await
-                .map_err(ProcessorError::Storage)?
-            else {
+            let Some(meta) = self.describe(&name).await? else {
                 continue;
             };
             for state in &meta.partitions {
@@ -572,6 +565,15 @@ impl<'a, S: Storage> Processor<'a, S> {
         report.skipped.insert(id, skipped);
         Ok(())
     }
+}
+
+/// The topics a query reads: its source, and a join's other side.
+fn inputs_of(q: &crate::exec::RunningQuery) -> Vec<String> {
+    let mut inputs = vec![q.plan.source.topic.clone()];
+    if let Some(j) = &q.plan.join {
+        inputs.push(j.right.topic.clone());
+    }
+    inputs
 }
 
 fn input_of(r: &streamlab_log::Record) -> InputRecord {

@@ -2,12 +2,11 @@
 //! then projected (or aggregated) like any row.
 
 use crate::ast::SourceKind;
-use crate::format::{decode_key, decode_value};
 use crate::join::JoinShape;
 use crate::plan::PlanKind;
 use crate::types::Value;
 
-use super::{event_time, InputRecord, OutputRecord, Processed, RunningQuery};
+use super::{decode, event_time, InputRecord, OutputRecord, Processed, RunningQuery};
 
 impl RunningQuery {
     /// A record of one side of a join.
@@ -23,16 +22,8 @@ impl RunningQuery {
             &join.right
         };
         let (kind, shape) = (source.kind, join.shape);
-        let key = match decode_key(source.key_format, &source.schema.key, record.key.as_deref()) {
-            Ok(k) => k,
-            Err(e) => return self.skip(e),
-        };
-        let value = match decode_value(
-            source.value_format,
-            &source.schema.value,
-            record.value.as_deref(),
-        ) {
-            Ok(v) => v,
+        let (key, value) = match decode(source, record) {
+            Ok(decoded) => decoded,
             Err(e) => return self.skip(e),
         };
         let timestamp = match event_time(source, &key, value.as_deref(), record.timestamp) {

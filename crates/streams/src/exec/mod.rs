@@ -44,6 +44,20 @@ fn event_time(
     }
 }
 
+/// A record's key and value columns as its source declares them (`None`: a tombstone).
+pub(super) fn decode(
+    source: &SourceDef,
+    record: &InputRecord,
+) -> Result<(Vec<Value>, Option<Vec<Value>>), FormatError> {
+    let key = decode_key(source.key_format, &source.schema.key, record.key.as_deref())?;
+    let value = decode_value(
+        source.value_format,
+        &source.schema.value,
+        record.value.as_deref(),
+    )?;
+    Ok((key, value))
+}
+
 /// A record as a query reads it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InputRecord {
@@ -246,16 +260,8 @@ impl RunningQuery {
         self.records_in += 1;
         self.meta_dirty = true;
         let source = &self.plan.source;
-        let key = match decode_key(source.key_format, &source.schema.key, record.key.as_deref()) {
-            Ok(k) => k,
-            Err(e) => return self.skip(e),
-        };
-        let value = match decode_value(
-            source.value_format,
-            &source.schema.value,
-            record.value.as_deref(),
-        ) {
-            Ok(v) => v,
+        let (key, value) = match decode(source, record) {
+            Ok(decoded) => decoded,
             Err(e) => return self.skip(e),
         };
         let adjusted;
