@@ -91,6 +91,8 @@ pub struct Processor<'a, S: Storage> {
     /// committed itself (`None`: nothing committed). A step reads from here and commits only if
     /// the store still agrees, so a processor whose state another one has overtaken is fenced.
     positions: BTreeMap<(String, TopicPartition), Option<Offset>>,
+    /// How many records of the command topic this processor's engine has run.
+    commands: u64,
 }
 
 fn topic_name<E: std::error::Error>(name: &str) -> Result<TopicName, ProcessorError<E>> {
@@ -147,9 +149,11 @@ impl<'a, S: Storage> Processor<'a, S> {
             failed_commands: Vec::new(),
             keyless: 0,
             positions: BTreeMap::new(),
+            commands: 0,
         };
         processor.refresh_topics().await?;
         for (_, record) in processor.read_all(COMMAND_TOPIC).await? {
+            processor.commands += 1;
             let Some(text) = record.value.and_then(|v| String::from_utf8(v).ok()) else {
                 continue;
             };
@@ -216,6 +220,19 @@ impl<'a, S: Storage> Processor<'a, S> {
         }
         processor.engine.restored();
         Ok(())
+    }
+
+    /// Whether another processor of the database ran statements this one has not (the command
+    /// topic grew): reopen to run them too.
+    pub async fn is_stale(&self) -> Result<bool, ProcessorError<S::Error>> {
+        let tp = TopicPartition::new(topic_name(COMMAND_TOPIC)?, PartitionId(0));
+        let end = self
+            .store
+            .partition_state(&tp)
+            .await
+            .map_err(ProcessorError::Storage)?
+            .map_or(0, |s| s.log_end_offset().0);
+        Ok(end != self.commands)
     }
 
     /// The engine: its sources and queries.
@@ -334,6 +351,7 @@ impl<'a, S: Storage> Processor<'a, S> {
                     timestamp: None,
                 })
                 .collect();
+            self.commands += records.len() as u64;
             let tp = TopicPartition::new(command, PartitionId(0));
             self.store.append(&tp, &records, now).await.map_err(|e| {
                 ProcessorError::StepRefused {

@@ -259,3 +259,28 @@ fn a_second_processor_of_the_database_is_fenced_not_duplicated() {
         );
     }
 }
+
+/// A statement run by one processor reaches another of the same database: it sees the command
+/// topic grew, reopens, and runs the new query too.
+#[test]
+fn a_processor_learns_statements_another_one_ran() {
+    let store = MemoryStore::new();
+    setup(&store);
+    let mut a = block_on(Processor::open(&store)).unwrap();
+    let b = block_on(Processor::open(&store)).unwrap();
+    assert!(!block_on(a.is_stale()).unwrap());
+    let r = block_on(a.execute(
+        "CREATE STREAM SMALL AS SELECT ID, AMOUNT FROM ORDERS WHERE AMOUNT < 3;",
+        NOW,
+    ))
+    .unwrap();
+    assert!(r[0].ok, "{r:?}");
+    assert!(
+        !block_on(a.is_stale()).unwrap(),
+        "its own statements are known to it"
+    );
+    assert!(block_on(b.is_stale()).unwrap());
+    let b = block_on(Processor::open(&store)).unwrap();
+    assert!(!block_on(b.is_stale()).unwrap());
+    assert_eq!(b.engine().queries().len(), 5);
+}

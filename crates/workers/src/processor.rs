@@ -187,6 +187,10 @@ async fn run(
                 }
             }
         }
+        // Statements another page ran (a new query, a TERMINATE) reach this processor too.
+        if processor.is_stale().await.map_err(|e| e.to_string())? {
+            processor = Processor::open(&store).await.map_err(|e| e.to_string())?;
+        }
         let report = match processor.step(STEP_RECORDS, now()).await {
             Ok(report) => report,
             Err(ProcessorError::StepRefused { .. }) => {
