@@ -342,7 +342,7 @@ pub async fn produce_generated(
 }
 
 /// Opens `db` and finds partition `partition` of `topic`.
-async fn open_partition(
+pub(crate) async fn open_partition(
     db: &str,
     topic: &str,
     partition: u32,
@@ -360,7 +360,7 @@ async fn open_partition(
 
 /// Reads the whole partition (as it was when `state` was read), handing each read's records to
 /// `each`.
-async fn scan(
+pub(crate) async fn scan(
     store: &IdbStore,
     tp: &TopicPartition,
     state: &PartitionState,

@@ -19,13 +19,13 @@ use wasm_bindgen::prelude::*;
 
 use streamlab_idb::IdbStore;
 use streamlab_log::{
-    produce as produce_records, Header, KeylessPartitioner, Mode, Offset, PartitionId,
-    ProduceRecord, Target, Timestamp, TopicName, TopicPartition,
+    produce as produce_records, Header, KeylessPartitioner, Mode, PartitionId, ProduceRecord,
+    Target, Timestamp, TopicName,
 };
 use streamlab_protocol::processor::{ProcessorCommand, ProcessorEvent, QueryStatus, SqlOutcome};
 use streamlab_workers::{ProcessorBridge, WorkerRole};
 
-use crate::js_error;
+use crate::{js_error, open_partition, scan};
 
 type Waiter = oneshot::Sender<Result<ProcessorEvent, String>>;
 
@@ -248,41 +248,28 @@ pub async fn produce(db: String, topic: String, records: Array) -> Result<Array,
 /// value is null; headers an object of strings).
 #[wasm_bindgen]
 pub async fn read(db: String, topic: String, partition: u32) -> Result<Array, JsValue> {
-    let name = TopicName::new(&topic, Mode::Kafka).map_err(js_error)?;
-    let store = IdbStore::open(&db).await.map_err(js_error)?;
-    let tp = TopicPartition::new(name, PartitionId(partition));
+    let (store, tp, state) = open_partition(&db, &topic, partition).await?;
     let rows = Array::new();
-    let mut offset = Offset(0);
     let text = |b: Option<&[u8]>| {
         b.map_or(JsValue::NULL, |b| {
             String::from_utf8_lossy(b).into_owned().into()
         })
     };
-    let outcome = async {
-        loop {
-            let fetched =
-                streamlab_log::fetch(&store, &tp, offset, streamlab_log::FetchLimits::default())
-                    .await
-                    .map_err(js_error)?;
-            if fetched.records.is_empty() {
-                return Ok::<_, JsValue>(());
+    let outcome = scan(&store, &tp, &state, &mut |batch| {
+        for r in batch {
+            let obj = Object::new();
+            set(&obj, "offset", &(r.offset().0 as f64).into());
+            set(&obj, "key", &text(r.key()));
+            set(&obj, "value", &text(r.value()));
+            set(&obj, "timestamp", &(r.timestamp().0 as f64).into());
+            let headers = Object::new();
+            for h in r.headers() {
+                set(&headers, &h.key, &text(h.value.as_deref()));
             }
-            for r in &fetched.records {
-                let obj = Object::new();
-                set(&obj, "offset", &(r.offset().0 as f64).into());
-                set(&obj, "key", &text(r.key()));
-                set(&obj, "value", &text(r.value()));
-                set(&obj, "timestamp", &(r.timestamp().0 as f64).into());
-                let headers = Object::new();
-                for h in r.headers() {
-                    set(&headers, &h.key, &text(h.value.as_deref()));
-                }
-                set(&obj, "headers", &headers);
-                rows.push(&obj);
-            }
-            offset = fetched.next_offset;
+            set(&obj, "headers", &headers);
+            rows.push(&obj);
         }
-    }
+    })
     .await;
     store.close();
     outcome?;

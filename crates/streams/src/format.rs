@@ -181,6 +181,13 @@ fn from_text(s: &str, column: &Column) -> Result<Value, FormatError> {
     })
 }
 
+/// One value as JSON text, as the engine writes it in a JSON record (DOUBLEs as Java does).
+pub fn value_to_json(v: &Value) -> String {
+    let mut out = String::new();
+    write_json(&mut out, v);
+    out
+}
+
 /// Writes one value as JSON, DOUBLEs as Java writes them (`1.0`, `1.0E7`).
 fn write_json(out: &mut String, v: &Value) {
     match v {

@@ -2,7 +2,7 @@
 //! key, table–table on both keys. The joined row is the left source's columns, the right's,
 //! ROWTIME and the join key (`ROWKEY`), which becomes the result's key.
 
-use crate::ast::{BinaryOp, Expr, Join, JoinKind, Query, SourceKind, Within};
+use crate::ast::{visit, BinaryOp, Expr, Join, JoinKind, Query, SourceKind, Within};
 use crate::catalog::SourceDef;
 use crate::error::SqlError;
 use crate::expr::{compile, Node, Typed};
@@ -307,57 +307,14 @@ fn strip(e: &Expr) -> String {
 
 /// The positions of every column `e` names, in the joined scope.
 fn collect_sides(e: &Expr, scope: &Scope, out: &mut Vec<usize>) -> Result<(), SqlError> {
-    match e {
-        Expr::Column { source, name } => {
-            out.push(scope.resolve(source.as_deref(), name, "JOIN")?)
+    let mut columns = Vec::new();
+    visit(e, &mut |x| {
+        if let Expr::Column { source, name } = x {
+            columns.push((source.clone(), name.clone()));
         }
-        Expr::Literal(_) => {}
-        Expr::Binary { left, right, .. } => {
-            collect_sides(left, scope, out)?;
-            collect_sides(right, scope, out)?;
-        }
-        Expr::Not(x)
-        | Expr::Negate(x)
-        | Expr::IsNull { expr: x, .. }
-        | Expr::Cast { expr: x, .. } => collect_sides(x, scope, out)?,
-        Expr::Between {
-            expr, low, high, ..
-        } => {
-            for x in [expr, low, high] {
-                collect_sides(x, scope, out)?;
-            }
-        }
-        Expr::InList { expr, list, .. } => {
-            collect_sides(expr, scope, out)?;
-            for x in list {
-                collect_sides(x, scope, out)?;
-            }
-        }
-        Expr::Like { expr, pattern, .. } => {
-            collect_sides(expr, scope, out)?;
-            collect_sides(pattern, scope, out)?;
-        }
-        Expr::Case {
-            operand,
-            whens,
-            otherwise,
-        } => {
-            if let Some(o) = operand {
-                collect_sides(o, scope, out)?;
-            }
-            for (w, t) in whens {
-                collect_sides(w, scope, out)?;
-                collect_sides(t, scope, out)?;
-            }
-            if let Some(o) = otherwise {
-                collect_sides(o, scope, out)?;
-            }
-        }
-        Expr::Function { args, .. } => {
-            for x in args {
-                collect_sides(x, scope, out)?;
-            }
-        }
+    });
+    for (source, name) in columns {
+        out.push(scope.resolve(source.as_deref(), &name, "JOIN")?);
     }
     Ok(())
 }

@@ -414,11 +414,7 @@ impl JoinState {
                 ts + w.before_ms
             };
             if !spurious_fix || time_to < self.stream_time {
-                let joined = if left_side {
-                    self.combine(Some(&row), None)
-                } else {
-                    self.combine(None, Some(&row))
-                };
+                let joined = self.unmatched(left_side, &row);
                 out.push(Joined {
                     key,
                     row: Some(joined),
@@ -433,6 +429,15 @@ impl JoinState {
         out
     }
 
+    /// An outer join's row for a record of one side that met none of the other.
+    fn unmatched(&self, left_side: bool, row: &[Value]) -> Vec<Value> {
+        if left_side {
+            self.combine(Some(row), None)
+        } else {
+            self.combine(None, Some(row))
+        }
+    }
+
     /// Emits the unmatched outer-join records whose window has closed, oldest first.
     fn emit_closed(&mut self, before: i64, after: i64, grace: i64) -> Vec<Joined> {
         let mut out = Vec::new();
@@ -444,11 +449,7 @@ impl JoinState {
                 break;
             }
             if let Some((key, row)) = self.outer.remove(&k) {
-                let joined = if left_side {
-                    self.combine(Some(&row), None)
-                } else {
-                    self.combine(None, Some(&row))
-                };
+                let joined = self.unmatched(left_side, &row);
                 out.push(Joined {
                     key,
                     row: Some(joined),

@@ -15,6 +15,7 @@ use streamlab_idb::IdbStore;
 use streamlab_log::Timestamp;
 use streamlab_protocol::log_channel;
 use streamlab_protocol::processor::{ProcessorCommand, ProcessorEvent, QueryStatus, SqlOutcome};
+use streamlab_streams::format::value_to_json;
 use streamlab_streams::processor::{Processor, ProcessorError};
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
@@ -119,21 +120,11 @@ fn outcome(r: streamlab_streams::StatementResult) -> SqlOutcome {
             rows.into_iter()
                 .map(|row| {
                     row.into_iter()
-                        .map(|(name, v)| (name, json_text(&v)))
+                        .map(|(name, v)| (name, value_to_json(&v)))
                         .collect()
                 })
                 .collect()
         }),
-    }
-}
-
-/// A value as JSON text, DOUBLEs as ksqlDB writes them.
-fn json_text(v: &streamlab_streams::Value) -> String {
-    use streamlab_streams::Value;
-    match v {
-        Value::Null => "null".to_owned(),
-        Value::String(s) => format!("{s:?}"),
-        other => other.to_string(),
     }
 }
 

@@ -291,20 +291,10 @@ impl Engine {
             if !self.queries[i].reads(topic) {
                 continue;
             }
-            let processed = self.queries[i].process_topic(topic, record);
-            let is_table = self.queries[i].sink.kind == SourceKind::Table;
-            let sink = self.queries[i].sink.name.clone();
+            let Some(processed) = self.process_query(i, topic, record) else {
+                continue;
+            };
             for out in processed.outputs {
-                if is_table {
-                    if let Some(m) = self.materialized.get_mut(&sink) {
-                        let k = (out.key.clone(), out.window);
-                        if out.value.is_some() {
-                            m.insert(k, out.clone());
-                        } else {
-                            m.remove(&k);
-                        }
-                    }
-                }
                 let next = InputRecord {
                     key: out.key.clone(),
                     value: out.value.clone(),
