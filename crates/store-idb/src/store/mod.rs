@@ -26,6 +26,9 @@ use crate::codec::{
 use crate::error::IdbError;
 use crate::idb::{open, request, requested, Migration, Tx};
 
+mod append;
+use append::write_batch_in;
+
 /// The schema version this code writes. Version 1 is the first released schema; version 2 adds
 /// the batch index (seek by sequence number and by time in O(log n)).
 pub const SCHEMA_VERSION: u32 = 2;
@@ -219,58 +222,6 @@ impl IdbStore {
     fn tx(&self, stores: &[&str], mode: IdbTransactionMode) -> Result<Tx, IdbError> {
         Tx::new(&self.db, stores, mode)
     }
-}
-
-/// Plans and writes one batch inside `tx` (which holds the topics, partitions, batches and
-/// batch index stores): a later request of the same transaction sees the new state.
-async fn write_batch_in<R: Borrow<RecordData>>(
-    tx: &Tx,
-    tp: &TopicPartition,
-    records: &[R],
-    append_time: Timestamp,
-) -> Result<AppendInfo, AppendError<IdbError>> {
-    let storage = AppendError::Storage;
-    let topics = tx.store(TOPICS).map_err(storage)?;
-    let partitions = tx.store(PARTITIONS).map_err(storage)?;
-    let batches = tx.store(BATCHES).map_err(storage)?;
-
-    let topic_req = topics
-        .get(&JsValue::from_str(tp.topic().as_str()))
-        .map_err(|e| storage(IdbError::from_js(e)))?;
-    let state_req = partitions
-        .get(&partition_key(tp))
-        .map_err(|e| storage(IdbError::from_js(e)))?;
-    let topic_value = request(&topic_req).await.map_err(storage)?;
-    let state_value = request(&state_req).await.map_err(storage)?;
-    if topic_value.is_undefined() || state_value.is_undefined() {
-        return Err(AppendError::UnknownTopicOrPartition(tp.clone()));
-    }
-    let config = topic_from_js(&topic_value).map_err(storage)?;
-    let state = partition_from_js(&state_value).map_err(storage)?;
-    let planned = state
-        .plan_append(tp, records, append_time, &config.append_rules())
-        .map_err(AppendError::widen)?;
-
-    let base = number(planned.info.base_offset.0, "base offset").map_err(storage)?;
-    let key = batch_key(tp, base.as_f64().unwrap_or_default());
-    let bytes = Uint8Array::from(planned.batch.as_slice());
-    let _ = batches
-        .put_with_key(&bytes, &key)
-        .map_err(|e| storage(IdbError::from_js(e)))?;
-    let entry = index_entry_to_js(tp.topic().as_str(), tp.partition().0, &planned.index)
-        .map_err(storage)?;
-    let _ = tx
-        .store(BATCH_INDEX)
-        .map_err(storage)?
-        .put_with_key(&entry, &key)
-        .map_err(|e| storage(IdbError::from_js(e)))?;
-    let _ = partitions
-        .put_with_key(
-            &partition_to_js(&planned.state).map_err(storage)?.into(),
-            &partition_key(tp),
-        )
-        .map_err(|e| storage(IdbError::from_js(e)))?;
-    Ok(planned.info)
 }
 
 fn partition_key(tp: &TopicPartition) -> JsValue {
@@ -492,50 +443,13 @@ impl Storage for IdbStore {
         commits: &[TransactionCommit],
         append_time: Timestamp,
     ) -> Result<Vec<AppendInfo>, AppendError<IdbError>> {
-        let storage = AppendError::Storage;
-        // Every append and the offsets in one readwrite transaction: a refusal drops `tx`
-        // uncommitted, which aborts it, so nothing of the step is stored.
         let tx = self
             .tx(
                 &[TOPICS, PARTITIONS, BATCHES, BATCH_INDEX, GROUPS],
                 IdbTransactionMode::Readwrite,
             )
-            .map_err(storage)?;
-        let groups = tx.store(GROUPS).map_err(storage)?;
-        // The fence, read in this very transaction: every offset must still be the one the step
-        // read, or another processor committed first.
-        for c in commits {
-            let req = groups
-                .get(&group_key(group, &c.topic_partition))
-                .map_err(|e| storage(IdbError::from_js(e)))?;
-            let value = request(&req).await.map_err(storage)?;
-            let found = if value.is_undefined() {
-                None
-            } else {
-                Some(committed_from_js(&value).map_err(storage)?.offset)
-            };
-            if found != c.expected {
-                return Err(AppendError::Fenced {
-                    topic_partition: c.topic_partition.clone(),
-                    expected: c.expected,
-                    found,
-                });
-            }
-        }
-        let mut infos = Vec::with_capacity(appends.len());
-        for (tp, records) in appends {
-            infos.push(write_batch_in(&tx, tp, records, append_time).await?);
-        }
-        for c in commits {
-            let _ = groups
-                .put_with_key(
-                    &committed_to_js(&c.committed).map_err(storage)?.into(),
-                    &group_key(group, &c.topic_partition),
-                )
-                .map_err(|e| storage(IdbError::from_js(e)))?;
-        }
-        tx.commit().await.map_err(storage)?;
-        Ok(infos)
+            .map_err(AppendError::Storage)?;
+        append::transaction(tx, appends, group, commits, append_time).await
     }
 
     async fn update_topic(
