@@ -3,6 +3,15 @@
 
 use serde::{Deserialize, Serialize};
 
+/// The topic that keeps a database's statements (`streamlab_streams::processor::COMMAND_TOPIC`;
+/// the processor worker checks at compile time that the two agree). A database that has it has
+/// persistent queries to run.
+pub const COMMAND_TOPIC: &str = "_streamlab_ksql_commands";
+
+/// The prefix of every internal topic the processor makes (its command topic, each query's
+/// changelog); the dashboard lists them behind a toggle.
+pub const INTERNAL_TOPIC_PREFIX: &str = "_streamlab";
+
 /// A command to the processor worker.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum ProcessorCommand {
@@ -57,6 +66,42 @@ pub struct QueryStatus {
     pub records_out: u64,
     /// Records skipped.
     pub records_skipped: u64,
+    /// ksqlDB's query state (`RUNNING`).
+    pub state: String,
+    /// Records of its inputs it has not read yet.
+    pub lag: u64,
+    /// Its topology: sources, operators, sink and changelog, each with its count.
+    pub topology: Vec<TopologyNode>,
+}
+
+/// One node of a query's topology.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TopologyNode {
+    /// `source`, `join`, `filter`, `rekey`, `aggregate`, `project`, `sink` or `changelog`.
+    pub kind: String,
+    /// Its topic, or what it does.
+    pub label: String,
+    /// Records it has passed.
+    pub count: u64,
+    /// The nodes it reads from (indexes into the topology).
+    pub inputs: Vec<u32>,
+}
+
+/// A declared stream or table, as the page lists it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SourceStatus {
+    /// Its name.
+    pub name: String,
+    /// `STREAM` or `TABLE`.
+    pub kind: String,
+    /// Its topic.
+    pub topic: String,
+    /// Its key and value formats (`KAFKA`, `JSON`).
+    pub formats: String,
+    /// Its columns as DESCRIBE lists them (`ID STRING KEY, AMOUNT DOUBLE`).
+    pub columns: String,
+    /// The query that writes it, if a query does.
+    pub written_by: Option<String>,
 }
 
 /// What the processor worker tells the page.
@@ -80,6 +125,14 @@ pub enum ProcessorEvent {
         request: u64,
         /// The running queries.
         queries: Vec<QueryStatus>,
+    },
+    /// What the queries have done (sent after each step that read records, at most a few
+    /// times a second, and whenever the processor catches up or runs a statement).
+    Progress {
+        /// The running queries.
+        queries: Vec<QueryStatus>,
+        /// The declared streams and tables.
+        sources: Vec<SourceStatus>,
     },
     /// Something failed; `request` names the command it answers, if any.
     Failed {

@@ -155,6 +155,8 @@ fn query_to_js(q: &QueryStatus) -> JsValue {
     set(&obj, "records_in", &(q.records_in as f64).into());
     set(&obj, "records_out", &(q.records_out as f64).into());
     set(&obj, "records_skipped", &(q.records_skipped as f64).into());
+    set(&obj, "state", &q.state.as_str().into());
+    set(&obj, "lag", &(q.lag as f64).into());
     obj.into()
 }
 

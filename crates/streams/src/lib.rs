@@ -53,6 +53,7 @@ pub mod plan;
 pub mod processor;
 pub mod schema;
 pub mod state;
+pub mod topology;
 pub mod types;
 pub mod window;
 

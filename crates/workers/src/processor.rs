@@ -14,9 +14,12 @@ use futures::StreamExt;
 use streamlab_idb::IdbStore;
 use streamlab_log::Timestamp;
 use streamlab_protocol::log_channel;
-use streamlab_protocol::processor::{ProcessorCommand, ProcessorEvent, QueryStatus, SqlOutcome};
+use streamlab_protocol::processor::{
+    ProcessorCommand, ProcessorEvent, QueryStatus, SourceStatus, SqlOutcome, TopologyNode,
+};
+use streamlab_streams::ast::SourceKind;
 use streamlab_streams::format::value_to_json;
-use streamlab_streams::processor::{Processor, ProcessorError};
+use streamlab_streams::processor::{Processor, ProcessorError, QueryProgress};
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::spawn_local;
@@ -26,6 +29,27 @@ use crate::producer::announce;
 
 /// The page's side of a processor worker.
 pub type ProcessorBridge = WorkerBridge<ProcessorCommand, ProcessorEvent>;
+
+const fn same(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
+// The page finds a database's statements by the protocol's name for the engine's topic.
+const _: () = assert!(same(
+    streamlab_protocol::processor::COMMAND_TOPIC,
+    streamlab_streams::processor::COMMAND_TOPIC
+));
 
 /// Records a step reads at most per input partition.
 const STEP_RECORDS: usize = 1_000;
@@ -95,20 +119,79 @@ fn now() -> Timestamp {
     Timestamp(js_sys::Date::now() as i64)
 }
 
-fn statuses(p: &Processor<'_, IdbStore>) -> Vec<QueryStatus> {
+fn query_status(q: QueryProgress) -> QueryStatus {
+    QueryStatus {
+        id: q.id,
+        sink: q.sink,
+        text: q.text,
+        records_in: q.records_in,
+        records_out: q.records_out,
+        records_skipped: q.records_skipped,
+        state: "RUNNING".to_owned(),
+        lag: q.lag,
+        topology: q
+            .topology
+            .into_iter()
+            .map(|n| TopologyNode {
+                kind: n.kind.as_str().to_owned(),
+                label: n.label,
+                count: n.count,
+                inputs: n.inputs.into_iter().map(|i| i as u32).collect(),
+            })
+            .collect(),
+    }
+}
+
+/// The running queries with their lag and topology.
+async fn statuses(p: &Processor<'_, IdbStore>) -> Result<Vec<QueryStatus>, String> {
+    let progress = p.progress().await.map_err(|e| e.to_string())?;
+    Ok(progress.into_iter().map(query_status).collect())
+}
+
+/// The declared streams and tables.
+fn sources(p: &Processor<'_, IdbStore>) -> Vec<SourceStatus> {
     p.engine()
-        .queries()
-        .iter()
-        .map(|q| QueryStatus {
-            id: q.id.clone(),
-            sink: q.sink.name.clone(),
-            text: q.text.clone(),
-            records_in: q.records_in,
-            records_out: q.records_out,
-            records_skipped: q.records_skipped,
+        .sources()
+        .map(|s| {
+            let keys = s.schema.key.iter().map(|c| {
+                let key = if s.kind == SourceKind::Table {
+                    "PRIMARY KEY"
+                } else {
+                    "KEY"
+                };
+                format!("{} {} {key}", c.name, c.ty)
+            });
+            let values = s
+                .schema
+                .value
+                .iter()
+                .map(|c| format!("{} {}", c.name, c.ty));
+            SourceStatus {
+                name: s.name.clone(),
+                kind: s.kind.to_string(),
+                topic: s.topic.clone(),
+                formats: format!("{} / {}", s.key_format.name(), s.value_format.name()),
+                columns: keys.chain(values).collect::<Vec<_>>().join(", "),
+                written_by: s.written_by.clone(),
+            }
         })
         .collect()
 }
+
+/// Tells the page what the queries have done.
+async fn report_progress(
+    respond: &dyn Fn(ProcessorEvent),
+    p: &Processor<'_, IdbStore>,
+) -> Result<(), String> {
+    respond(ProcessorEvent::Progress {
+        queries: statuses(p).await?,
+        sources: sources(p),
+    });
+    Ok(())
+}
+
+/// How often a busy processor reports its progress, ms.
+const REPORT_EVERY_MS: f64 = 250.0;
 
 fn outcome(r: streamlab_streams::StatementResult) -> SqlOutcome {
     SqlOutcome {
@@ -146,8 +229,10 @@ async fn run(
     channel.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
     let mut processor = Processor::open(&store).await.map_err(|e| e.to_string())?;
     respond(ProcessorEvent::Started {
-        queries: statuses(&processor),
+        queries: statuses(&processor).await?,
     });
+    report_progress(respond, &processor).await?;
+    let mut reported = js_sys::Date::now();
     let mut waiting: Vec<u64> = Vec::new();
     let mut queue: VecDeque<ProcessorCommand> = VecDeque::new();
     loop {
@@ -162,10 +247,15 @@ async fn run(
                 match command {
                     ProcessorCommand::Sql { request, text } => {
                         match processor.execute(&text, now()).await {
-                            Ok(results) => respond(ProcessorEvent::Results {
-                                request,
-                                results: results.into_iter().map(outcome).collect(),
-                            }),
+                            Ok(results) => {
+                                respond(ProcessorEvent::Results {
+                                    request,
+                                    results: results.into_iter().map(outcome).collect(),
+                                });
+                                // The dashboards of the database list the topics it made.
+                                announce(db, streamlab_streams::processor::COMMAND_TOPIC);
+                                report_progress(respond, &processor).await?;
+                            }
                             Err(e) => respond(ProcessorEvent::Failed {
                                 request: Some(request),
                                 message: e.to_string(),
@@ -203,14 +293,25 @@ async fn run(
             for topic in written {
                 announce(db, &topic);
             }
+            if js_sys::Date::now() - reported >= REPORT_EVERY_MS {
+                report_progress(respond, &processor).await?;
+                reported = js_sys::Date::now();
+            }
             continue;
         }
+        // Caught up: the page sees the final counts (lag 0).
+        let queries = statuses(&processor).await?;
         for request in waiting.drain(..) {
             respond(ProcessorEvent::Idle {
                 request,
-                queries: statuses(&processor),
+                queries: queries.clone(),
             });
         }
+        respond(ProcessorEvent::Progress {
+            queries,
+            sources: sources(&processor),
+        });
+        reported = js_sys::Date::now();
         // Caught up: sleep until a topic grows or a command comes.
         match rx.next().await {
             Some(Wake::Command(command)) => queue.push_back(command),

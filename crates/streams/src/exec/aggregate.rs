@@ -46,6 +46,7 @@ impl RunningQuery {
         let Some(group) = self.group_of(&plan, row) else {
             return Vec::new();
         };
+        self.counts.passed += 1;
         let Some(spec) = plan.window else {
             return self
                 .update_group(&plan, group, None, row, ts, 1)
@@ -265,6 +266,7 @@ impl RunningQuery {
         let new_group = row
             .as_ref()
             .and_then(|r| self.group_of(&plan, r).map(|g| (g, r.clone())));
+        self.counts.passed += u64::from(new_group.is_some());
         let mut outputs = Vec::new();
         // As Kafka Streams' table aggregation does (KIP-904): the old row is taken out of its
         // group and the new row added to its group; when both are the same group, one result.

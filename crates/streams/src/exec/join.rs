@@ -12,6 +12,11 @@ impl RunningQuery {
     /// A record of one side of a join.
     pub(super) fn process_side(&mut self, left_side: bool, record: &InputRecord) -> Processed {
         self.records_in += 1;
+        if left_side {
+            self.counts.left += 1;
+        } else {
+            self.counts.right += 1;
+        }
         self.meta_dirty = true;
         let Some(join) = &self.plan.join else {
             return Processed::default();
@@ -60,21 +65,20 @@ impl RunningQuery {
             None => Vec::new(),
         };
         let mut outputs = Vec::new();
+        self.counts.joined += joined.len() as u64;
         for j in joined {
-            match (j.row, &self.plan.kind) {
-                (Some(mut row), kind) => {
+            let projects = matches!(self.plan.kind, PlanKind::Project { .. });
+            match j.row {
+                Some(mut row) => {
                     row.push(Value::BigInt(j.timestamp));
                     row.push(j.key.clone());
-                    match kind {
-                        PlanKind::Project { .. } => {
-                            outputs.extend(self.project_joined(&row, &j.key, j.timestamp, shape))
-                        }
-                        PlanKind::Aggregate(_) => {
-                            outputs.extend(self.aggregate_stream(&row, j.timestamp))
-                        }
+                    if projects {
+                        outputs.extend(self.project_joined(&row, &j.key, j.timestamp, shape))
+                    } else {
+                        outputs.extend(self.aggregate_stream(&row, j.timestamp))
                     }
                 }
-                (None, _) => {
+                None => {
                     outputs.push(self.output(std::slice::from_ref(&j.key), None, j.timestamp, None))
                 }
             }
@@ -99,7 +103,7 @@ impl RunningQuery {
     /// Filters and projects one joined row; a table–table result that fails the filter is
     /// deleted downstream.
     pub(super) fn project_joined(
-        &self,
+        &mut self,
         row: &[Value],
         key: &Value,
         ts: i64,
@@ -117,6 +121,7 @@ impl RunningQuery {
             return (shape == JoinShape::TableTable)
                 .then(|| self.output(std::slice::from_ref(key), None, ts, None));
         }
+        self.counts.passed += 1;
         let out_key: Vec<Value> = key_exprs.iter().map(|k| k.eval(row)).collect();
         let out_value: Vec<Value> = value.iter().map(|v| v.eval(row)).collect();
         Some(self.output(&out_key, Some(&out_value), ts, None))

@@ -1,10 +1,12 @@
 //! Running a planned query: a deterministic state machine from input records to output records.
-//! The same inputs in the same order give the same outputs, however they are batched.//! `aggregate` runs GROUP BY (windows, sessions, tables, EMIT FINAL); `join` runs a join's sides.
+//! The same inputs in the same order give the same outputs, however they are batched.
+//! `aggregate` runs GROUP BY (windows, sessions, tables, EMIT FINAL); `join` runs a join's sides.
 
 mod aggregate;
 mod join;
 
 use crate::state::{split_key, ChangelogRecord, RestoreError, StateMap};
+use crate::topology::NodeCounts;
 
 use crate::ast::SourceKind;
 use crate::catalog::SourceDef;
@@ -114,6 +116,8 @@ pub struct RunningQuery {
     pub records_skipped: u64,
     /// Records dropped because their window had closed.
     pub records_late: u64,
+    /// What its operators have passed (its topology's counts).
+    pub counts: NodeCounts,
     stream_time: i64,
     /// Whether the counters or stream time changed since the changelog last took them.
     meta_dirty: bool,
@@ -138,6 +142,8 @@ struct QueryMeta {
     records_out: u64,
     records_skipped: u64,
     records_late: u64,
+    #[serde(default)]
+    counts: NodeCounts,
 }
 
 impl RunningQuery {
@@ -156,6 +162,7 @@ impl RunningQuery {
             records_out: 0,
             records_skipped: 0,
             records_late: 0,
+            counts: NodeCounts::default(),
             stream_time: i64::MIN,
             table_rows: StateMap::default(),
             groups: StateMap::default(),
@@ -174,6 +181,7 @@ impl RunningQuery {
                 records_out: self.records_out,
                 records_skipped: self.records_skipped,
                 records_late: self.records_late,
+                counts: self.counts,
             };
             if let Ok(bytes) = serde_json::to_vec(&meta) {
                 out.push((b"meta:0".to_vec(), Some(bytes)));
@@ -214,6 +222,7 @@ impl RunningQuery {
                 self.records_out = meta.records_out;
                 self.records_skipped = meta.records_skipped;
                 self.records_late = meta.records_late;
+                self.counts = meta.counts;
                 Ok(())
             }
             "table" => self.table_rows.restore(entry, value),
@@ -258,6 +267,7 @@ impl RunningQuery {
     /// Processes one record of the source.
     pub fn process(&mut self, record: &InputRecord) -> Processed {
         self.records_in += 1;
+        self.counts.left += 1;
         self.meta_dirty = true;
         let source = &self.plan.source;
         let (key, value) = match decode(source, record) {
@@ -396,6 +406,7 @@ impl RunningQuery {
             }
             return Vec::new();
         }
+        self.counts.passed += 1;
         let out_value: Vec<Value> = value.iter().map(|v| v.eval(&row)).collect();
         vec![self.output(&out_key, Some(&out_value), record.timestamp, record.window)]
     }

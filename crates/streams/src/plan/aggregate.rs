@@ -411,5 +411,6 @@ pub(super) fn plan_aggregate(
         output_kind: SourceKind::Table,
         output_window,
         join: None,
+        clauses: super::Clauses::of(query),
     })
 }

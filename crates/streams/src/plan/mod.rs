@@ -70,6 +70,31 @@ pub struct QueryPlan {
     pub output_window: Option<WindowType>,
     /// The join, when the query joins two sources (`source` is its left side).
     pub join: Option<JoinPlan>,
+    /// Its clauses as written, to name the nodes of its topology.
+    pub clauses: Clauses,
+}
+
+/// A query's clauses as the user wrote them.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Clauses {
+    /// `WHERE`.
+    pub filter: Option<String>,
+    /// `GROUP BY`'s expressions.
+    pub group_by: Vec<String>,
+    /// `PARTITION BY`'s expressions.
+    pub partition_by: Vec<String>,
+}
+
+impl Clauses {
+    /// The clauses of `query`.
+    pub fn of(query: &Query) -> Clauses {
+        let texts = |exprs: &[crate::ast::Expr]| exprs.iter().map(|e| e.to_string()).collect();
+        Clauses {
+            filter: query.filter.as_ref().map(|f| f.to_string()),
+            group_by: texts(&query.group_by),
+            partition_by: texts(&query.partition_by),
+        }
+    }
 }
 
 /// Plans `query` over `source` (and, for a join, `right`); `sink` names the new source for
@@ -294,6 +319,7 @@ pub fn plan_query(
             rekeyed: !query.partition_by.is_empty(),
         },
         join,
+        clauses: Clauses::of(query),
     })
 }
 

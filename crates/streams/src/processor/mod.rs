@@ -6,6 +6,7 @@
 //! on without losing or repeating an output.
 //! `step` runs one step of each query; this module opens the processor and runs statements.
 
+mod status;
 mod step;
 
 use std::collections::BTreeMap;
@@ -20,6 +21,7 @@ use crate::engine::{Engine, StatementResult};
 use crate::exec::{InputRecord, OutputRecord};
 use crate::window::WindowBounds;
 
+pub use status::QueryProgress;
 pub use step::StepReport;
 
 /// The topic that keeps a database's statements, in the order they ran (ksqlDB's command topic).
@@ -219,6 +221,23 @@ impl<'a, S: Storage> Processor<'a, S> {
             .map_err(ProcessorError::Storage)?
             .map_or(0, |s| s.log_end_offset().0);
         Ok(end != self.commands)
+    }
+
+    /// Where query `id`'s state stands in a partition: the offset it committed (`None`: nothing
+    /// yet), and the next offset to read (nothing committed: auto.offset.reset = earliest; past
+    /// retention, the log start).
+    fn stands_at(
+        &self,
+        id: &str,
+        tp: &TopicPartition,
+        log_start: Offset,
+    ) -> (Option<Offset>, Offset) {
+        let committed = self
+            .positions
+            .get(&(id.to_owned(), tp.clone()))
+            .copied()
+            .flatten();
+        (committed, committed.map_or(log_start, |o| o.max(log_start)))
     }
 
     /// The engine: its sources and queries.

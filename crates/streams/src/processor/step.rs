@@ -99,16 +99,7 @@ impl<S: Storage> Processor<'_, S> {
             };
             for state in &meta.partitions {
                 let tp = TopicPartition::new(name.clone(), state.partition());
-                // Where this query's state stands (nothing committed: auto.offset.reset =
-                // earliest), and past retention the log start.
-                let expected = self
-                    .positions
-                    .get(&(id.clone(), tp.clone()))
-                    .copied()
-                    .flatten();
-                let from = expected
-                    .map_or(state.log_start_offset(), |o| o)
-                    .max(state.log_start_offset());
+                let (expected, from) = self.stands_at(&id, &tp, state.log_start_offset());
                 if from >= state.log_end_offset() {
                     continue;
                 }
