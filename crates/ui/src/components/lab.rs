@@ -3,7 +3,8 @@
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
-use streamlab_log::Mode;
+use streamlab_log::{Mode, TopicName};
+use streamlab_protocol::processor::COMMAND_TOPIC;
 
 use crate::components::byte_inspector::ByteInspector;
 use crate::components::charts::Charts;
@@ -14,12 +15,14 @@ use crate::components::produce_panel::ProducePanel;
 use crate::components::producer_runs::ProducerRuns;
 use crate::components::records_table::RecordsTable;
 use crate::components::storage_usage::StorageUsage;
+use crate::components::streams::StreamsPanel;
 use crate::components::table_view::TableViewCard;
 use crate::components::topic_create::TopicCreate;
 use crate::components::topic_delete::TopicDelete;
 use crate::components::topic_io::TopicIo;
 use crate::components::topic_list::TopicList;
 use crate::hooks::use_lab::{use_lab, LabHandle};
+use crate::hooks::use_processor::use_processor;
 use crate::view::find_topic;
 
 /// Properties of [`Lab`]: the `<stream-lab>` element's attributes.
@@ -65,6 +68,25 @@ pub fn Lab(props: &LabProps) -> Html {
         props.ephemeral || props.scenario.is_some(),
     );
     let ready = lab.state.store.is_some();
+    // A database with statements has persistent queries: its processor runs while the lab is open.
+    let has_statements = lab
+        .state
+        .topics
+        .iter()
+        .any(|t| t.config.name().as_str() == COMMAND_TOPIC);
+    let processor = use_processor(props.db.clone(), has_statements);
+    // The Streams panel in place of the open topic.
+    let streams_open = use_state(|| false);
+    let ontopic = {
+        let (lab, streams_open) = (lab.clone(), streams_open.clone());
+        Callback::from(move |name: String| {
+            match TopicName::new(&name, Mode::Kafka) {
+                Ok(topic) => lab.open_topic(topic),
+                Err(e) => lab.report_error(e.to_string()),
+            }
+            streams_open.set(false);
+        })
+    };
     {
         let lab = lab.clone();
         let deps = (
@@ -122,6 +144,11 @@ pub fn Lab(props: &LabProps) -> Html {
         .cloned();
 
     let main = match open {
+        _ if *streams_open && view == View::Dashboard => html! {
+            <StreamsPanel db={props.db.clone()} processor={processor.clone()}
+                          topic={state.open_topic.as_ref().map(|t| AttrValue::from(t.as_str().to_owned()))}
+                          ontopic={ontopic.clone()} />
+        },
         Some(topic) => {
             let kinesis = topic.config.mode() == Mode::Kinesis;
             // The vocabulary the dashboard speaks; the rules stay the topic's own.
@@ -221,7 +248,17 @@ pub fn Lab(props: &LabProps) -> Html {
                             <span>{ "Streamlab" }</span>
                         </div>
                         <TopicCreate />
-                        <TopicList />
+                        <button class={classes!("sl-card", "sl-nav", streams_open.then_some("selected"))} data-testid="nav-streams"
+                                onclick={{ let s = streams_open.clone(); Callback::from(move |_: MouseEvent| s.set(true)) }}>
+                            <strong>{ "Streams (SQL)" }</strong>
+                            <span class="sl-muted">{ match processor.state.queries.len() {
+                                0 => "streams, tables and queries in ksqlDB's SQL".to_owned(),
+                                1 => "1 persistent query".to_owned(),
+                                n => format!("{n} persistent queries"),
+                            } }</span>
+                        </button>
+                        <TopicList showing={!*streams_open}
+                                   onopen={{ let s = streams_open.clone(); Callback::from(move |()| s.set(false)) }} />
                         <div class="sl-card sl-backend">
                             <span class="sl-muted">{ "Backend: this browser's IndexedDB" }</span>
                             <button class="sl-small" data-testid="backend-kinesis" onclick={onkinesis}

@@ -1,14 +1,28 @@
-//! The list of topics and streams (`topic-item`).
+//! The list of topics and streams (`topic-item`); the streaming SQL processor's internal topics
+//! (its command topic, each query's changelog) show behind `topic-internal-toggle`.
 
 use yew::prelude::*;
 
 use streamlab_log::Mode;
+use streamlab_protocol::processor::INTERNAL_TOPIC_PREFIX;
 
 use crate::hooks::use_lab::LabHandle;
 
+/// Properties of [`TopicList`].
+#[derive(Properties, PartialEq)]
+pub struct TopicListProps {
+    /// Called when a topic is opened.
+    #[prop_or_default]
+    pub onopen: Callback<()>,
+    /// Whether the lab shows a topic (not another pane), so the open one is marked.
+    #[prop_or(true)]
+    pub showing: bool,
+}
+
 /// Every topic with its mode and record count; clicking one opens it.
 #[function_component]
-pub fn TopicList() -> Html {
+pub fn TopicList(props: &TopicListProps) -> Html {
+    let internal = use_state(|| false);
     let Some(lab) = use_context::<LabHandle>() else {
         return Html::default();
     };
@@ -16,13 +30,26 @@ pub fn TopicList() -> Html {
     if state.topics.is_empty() {
         return html! { <p class="sl-muted sl-card">{ "No topics yet." }</p> };
     }
-    let items = state.topics.iter().map(|topic| {
+    let hidden = state
+        .topics
+        .iter()
+        .filter(|t| t.config.name().as_str().starts_with(INTERNAL_TOPIC_PREFIX))
+        .count();
+    let shown = state
+        .topics
+        .iter()
+        .filter(|t| *internal || !t.config.name().as_str().starts_with(INTERNAL_TOPIC_PREFIX));
+    let items = shown.map(|topic| {
         let name = topic.config.name().clone();
-        let selected = state.open_topic.as_ref() == Some(&name);
+        let selected = props.showing && state.open_topic.as_ref() == Some(&name);
         let records: u64 = topic.partitions.iter().map(|p| p.record_count()).sum();
         let onclick = {
             let (lab, name) = (lab.clone(), name.clone());
-            Callback::from(move |_| lab.open_topic(name.clone()))
+            let onopen = props.onopen.clone();
+            Callback::from(move |_| {
+                lab.open_topic(name.clone());
+                onopen.emit(());
+            })
         };
         let unit = match topic.config.mode() {
             Mode::Kafka => "partitions",
@@ -43,6 +70,13 @@ pub fn TopicList() -> Html {
         <nav class="sl-card">
             <h3>{ "Topics / streams" }</h3>
             <ul class="sl-topic-list">{ for items }</ul>
+            if hidden > 0 {
+                <label class="sl-check-line">
+                    <input type="checkbox" data-testid="topic-internal-toggle" checked={*internal}
+                           onchange={{ let internal = internal.clone(); Callback::from(move |_: Event| internal.set(!*internal)) }} />
+                    { format!("Show internal topics ({hidden}: SQL commands, changelogs)") }
+                </label>
+            }
         </nav>
     }
 }

@@ -1,5 +1,6 @@
 //! Custom hooks.
 pub mod use_lab;
+pub mod use_processor;
 
 /// Calls `tick` every `ms` milliseconds until the returned function is called (an effect's
 /// cleanup).

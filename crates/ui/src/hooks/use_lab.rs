@@ -258,6 +258,11 @@ impl LabHandle {
         });
     }
 
+    /// Shows an error in the lab's banner (`error-message`).
+    pub fn report_error(&self, message: String) {
+        self.state.dispatch(Action::Error(message));
+    }
+
     /// Opens a topic.
     pub fn open_topic(&self, name: TopicName) {
         self.state.dispatch(Action::OpenTopic(name));
