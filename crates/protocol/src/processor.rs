@@ -32,6 +32,11 @@ pub enum ProcessorCommand {
         /// Echoed in the answer.
         request: u64,
     },
+    /// Stop a push query.
+    StopPush {
+        /// Its id (`transient_ORDERS_1`).
+        id: String,
+    },
     /// Stop after the current step.
     Stop,
 }
@@ -133,6 +138,15 @@ pub enum ProcessorEvent {
         queries: Vec<QueryStatus>,
         /// The declared streams and tables.
         sources: Vec<SourceStatus>,
+    },
+    /// New rows of a push query (`SELECT … EMIT CHANGES`).
+    PushRows {
+        /// The push query's id, as its statement's outcome gave it.
+        id: String,
+        /// The rows: each a list of (column, value as JSON text).
+        rows: Vec<Vec<(String, String)>>,
+        /// Whether the query has ended (its LIMIT reached).
+        done: bool,
     },
     /// Something failed; `request` names the command it answers, if any.
     Failed {

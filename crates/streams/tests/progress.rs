@@ -2,6 +2,10 @@
 //! topology with each node's count, checked against counts made from the inputs by hand.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod support {
+    pub mod send;
+}
+
 use streamlab_log::{
     block_on, produce, KeylessPartitioner, MemoryStore, Mode, ProduceRecord, Storage, Timestamp,
     TopicConfig, TopicName,
@@ -12,23 +16,19 @@ use streamlab_streams::topology::NodeKind;
 const NOW: Timestamp = Timestamp(1_700_000_000_000);
 
 fn produce_orders(store: &MemoryStore, amounts: &[i64]) {
-    let name = TopicName::new("orders", Mode::Kafka).unwrap();
-    let records: Vec<ProduceRecord> = amounts
+    let records: Vec<(String, String)> = amounts
         .iter()
         .enumerate()
         .map(|(i, a)| {
             let value = format!(r#"{{"customer": "c{}", "amount": {a}}}"#, i % 3);
-            ProduceRecord::new(Some(&format!("o{i}")), &value)
+            (format!("o{i}"), value)
         })
         .collect();
-    block_on(produce(
-        store,
-        &name,
-        &records,
-        &KeylessPartitioner::new(),
-        NOW,
-    ))
-    .unwrap();
+    let records: Vec<(&str, &str, i64)> = records
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str(), 0))
+        .collect();
+    support::send::send(store, "orders", &records);
 }
 
 fn kinds(p: &QueryProgress) -> Vec<(NodeKind, u64)> {

@@ -193,21 +193,32 @@ async fn report_progress(
 /// How often a busy processor reports its progress, ms.
 const REPORT_EVERY_MS: f64 = 250.0;
 
+/// A processor opened again from the log, with the page's push queries carried over (they
+/// keep nothing in the log).
+async fn reopen<'a>(
+    store: &'a IdbStore,
+    mut old: Processor<'a, IdbStore>,
+) -> Result<Processor<'a, IdbStore>, String> {
+    let pushes = old.take_pushes();
+    let mut processor = Processor::open(store).await.map_err(|e| e.to_string())?;
+    processor.keep_pushes(pushes);
+    Ok(processor)
+}
+
+/// A row's values as JSON text.
+fn json_row(row: Vec<(String, streamlab_streams::Value)>) -> Vec<(String, String)> {
+    row.into_iter()
+        .map(|(name, v)| (name, value_to_json(&v)))
+        .collect()
+}
+
 fn outcome(r: streamlab_streams::StatementResult) -> SqlOutcome {
     SqlOutcome {
         statement: r.statement,
         ok: r.ok,
         message: r.message,
         query_id: r.query_id,
-        rows: r.rows.map(|rows| {
-            rows.into_iter()
-                .map(|row| {
-                    row.into_iter()
-                        .map(|(name, v)| (name, value_to_json(&v)))
-                        .collect()
-                })
-                .collect()
-        }),
+        rows: r.rows.map(|rows| rows.into_iter().map(json_row).collect()),
     }
 }
 
@@ -263,6 +274,9 @@ async fn run(
                         }
                     }
                     ProcessorCommand::AwaitIdle { request } => waiting.push(request),
+                    ProcessorCommand::StopPush { id } => {
+                        processor.stop_push(&id);
+                    }
                     ProcessorCommand::Stop => return Ok(()),
                     ProcessorCommand::Start { .. } => {}
                 }
@@ -270,19 +284,30 @@ async fn run(
         }
         // Statements another page ran (a new query, a TERMINATE) reach this processor too.
         if processor.is_stale().await.map_err(|e| e.to_string())? {
-            processor = Processor::open(&store).await.map_err(|e| e.to_string())?;
+            processor = reopen(&store, processor).await?;
         }
         let report = match processor.step(STEP_RECORDS, now()).await {
             Ok(report) => report,
             Err(ProcessorError::StepRefused { .. }) => {
                 // Another processor of the database committed first, or the step was refused:
                 // nothing of it was stored; start again from the log.
-                processor = Processor::open(&store).await.map_err(|e| e.to_string())?;
+                processor = reopen(&store, processor).await?;
                 continue;
             }
             Err(e) => return Err(e.to_string()),
         };
-        if report.total_read() > 0 {
+        let (pushed, push_read) = processor
+            .step_pushes(STEP_RECORDS)
+            .await
+            .map_err(|e| e.to_string())?;
+        for p in pushed {
+            respond(ProcessorEvent::PushRows {
+                id: p.id,
+                rows: p.rows.into_iter().map(json_row).collect(),
+                done: p.done,
+            });
+        }
+        if report.total_read() > 0 || push_read > 0 {
             let written: BTreeSet<String> = processor
                 .engine()
                 .queries()

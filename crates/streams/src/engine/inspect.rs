@@ -51,9 +51,6 @@ impl Engine {
     /// A pull query on a table a query materializes.
     pub(super) fn pull(&self, q: &Query) -> Result<StatementResult, SqlError> {
         let source = self.source_for(q)?;
-        if q.emit != crate::ast::Emit::None {
-            return Err(SqlError::NotYet("Push queries (EMIT CHANGES) run in the Streams panel's processor, not as a statement here".to_owned()));
-        }
         let Some(rows) = self.materialized.get(&source.name) else {
             return Err(SqlError::BadPullQuery(format!(
                 "The {} {} is not queryable: pull queries need a table made by CREATE TABLE AS SELECT.",

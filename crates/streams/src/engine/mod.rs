@@ -5,8 +5,10 @@
 
 mod ddl;
 mod inspect;
+mod push;
 
 use inspect::describe;
+pub use push::{PushQuery, PushRow};
 
 use std::collections::BTreeMap;
 
@@ -66,6 +68,10 @@ pub struct Engine {
     /// runner does (otherwise a missing topic needs `PARTITIONS`).
     pub auto_create_topics: bool,
     materialized: BTreeMap<String, Materialized>,
+    /// Push queries started and not yet taken by the processor.
+    pushes: Vec<PushQuery>,
+    /// Push queries started, for their ids.
+    push_count: u64,
 }
 
 impl Engine {
@@ -153,6 +159,7 @@ impl Engine {
             Statement::CreateSource(c) => self.create_source(c),
             Statement::CreateAsSelect(c) => self.create_as_select(c, text),
             Statement::InsertInto { target, query } => self.insert_into(target, query, text),
+            Statement::Select(q) if q.emit != crate::ast::Emit::None => self.start_push(q, text),
             Statement::Select(q) => self.pull(q),
             Statement::Show(kind) => Ok(self.show(*kind)),
             Statement::Describe(name) => {
@@ -181,6 +188,11 @@ impl Engine {
 
     /// Plans a persistent query: its source and, for a join, the joined source.
     fn plan(&self, query: &Query, sink: &str) -> Result<QueryPlan, SqlError> {
+        self.plan_for(query, sink, false)
+    }
+
+    /// Plans a query, persistent or (`transient`) a push query.
+    fn plan_for(&self, query: &Query, sink: &str, transient: bool) -> Result<QueryPlan, SqlError> {
         let source = self.source_for(query)?;
         let right = match query.from.joins.first() {
             Some(j) => Some(
@@ -190,7 +202,15 @@ impl Engine {
             ),
             None => None,
         };
-        plan_query(query, source, right, sink)
+        plan_query(
+            query,
+            source,
+            right,
+            crate::plan::Target {
+                name: sink,
+                transient,
+            },
+        )
     }
 
     fn start(&mut self, id: String, plan: QueryPlan, sink: SourceDef, text: &str) {

@@ -215,8 +215,9 @@ pub(super) fn plan_aggregate(
     scope: Scope,
     filter: Option<Typed>,
     items: Vec<Item>,
-    sink: &str,
+    target: super::Target<'_>,
 ) -> Result<QueryPlan, SqlError> {
+    let (sink, transient) = (target.name, target.transient);
     if query.group_by.is_empty() {
         return Err(SqlError::BadAggregation(
             "Aggregate functions need a GROUP BY clause in a persistent query.".to_owned(),
@@ -358,6 +359,17 @@ pub(super) fn plan_aggregate(
         value_cols.push(Column::new(name.clone(), ty));
         value.push(t);
     }
+    let mut hidden = Vec::new();
+    if transient {
+        // A push query may leave the grouping out; its rows are still grouped by it.
+        for (k, g) in query.group_by.iter().enumerate() {
+            if key_cols[k].is_none() {
+                let name = g.to_string();
+                hidden.push(name.clone());
+                key_cols[k] = Some(Column::new(name, group[k].ty.unwrap_or(SqlType::String)));
+            }
+        }
+    }
     let missing: Vec<String> = key_cols
         .iter()
         .zip(&query.group_by)
@@ -412,5 +424,6 @@ pub(super) fn plan_aggregate(
         output_window,
         join: None,
         clauses: super::Clauses::of(query),
+        hidden,
     })
 }

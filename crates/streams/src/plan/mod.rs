@@ -72,6 +72,9 @@ pub struct QueryPlan {
     pub join: Option<JoinPlan>,
     /// Its clauses as written, to name the nodes of its topology.
     pub clauses: Clauses,
+    /// Output key columns the SELECT list did not name: a push query (which writes no topic)
+    /// may leave the key out, as ksqlDB's transient queries may; its rows do not show them.
+    pub hidden: Vec<String>,
 }
 
 /// A query's clauses as the user wrote them.
@@ -97,14 +100,23 @@ impl Clauses {
     }
 }
 
-/// Plans `query` over `source` (and, for a join, `right`); `sink` names the new source for
-/// error messages.
+/// What a planned query writes.
+#[derive(Debug, Clone, Copy)]
+pub struct Target<'a> {
+    /// The new source's name, for error messages.
+    pub name: &'a str,
+    /// A push query: it writes no topic and need not select its key.
+    pub transient: bool,
+}
+
+/// Plans `query` over `source` (and, for a join, `right`) for `target`.
 pub fn plan_query(
     query: &Query,
     source: &SourceDef,
     right: Option<&SourceDef>,
-    sink: &str,
+    target: Target<'_>,
 ) -> Result<QueryPlan, SqlError> {
+    let (sink, transient) = (target.name, target.transient);
     let (scope, join, join_keys, synthetic_name) = match right {
         Some(right) => {
             let p = plan_join(query, source, right)?;
@@ -183,7 +195,7 @@ pub fn plan_query(
                     .to_owned(),
             ));
         }
-        let mut plan = plan_aggregate(query, source, input_kind, scope, filter, items, sink)?;
+        let mut plan = plan_aggregate(query, source, input_kind, scope, filter, items, target)?;
         plan.join = join;
         return Ok(plan);
     }
@@ -272,6 +284,18 @@ pub fn plan_query(
         value_cols.push(Column::new(item.name.clone(), ty));
         value_exprs.push(t.clone());
     }
+    let mut hidden = Vec::new();
+    if transient {
+        // The key the user left out is still computed (it keys the output), but not shown.
+        for (k, c) in candidates.iter().enumerate() {
+            if let (None, Some(first)) = (&key_cols[k], c.first()) {
+                let name = describe_key(first, &scope, query);
+                let ty = first.ty.unwrap_or(SqlType::String);
+                hidden.push(name.clone());
+                key_cols[k] = Some((Column::new(name, ty), first.clone()));
+            }
+        }
+    }
     let missing: Vec<String> = key_cols
         .iter()
         .zip(&candidates)
@@ -320,6 +344,7 @@ pub fn plan_query(
         },
         join,
         clauses: Clauses::of(query),
+        hidden,
     })
 }
 

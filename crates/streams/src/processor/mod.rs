@@ -6,6 +6,7 @@
 //! on without losing or repeating an output.
 //! `step` runs one step of each query; this module opens the processor and runs statements.
 
+mod push;
 mod status;
 mod step;
 
@@ -21,6 +22,7 @@ use crate::engine::{Engine, StatementResult};
 use crate::exec::{InputRecord, OutputRecord};
 use crate::window::WindowBounds;
 
+pub use push::{PushRows, Transient};
 pub use status::QueryProgress;
 pub use step::StepReport;
 
@@ -81,6 +83,8 @@ pub struct Processor<'a, S: Storage> {
     positions: BTreeMap<(String, TopicPartition), Option<Offset>>,
     /// How many records of the command topic this processor's engine has run.
     commands: u64,
+    /// The push queries running.
+    transients: Vec<push::Transient>,
 }
 
 fn topic_name<E: std::error::Error>(name: &str) -> Result<TopicName, ProcessorError<E>> {
@@ -138,6 +142,7 @@ impl<'a, S: Storage> Processor<'a, S> {
             keyless: 0,
             positions: BTreeMap::new(),
             commands: 0,
+            transients: Vec::new(),
         };
         processor.refresh_topics().await?;
         for (_, record) in processor.read_all(COMMAND_TOPIC).await? {
@@ -307,6 +312,7 @@ impl<'a, S: Storage> Processor<'a, S> {
         self.refresh_topics().await?;
         let before: Vec<String> = self.engine.queries().iter().map(|q| q.id.clone()).collect();
         let results = self.engine.execute(sql);
+        self.start_pushes().await?;
         for r in results.iter().filter(|r| r.ok) {
             for t in &r.topics {
                 let mut config = TopicConfig::new(&t.name, Mode::Kafka, t.partitions)

@@ -32,7 +32,68 @@ impl StepReport {
     }
 }
 
+/// A record read for a step, with what orders it: (timestamp, input index, partition, offset,
+/// topic, record).
+pub(super) type Tagged = (i64, usize, u32, u64, String, InputRecord);
+
 impl<S: Storage> Processor<'_, S> {
+    /// Reads up to `max_records` of each partition of `inputs`, from the offset `from(partition,
+    /// log start)` gives, in the order Kafka Streams takes buffered records (smallest timestamp
+    /// first); with each partition read and its next offset.
+    pub(super) async fn read_inputs(
+        &self,
+        query: &str,
+        inputs: &[String],
+        max_records: usize,
+        from: impl Fn(&TopicPartition, Offset) -> Offset,
+    ) -> Result<(Vec<Tagged>, Vec<(TopicPartition, Offset)>), ProcessorError<S::Error>> {
+        let mut batch: Vec<Tagged> = Vec::new();
+        let mut read = Vec::new();
+        for (source_index, topic) in inputs.iter().enumerate() {
+            let name = topic_name(topic)?;
+            let Some(meta) = self.describe(&name).await? else {
+                continue;
+            };
+            for state in &meta.partitions {
+                let tp = TopicPartition::new(name.clone(), state.partition());
+                let start = from(&tp, state.log_start_offset());
+                if start >= state.log_end_offset() {
+                    continue;
+                }
+                let limits = FetchLimits {
+                    max_records,
+                    ..FetchLimits::default()
+                };
+                let fetched = match fetch(self.store, &tp, start, limits).await {
+                    Ok(f) => f,
+                    Err(FetchError::Storage(e)) => return Err(ProcessorError::Storage(e)),
+                    Err(e) => {
+                        return Err(ProcessorError::Unreadable {
+                            query: query.to_owned(),
+                            topic: tp.to_string(),
+                            reason: e.to_string(),
+                        })
+                    }
+                };
+                for r in &fetched.records {
+                    batch.push((
+                        r.timestamp().0,
+                        source_index,
+                        state.partition().0,
+                        r.offset().0,
+                        topic.clone(),
+                        input_of(r),
+                    ));
+                }
+                if fetched.next_offset > start {
+                    read.push((tp, fetched.next_offset));
+                }
+            }
+        }
+        batch.sort_by_key(|a| (a.0, a.1, a.2, a.3));
+        Ok((batch, read))
+    }
+
     /// One step of every query: reads up to `max_records` per input partition from its
     /// committed offsets, processes them in timestamp order, and stores its outputs, its
     /// changelog records and its new offsets in one transaction. `now` is the wall clock, which
@@ -88,56 +149,23 @@ impl<S: Storage> Processor<'_, S> {
         let sink_topic = query.sink.topic.clone();
         let inputs = inputs_of(query);
         let group = group_id(&id)?;
-        // Read each input partition from its committed offset.
-        let mut batch: Vec<(i64, usize, u32, u64, String, InputRecord)> = Vec::new();
+        // Read each input partition from where the query's state stands.
+        let (batch, read) = self
+            .read_inputs(&id, &inputs, max_records, |tp, log_start| {
+                self.stands_at(&id, tp, log_start).1
+            })
+            .await?;
         // Per partition read: (partition, its committed offset as read, the next offset).
-        let mut next_offsets: Vec<(TopicPartition, Option<Offset>, Offset)> = Vec::new();
-        for (source_index, topic) in inputs.iter().enumerate() {
-            let name = topic_name(topic)?;
-            let Some(meta) = self.describe(&name).await? else {
-                continue;
-            };
-            for state in &meta.partitions {
-                let tp = TopicPartition::new(name.clone(), state.partition());
-                let (expected, from) = self.stands_at(&id, &tp, state.log_start_offset());
-                if from >= state.log_end_offset() {
-                    continue;
-                }
-                let limits = FetchLimits {
-                    max_records,
-                    ..FetchLimits::default()
-                };
-                let fetched = match fetch(self.store, &tp, from, limits).await {
-                    Ok(f) => f,
-                    Err(FetchError::Storage(e)) => return Err(ProcessorError::Storage(e)),
-                    Err(e) => {
-                        return Err(ProcessorError::Unreadable {
-                            query: id.clone(),
-                            topic: tp.to_string(),
-                            reason: e.to_string(),
-                        })
-                    }
-                };
-                for r in &fetched.records {
-                    batch.push((
-                        r.timestamp().0,
-                        source_index,
-                        state.partition().0,
-                        r.offset().0,
-                        topic.clone(),
-                        input_of(r),
-                    ));
-                }
-                if fetched.next_offset > from {
-                    next_offsets.push((tp, expected, fetched.next_offset));
-                }
-            }
-        }
+        let next_offsets: Vec<(TopicPartition, Option<Offset>, Offset)> = read
+            .into_iter()
+            .map(|(tp, next)| {
+                let expected = self.stands_at(&id, &tp, Offset(0)).0;
+                (tp, expected, next)
+            })
+            .collect();
         if next_offsets.is_empty() {
             return Ok(());
         }
-        // Kafka Streams takes the buffered record with the smallest timestamp first.
-        batch.sort_by_key(|a| (a.0, a.1, a.2, a.3));
         let mut outputs: Vec<OutputRecord> = Vec::new();
         let mut skipped = 0;
         for (_, _, _, _, topic, record) in &batch {

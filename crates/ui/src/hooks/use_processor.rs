@@ -14,8 +14,22 @@ use streamlab_protocol::processor::{
 };
 use streamlab_workers::{ProcessorBridge, WorkerRole};
 
-/// Statements the editor remembers (newest last).
+/// Runs the panel keeps (newest last).
 const HISTORY: usize = 50;
+
+/// Rows a push query's result keeps (the newest).
+const PUSH_ROWS: usize = 500;
+
+/// A push query's rows as they came.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct PushView {
+    /// The newest rows (at most 500), oldest first.
+    pub rows: Vec<Vec<(String, String)>>,
+    /// Rows received in all.
+    pub received: u64,
+    /// Why it no longer runs: its LIMIT, the user, or the worker's end.
+    pub ended: Option<String>,
+}
 
 /// Whether the processor worker runs.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -67,6 +81,8 @@ pub struct ProcessorState {
     pub submissions: Vec<Submission>,
     /// Rates by query id.
     pub rates: BTreeMap<String, Rate>,
+    /// Push queries' rows, by push query id.
+    pub pushes: BTreeMap<String, PushView>,
 }
 
 /// A change to [`ProcessorState`].
@@ -81,6 +97,8 @@ pub enum ProcessorAction {
     Submitted(u64, String),
     /// The user killed the worker.
     Killed,
+    /// The user stopped a push query.
+    PushStopped(String),
 }
 
 impl Reducible for ProcessorState {
@@ -90,7 +108,15 @@ impl Reducible for ProcessorState {
         let mut next = (*self).clone();
         match action {
             ProcessorAction::Starting => next.worker = Some(Worker::Starting),
-            ProcessorAction::Killed => next.worker = Some(Worker::Killed),
+            ProcessorAction::Killed => {
+                next.worker = Some(Worker::Killed);
+                next.end_pushes("the processor worker was killed");
+            }
+            ProcessorAction::PushStopped(id) => {
+                if let Some(p) = next.pushes.get_mut(&id) {
+                    p.ended.get_or_insert_with(|| "stopped".to_owned());
+                }
+            }
             ProcessorAction::Broken(message) => next.worker = Some(Worker::Failed(message)),
             ProcessorAction::Submitted(request, text) => {
                 next.submissions.push(Submission {
@@ -122,8 +148,23 @@ impl ProcessorState {
             }
             ProcessorEvent::Idle { queries, .. } => self.set_queries(queries),
             ProcessorEvent::Results { request, results } => {
+                for id in results.iter().filter_map(|r| r.query_id.as_ref()) {
+                    if id.starts_with("transient_") {
+                        self.pushes.insert(id.clone(), PushView::default());
+                    }
+                }
                 if let Some(s) = self.submissions.iter_mut().find(|s| s.request == request) {
                     s.results = Some(results);
+                }
+            }
+            ProcessorEvent::PushRows { id, rows, done } => {
+                let view = self.pushes.entry(id).or_default();
+                view.received += rows.len() as u64;
+                view.rows.extend(rows);
+                let drop = view.rows.len().saturating_sub(PUSH_ROWS);
+                view.rows.drain(..drop);
+                if done {
+                    view.ended = Some("LIMIT reached".to_owned());
                 }
             }
             ProcessorEvent::Failed {
@@ -139,11 +180,21 @@ impl ProcessorState {
                 message,
             } => {
                 self.worker = Some(Worker::Failed(message.clone()));
+                self.end_pushes("the processor worker failed");
                 for s in self.submissions.iter_mut().filter(|s| s.results.is_none()) {
                     s.error.get_or_insert_with(|| message.clone());
                 }
             }
-            ProcessorEvent::Stopped => self.worker = Some(Worker::Idle),
+            ProcessorEvent::Stopped => {
+                self.worker = Some(Worker::Idle);
+                self.end_pushes("the processor worker stopped");
+            }
+        }
+    }
+
+    fn end_pushes(&mut self, why: &str) {
+        for p in self.pushes.values_mut() {
+            p.ended.get_or_insert_with(|| why.to_owned());
         }
     }
 
@@ -239,6 +290,14 @@ impl ProcessorHandle {
                 message: e.to_string(),
             }));
         }
+    }
+
+    /// Stops a push query.
+    pub fn stop_push(&self, id: String) {
+        if let Some(b) = self.bridge.borrow().as_ref() {
+            let _ = b.send(&ProcessorCommand::StopPush { id: id.clone() });
+        }
+        self.state.dispatch(ProcessorAction::PushStopped(id));
     }
 
     /// Terminates the worker at once, wherever it is, as a crash would.

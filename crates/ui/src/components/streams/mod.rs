@@ -84,6 +84,10 @@ pub fn StreamsPanel(props: &StreamsPanelProps) -> Html {
         let p = processor.clone();
         Callback::from(move |text: String| p.run(text))
     };
+    let onstop = {
+        let p = processor.clone();
+        Callback::from(move |id: String| p.stop_push(id))
+    };
     let live = matches!(state.worker, Some(Worker::Running));
     let sources = state.sources.iter().map(|s| {
         let onclick = {
@@ -113,7 +117,7 @@ pub fn StreamsPanel(props: &StreamsPanelProps) -> Html {
             { worker_line(processor) }
             <div class="sl-card">
                 <SqlEditor db={props.db.clone()} onrun={onrun.clone()} topic={props.topic.clone()} />
-                <SqlResults submissions={state.submissions.clone()} />
+                <SqlResults submissions={state.submissions.clone()} pushes={state.pushes.clone()} {onstop} />
             </div>
             <div class="sl-card">
                 <h3>{ "Persistent queries" }</h3>

@@ -1,11 +1,13 @@
 //! Statement results (`sql-result` with `data-ok`), newest first, with a pull query's rows as a
-//! table.
+//! table and a push query's rows arriving live (`push-rows`, `push-stop`).
+
+use std::collections::BTreeMap;
 
 use yew::prelude::*;
 
 use streamlab_protocol::processor::SqlOutcome;
 
-use crate::hooks::use_processor::Submission;
+use crate::hooks::use_processor::{PushView, Submission};
 
 /// Runs shown (newest first).
 const SHOWN: usize = 8;
@@ -15,6 +17,10 @@ const SHOWN: usize = 8;
 pub struct SqlResultsProps {
     /// This page's runs, newest last.
     pub submissions: Vec<Submission>,
+    /// Push queries' rows, by id.
+    pub pushes: BTreeMap<String, PushView>,
+    /// Stops a push query.
+    pub onstop: Callback<String>,
 }
 
 fn rows_table(rows: &[Vec<(String, String)>]) -> Html {
@@ -43,7 +49,39 @@ fn rows_table(rows: &[Vec<(String, String)>]) -> Html {
     }
 }
 
-fn outcome(o: &SqlOutcome) -> Html {
+fn push_rows(id: &str, view: &PushView, onstop: &Callback<String>) -> Html {
+    let onclick = {
+        let (onstop, id) = (onstop.clone(), id.to_owned());
+        Callback::from(move |_: MouseEvent| onstop.emit(id.clone()))
+    };
+    let status = match &view.ended {
+        Some(why) => format!("{} row(s); ended: {why}", view.received),
+        None => format!(
+            "{} row(s) so far; produce records to see more",
+            view.received
+        ),
+    };
+    html! {
+        <div class="sl-push" data-testid="push-rows" data-query-id={id.to_owned()}
+             data-count={view.received.to_string()} data-ended={view.ended.is_some().to_string()}>
+            <div class="sl-row sl-push-head">
+                <span class="sl-muted sl-hint">{ status }</span>
+                if view.ended.is_none() {
+                    <button class="sl-small" data-testid="push-stop" {onclick}>{ "Stop" }</button>
+                }
+            </div>
+            if !view.rows.is_empty() {
+                <div class="sl-table-wrap sl-push-rows">{ rows_table(&view.rows) }</div>
+            }
+        </div>
+    }
+}
+
+fn outcome(o: &SqlOutcome, pushes: &BTreeMap<String, PushView>, onstop: &Callback<String>) -> Html {
+    let push = o
+        .query_id
+        .as_ref()
+        .and_then(|id| pushes.get(id).map(|view| push_rows(id, view, onstop)));
     let listing = o.message.contains('\n') || o.message.contains(" | ");
     html! {
         <div class={classes!("sl-sql-result", (!o.ok).then_some("bad"))} data-testid="sql-result"
@@ -57,6 +95,7 @@ fn outcome(o: &SqlOutcome) -> Html {
             if let Some(rows) = &o.rows {
                 { rows_table(rows) }
             }
+            { push.unwrap_or_default() }
         </div>
     }
 }
@@ -78,7 +117,9 @@ pub fn SqlResults(props: &SqlResultsProps) -> Html {
             (Some(results), None) if results.is_empty() => html! {
                 <p class="sl-muted sl-hint">{ "Nothing to run (only comments or whitespace)." }</p>
             },
-            (Some(results), None) => html! { <>{ for results.iter().map(outcome) }</> },
+            (Some(results), None) => html! {
+                <>{ for results.iter().map(|o| outcome(o, &props.pushes, &props.onstop)) }</>
+            },
             (None, None) => html! {
                 <div class="sl-sql-result pending" data-testid="sql-pending">
                     <code class="sl-sql-statement">{ s.text.clone() }</code>
