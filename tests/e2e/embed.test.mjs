@@ -36,9 +36,23 @@ async function produceIn(page, id, key, value) {
 
 test('the example page replays both lessons to their declared state, and the labs stay independent', async (t) => withBrowser(t, async ({ page, errors }) => {
   await page.goto(`${server.url}docs/`);
-  for (const id of ['kafka-lesson', 'kinesis-lesson']) {
+  for (const id of ['kafka-lesson', 'kinesis-lesson', 'sql-lesson']) {
     await page.locator(`#${id} [data-testid="scenario-status"][data-state="done"]`).waitFor();
   }
+  // SQL: the scenario's CTAS counted 10 orders keyed alice, bob, carol in turn with amounts
+  // n + 0.5 (n = 0..9); the lab shows the table's topic with the latest value per key.
+  const table = async () => Object.fromEntries(await inLab(page, 'sql-lesson', 'table-row')
+    .evaluateAll((rows) => rows.map((r) => [r.dataset.key, JSON.parse(r.dataset.value)])));
+  const expected = {};
+  for (let n = 0; n < 10; n++) {
+    const c = ['alice', 'bob', 'carol'][n % 3];
+    expected[c] ??= { ORDERS: 0, TOTAL: 0 };
+    expected[c].ORDERS += 1;
+    expected[c].TOTAL += n + 0.5;
+  }
+  await page.waitForFunction(() => document.getElementById('sql-lesson').shadowRoot
+    .querySelectorAll('[data-testid="table-row"]').length === 3);
+  assert.deepEqual(await table(), expected);
   // Kafka: 12 orders keyed alice/bob/carol over 3 partitions (murmur2: alice and bob → 0,
   // carol → 2); a consumer from offset 2 of each partition, and group billing from the earliest.
   await waitForEnds(page, 'kafka-lesson', [8, 0, 4]);

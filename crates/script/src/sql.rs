@@ -164,8 +164,17 @@ fn query_to_js(q: &QueryStatus) -> JsValue {
 /// statement run: `{ statement, ok, message, query_id }`, plus `rows` for a pull query.
 #[wasm_bindgen]
 pub async fn sql(db: String, text: String) -> Result<Array, JsValue> {
-    match ask(&db, |request| ProcessorCommand::Sql { request, text }).await? {
-        ProcessorEvent::Results { results, .. } => Ok(results.iter().map(outcome_to_js).collect()),
+    Ok(run_sql(&db, text)
+        .await?
+        .iter()
+        .map(outcome_to_js)
+        .collect())
+}
+
+/// Runs statements in the database's processor: one outcome per statement run.
+pub(crate) async fn run_sql(db: &str, text: String) -> Result<Vec<SqlOutcome>, JsValue> {
+    match ask(db, |request| ProcessorCommand::Sql { request, text }).await? {
+        ProcessorEvent::Results { results, .. } => Ok(results),
         other => Err(js_error(format!(
             "unexpected reply from the processor: {other:?}"
         ))),
@@ -176,8 +185,13 @@ pub async fn sql(db: String, text: String) -> Result<Array, JsValue> {
 /// queries' sinks included, read to its end), with the queries and their counts.
 #[wasm_bindgen]
 pub async fn await_queries(db: String) -> Result<Array, JsValue> {
-    match ask(&db, |request| ProcessorCommand::AwaitIdle { request }).await? {
-        ProcessorEvent::Idle { queries, .. } => Ok(queries.iter().map(query_to_js).collect()),
+    Ok(queries_idle(&db).await?.iter().map(query_to_js).collect())
+}
+
+/// Waits until no running query has anything left to read; the queries.
+pub(crate) async fn queries_idle(db: &str) -> Result<Vec<QueryStatus>, JsValue> {
+    match ask(db, |request| ProcessorCommand::AwaitIdle { request }).await? {
+        ProcessorEvent::Idle { queries, .. } => Ok(queries),
         other => Err(js_error(format!(
             "unexpected reply from the processor: {other:?}"
         ))),

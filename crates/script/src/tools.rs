@@ -304,6 +304,18 @@ pub async fn run_scenario(
         done += 1;
     }
     store.close();
+    // A lesson's tables are complete when it shows: its queries read everything, then this
+    // processor hands over to the lab's.
+    if scenario
+        .steps
+        .iter()
+        .any(|s| matches!(s, ScenarioStep::Sql { .. }))
+    {
+        crate::sql::queries_idle(&db)
+            .await
+            .map_err(|e| js_error(format!("the scenario's queries: {}", message(&e))))?;
+        crate::sql::stop_processor(db.clone());
+    }
     let shown = open
         .and_then(|name| {
             scenario
@@ -329,6 +341,15 @@ async fn run_step(
     let (topic, update): (&TopicName, TopicUpdate) = match step {
         ScenarioStep::Produce { topic, records } => {
             return produce_all(db, topic.as_str(), records).await;
+        }
+        ScenarioStep::Sql { text } => {
+            let results = crate::sql::run_sql(db, text.clone())
+                .await
+                .map_err(|e| message(&e))?;
+            return match results.iter().find(|r| !r.ok) {
+                Some(bad) => Err(format!("{}: {}", bad.statement, bad.message)),
+                None => Ok(()),
+            };
         }
         ScenarioStep::Consume {
             topic, from, group, ..

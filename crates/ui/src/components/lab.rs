@@ -3,7 +3,7 @@
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
-use streamlab_log::{Mode, TopicName};
+use streamlab_log::{CleanupPolicy, Mode, TopicName};
 use streamlab_protocol::processor::COMMAND_TOPIC;
 
 use crate::components::byte_inspector::ByteInspector;
@@ -188,6 +188,10 @@ pub fn Lab(props: &LabProps) -> Html {
                     <ProducePanel mode={words} rules={topic.config.mode()} />
                     if view == View::Compact {
                         <PartitionGrid topic={topic.clone()} {words} />
+                        // A compacted topic is a table's changelog: a lesson shows the table.
+                        if topic.config.cleanup_policy() == CleanupPolicy::Compact {
+                            <TableViewCard mode={words} />
+                        }
                         <ConsumerPanel topic={topic.clone()} {words} />
                     } else {
                     <ProducerRuns key={topic.config.name().as_str().to_owned()} mode={topic.config.mode()} />
