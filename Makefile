@@ -35,6 +35,7 @@ bench:
 	@echo '|---|---:|---:|---|---|'
 	@cargo run --release -q -p streamlab-log --example bench_log
 	@node bench/browser.mjs
+	@node bench/streams.mjs
 	@node bench/bundle.mjs
 
 # 10^6 mutated record batches through the decoder, and 10^6 mutated JSON Lines through the

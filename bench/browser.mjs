@@ -24,8 +24,9 @@ try {
     const enc = new TextEncoder();
     const makeRecords = (first, count, valueBytes) => Array.from({ length: count }, (_, i) => {
       const n = first + i;
+      // The same JSON value as Streamlab's generator: {"n":N,"pad":"xx…"}, valueBytes long.
       const head = `{"n":${n},"pad":"`;
-      return { key: `key-${n % 1000}`, value: head + 'x'.repeat(Math.max(0, valueBytes - head.length)), ts: Date.now() };
+      return { key: `key-${n % 1000}`, value: head + 'x'.repeat(Math.max(0, valueBytes - 2 - head.length)) + '"}', ts: Date.now() };
     });
     // The same shape as a Streamlab batch: length-prefixed key and value per record.
     const encodeBatch = (records) => {

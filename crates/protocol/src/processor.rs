@@ -130,6 +130,8 @@ pub enum ProcessorEvent {
         request: u64,
         /// The running queries.
         queries: Vec<QueryStatus>,
+        /// The processor worker's WebAssembly memory, bytes.
+        memory_bytes: u64,
     },
     /// What the queries have done (sent after each step that read records, at most a few
     /// times a second, and whenever the processor catches up or runs a statement).

@@ -665,9 +665,5 @@ pub async fn open_time(db: String) -> Result<f64, JsValue> {
 /// The bytes of this page's WebAssembly memory (it only grows).
 #[wasm_bindgen]
 pub fn wasm_memory_bytes() -> f64 {
-    wasm_bindgen::memory()
-        .unchecked_into::<js_sys::WebAssembly::Memory>()
-        .buffer()
-        .unchecked_into::<js_sys::ArrayBuffer>()
-        .byte_length() as f64
+    streamlab_workers::wasm_memory_bytes() as f64
 }

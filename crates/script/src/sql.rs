@@ -188,10 +188,25 @@ pub async fn await_queries(db: String) -> Result<Array, JsValue> {
     Ok(queries_idle(&db).await?.iter().map(query_to_js).collect())
 }
 
+/// Resolves, once no running query has anything left to read, with the bytes of the database's
+/// processor worker's WebAssembly memory (what `make bench` reports).
+#[wasm_bindgen]
+pub async fn processor_memory_bytes(db: String) -> Result<f64, JsValue> {
+    Ok(idle(&db).await?.1 as f64)
+}
+
 /// Waits until no running query has anything left to read; the queries.
 pub(crate) async fn queries_idle(db: &str) -> Result<Vec<QueryStatus>, JsValue> {
+    Ok(idle(db).await?.0)
+}
+
+async fn idle(db: &str) -> Result<(Vec<QueryStatus>, u64), JsValue> {
     match ask(db, |request| ProcessorCommand::AwaitIdle { request }).await? {
-        ProcessorEvent::Idle { queries, .. } => Ok(queries),
+        ProcessorEvent::Idle {
+            queries,
+            memory_bytes,
+            ..
+        } => Ok((queries, memory_bytes)),
         other => Err(js_error(format!(
             "unexpected reply from the processor: {other:?}"
         ))),

@@ -5,6 +5,7 @@
 use serde_json::Value as Json;
 use thiserror::Error;
 
+use crate::json_fields::{read_fields, Fields};
 use crate::schema::Column;
 use crate::types::{java_double, SqlType, Value};
 
@@ -260,9 +261,11 @@ fn lookup<'a>(fields: &'a serde_json::Map<String, Json>, name: &str) -> &'a Json
     fields
         .get(name)
         .or_else(|| {
+            // A field matches its column case-insensitively (the column's name is upper case);
+            // compared char by char, so no field name is copied.
             fields
                 .iter()
-                .find(|(k, _)| k.to_uppercase() == name)
+                .find(|(k, _)| k.chars().flat_map(char::to_uppercase).eq(name.chars()))
                 .map(|(_, v)| v)
         })
         .unwrap_or(&NULL)
@@ -278,19 +281,20 @@ pub fn decode_value(
     let s = text(bytes, "value")?;
     match format {
         ValueFormat::Json => {
-            let j: Json = serde_json::from_str(s).map_err(|e| FormatError::NotJson {
+            let fields = read_fields(s, columns).map_err(|e| FormatError::NotJson {
                 part: "value",
                 reason: e.to_string(),
             })?;
-            match &j {
-                Json::Null => Ok(None),
-                Json::Object(fields) => columns
+            match fields {
+                Fields::Null => Ok(None),
+                Fields::Object(values) => values
                     .iter()
-                    .map(|c| from_json(lookup(fields, &c.name), c))
+                    .zip(columns)
+                    .map(|(j, c)| from_json(j, c))
                     .collect::<Result<_, _>>()
                     .map(Some),
-                other => Err(FormatError::NotAnObject {
-                    found: json_kind(other).to_owned(),
+                Fields::Other(kind) => Err(FormatError::NotAnObject {
+                    found: kind.to_owned(),
                 }),
             }
         }

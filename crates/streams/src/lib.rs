@@ -48,6 +48,7 @@ pub mod format;
 pub mod functions;
 pub mod join;
 mod join_state;
+mod json_fields;
 pub mod parser;
 pub mod plan;
 pub mod processor;

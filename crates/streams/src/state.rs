@@ -23,10 +23,12 @@ pub struct RestoreError {
     pub reason: String,
 }
 
-/// An ordered map whose changes are tracked for the changelog.
+/// An ordered map whose changes are tracked for the changelog. Each entry carries whether it
+/// changed since the changes were last taken, so a key changed many times in one step costs one
+/// map lookup per change and is copied into the changed set once.
 #[derive(Debug, Clone)]
 pub struct StateMap<K, V> {
-    map: BTreeMap<K, V>,
+    map: BTreeMap<K, (V, bool)>,
     dirty: BTreeSet<K>,
 }
 
@@ -42,39 +44,46 @@ impl<K, V> Default for StateMap<K, V> {
 impl<K: Ord + Clone, V> StateMap<K, V> {
     /// The entry of `key`.
     pub fn get(&self, key: &K) -> Option<&V> {
-        self.map.get(key)
+        self.map.get(key).map(|(v, _)| v)
     }
 
     /// The entry of `key`, to change in place.
     pub fn get_mut(&mut self, key: &K) -> Option<&mut V> {
-        let v = self.map.get_mut(key)?;
-        self.dirty.insert(key.clone());
+        let (v, changed) = self.map.get_mut(key)?;
+        if !*changed {
+            *changed = true;
+            self.dirty.insert(key.clone());
+        }
         Some(v)
     }
 
     /// Sets the entry of `key`.
     pub fn insert(&mut self, key: K, value: V) -> Option<V> {
+        if let Some(v) = self.get_mut(&key) {
+            return Some(std::mem::replace(v, value));
+        }
         self.dirty.insert(key.clone());
-        self.map.insert(key, value)
+        self.map.insert(key, (value, true));
+        None
     }
 
     /// Removes the entry of `key`.
     pub fn remove(&mut self, key: &K) -> Option<V> {
-        let old = self.map.remove(key);
-        if old.is_some() {
+        let (old, changed) = self.map.remove(key)?;
+        if !changed {
             self.dirty.insert(key.clone());
         }
-        old
+        Some(old)
     }
 
     /// The first entry in key order.
     pub fn first(&self) -> Option<(&K, &V)> {
-        self.map.iter().next()
+        self.map.iter().next().map(|(k, (v, _))| (k, v))
     }
 
     /// Every entry, in key order.
     pub fn iter(&self) -> impl Iterator<Item = (&K, &V)> {
-        self.map.iter()
+        self.map.iter().map(|(k, (v, _))| (k, v))
     }
 
     /// How many entries.
@@ -94,10 +103,14 @@ impl<K: Ord + Clone + Serialize + DeserializeOwned, V: Serialize + DeserializeOw
     /// The changes since the last call, as changelog records of store `name`.
     pub fn take_changes(&mut self, name: &str, out: &mut Vec<ChangelogRecord>) {
         for key in std::mem::take(&mut self.dirty) {
+            let entry = self.map.get_mut(&key);
+            let value = entry.and_then(|(v, changed)| {
+                *changed = false;
+                serde_json::to_vec(v).ok()
+            });
             let Ok(k) = serde_json::to_string(&key) else {
                 continue;
             };
-            let value = self.map.get(&key).and_then(|v| serde_json::to_vec(v).ok());
             out.push((format!("{name}:{k}").into_bytes(), value));
         }
     }
@@ -112,7 +125,7 @@ impl<K: Ord + Clone + Serialize + DeserializeOwned, V: Serialize + DeserializeOw
         match value {
             Some(bytes) => {
                 let v: V = serde_json::from_slice(bytes).map_err(bad)?;
-                self.map.insert(k, v);
+                self.map.insert(k, (v, false));
             }
             None => {
                 self.map.remove(&k);

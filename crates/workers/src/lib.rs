@@ -25,6 +25,17 @@ pub fn announce_append(db: &str, topic: &str) {
 }
 pub use producer::{ProducerBridge, ProducerWorker};
 
+/// The bytes of this thread's WebAssembly memory (the page's or a worker's; it only grows).
+pub fn wasm_memory_bytes() -> u64 {
+    use wasm_bindgen::JsCast;
+    wasm_bindgen::memory()
+        .unchecked_into::<js_sys::WebAssembly::Memory>()
+        .buffer()
+        .unchecked_into::<js_sys::ArrayBuffer>()
+        .byte_length()
+        .into()
+}
+
 /// The script Trunk builds for the worker binary (`no-modules` target), relative to the
 /// [script base](set_script_base). One binary serves both roles, so a page downloads one worker
 /// bundle; the role is the worker's name.

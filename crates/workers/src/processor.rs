@@ -52,7 +52,7 @@ const _: () = assert!(same(
 ));
 
 /// Records a step reads at most per input partition.
-const STEP_RECORDS: usize = 1_000;
+const STEP_RECORDS: usize = 10_000;
 
 enum Wake {
     /// A topic of the database grew.
@@ -330,6 +330,7 @@ async fn run(
             respond(ProcessorEvent::Idle {
                 request,
                 queries: queries.clone(),
+                memory_bytes: crate::wasm_memory_bytes(),
             });
         }
         respond(ProcessorEvent::Progress {

@@ -247,13 +247,18 @@ async fn produce_generated(
 
 impl Load {
     /// Batch `b`: records numbered from `b · batch_size`, keyed `<prefix><n mod 1000>`, with a
-    /// JSON-ish value padded to `value_bytes`.
+    /// JSON value `{"n":N,"pad":"xx…"}` padded to `value_bytes` (longer when that is too short
+    /// for the object).
     fn batch(&self, b: u32) -> Vec<ProduceRecord> {
         (0..self.batch_size)
             .map(|i| {
                 let n = u64::from(b) * u64::from(self.batch_size) + u64::from(i);
                 let mut value = format!("{{\"n\":{n},\"pad\":\"").into_bytes();
-                value.resize(self.value_bytes as usize, b'x');
+                let padded = (self.value_bytes as usize)
+                    .saturating_sub(2)
+                    .max(value.len());
+                value.resize(padded, b'x');
+                value.extend_from_slice(b"\"}");
                 ProduceRecord {
                     data: RecordData {
                         key: Some(format!("{}{}", self.key_prefix, n % 1000).into_bytes()),

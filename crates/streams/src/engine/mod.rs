@@ -237,10 +237,18 @@ impl Engine {
             if let Some(m) = self.materialized.get_mut(&query.sink.name) {
                 for out in &processed.outputs {
                     let k = (out.key.clone(), out.window);
-                    if out.value.is_some() {
-                        m.insert(k, out.clone());
-                    } else {
-                        m.remove(&k);
+                    match (m.get_mut(&k), out.value.is_some()) {
+                        // A key's new row replaces its value in place (its buffer reused).
+                        (Some(row), true) => {
+                            row.value.clone_from(&out.value);
+                            row.timestamp = out.timestamp;
+                        }
+                        (None, true) => {
+                            m.insert(k, out.clone());
+                        }
+                        (_, false) => {
+                            m.remove(&k);
+                        }
                     }
                 }
             }

@@ -7,7 +7,8 @@ use crate::plan::{AggregatePlan, PlanKind};
 use crate::types::Value;
 use crate::window::{grace_ms, time_windows, WindowBounds};
 
-use super::{OutputRecord, RunningQuery};
+use super::{output_to, OutputRecord, RunningQuery};
+use crate::catalog::SourceDef;
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub(super) struct Group {
@@ -110,7 +111,6 @@ impl RunningQuery {
     }
 
     pub(super) fn result_row(
-        &self,
         plan: &AggregatePlan,
         group: &[Value],
         state: &Group,
@@ -139,15 +139,7 @@ impl RunningQuery {
         state: &mut Group,
         window: Option<WindowBounds>,
     ) -> Option<OutputRecord> {
-        let post = self.result_row(plan, group, state, window);
-        let passes = plan.having.as_ref().is_none_or(|h| h.test(&post));
-        if !passes {
-            let had_passed = std::mem::replace(&mut state.passed, false);
-            return had_passed.then(|| self.output(group, None, state.timestamp, window));
-        }
-        state.passed = true;
-        let value: Vec<Value> = plan.value.iter().map(|v| v.eval(&post)).collect();
-        Some(self.output(group, Some(&value), state.timestamp, window))
+        emit_to(&self.sink, plan, group, state, window)
     }
 
     pub(super) fn update_group(
@@ -160,16 +152,24 @@ impl RunningQuery {
         sign: i64,
     ) -> Option<OutputRecord> {
         let key = (group, window);
-        let mut state = self.groups.remove(&key).unwrap_or_else(|| Group {
+        let apply = |state: &mut Group| {
+            for (a, acc) in plan.aggregates.iter().zip(state.accumulators.iter_mut()) {
+                a.apply(acc, row, sign);
+            }
+            state.timestamp = state.timestamp.max(ts);
+        };
+        // The group's state changes in place (one lookup); a new group is inserted.
+        if let Some(state) = self.groups.get_mut(&key) {
+            apply(state);
+            return emit_to(&self.sink, plan, &key.0, state, window);
+        }
+        let mut state = Group {
             accumulators: plan.aggregates.iter().map(|a| a.initial()).collect(),
             timestamp: ts,
             passed: false,
-        });
-        for (a, acc) in plan.aggregates.iter().zip(state.accumulators.iter_mut()) {
-            a.apply(acc, row, sign);
-        }
-        state.timestamp = state.timestamp.max(ts);
-        let out = self.emit(plan, &key.0, &mut state, window);
+        };
+        apply(&mut state);
+        let out = emit_to(&self.sink, plan, &key.0, &mut state, window);
         self.groups.insert(key, state);
         out
     }
@@ -297,4 +297,30 @@ impl RunningQuery {
         }
         outputs
     }
+}
+
+/// The output record for a group's new state, after HAVING (a group that stops passing it is
+/// deleted downstream).
+fn emit_to(
+    sink: &SourceDef,
+    plan: &AggregatePlan,
+    group: &[Value],
+    state: &mut Group,
+    window: Option<WindowBounds>,
+) -> Option<OutputRecord> {
+    let post = RunningQuery::result_row(plan, group, state, window);
+    let passes = plan.having.as_ref().is_none_or(|h| h.test(&post));
+    if !passes {
+        let had_passed = std::mem::replace(&mut state.passed, false);
+        return had_passed.then(|| output_to(sink, group, None, state.timestamp, window));
+    }
+    state.passed = true;
+    let value: Vec<Value> = plan.value.iter().map(|v| v.eval(&post)).collect();
+    Some(output_to(
+        sink,
+        group,
+        Some(&value),
+        state.timestamp,
+        window,
+    ))
 }

@@ -356,14 +356,7 @@ impl RunningQuery {
         timestamp: i64,
         window: Option<WindowBounds>,
     ) -> OutputRecord {
-        let sink = &self.sink;
-        OutputRecord {
-            topic: sink.topic.clone(),
-            key: encode_key(sink.key_format, &sink.schema.key, key),
-            value: value.map(|v| encode_value(sink.value_format, &sink.schema.value, v)),
-            timestamp,
-            window,
-        }
+        output_to(&self.sink, key, value, timestamp, window)
     }
 
     fn project(
@@ -424,5 +417,22 @@ impl RunningQuery {
             row.push(Value::BigInt(w.end));
         }
         row
+    }
+}
+
+/// The record `sink` gets for a key and value (`None`: a tombstone).
+fn output_to(
+    sink: &SourceDef,
+    key: &[Value],
+    value: Option<&[Value]>,
+    timestamp: i64,
+    window: Option<WindowBounds>,
+) -> OutputRecord {
+    OutputRecord {
+        topic: sink.topic.clone(),
+        key: encode_key(sink.key_format, &sink.schema.key, key),
+        value: value.map(|v| encode_value(sink.value_format, &sink.schema.value, v)),
+        timestamp,
+        window,
     }
 }

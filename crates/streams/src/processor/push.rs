@@ -74,7 +74,8 @@ impl<S: Storage> Processor<'_, S> {
             };
             total += batch.len();
             let mut rows = Vec::new();
-            for (_, _, _, _, topic, record) in &batch {
+            for (_, input, _, _, record) in &batch {
+                let topic = &inputs[*input];
                 if t.push.done() {
                     break;
                 }

@@ -33,8 +33,8 @@ impl StepReport {
 }
 
 /// A record read for a step, with what orders it: (timestamp, input index, partition, offset,
-/// topic, record).
-pub(super) type Tagged = (i64, usize, u32, u64, String, InputRecord);
+/// record); the input index names its topic among the inputs read.
+pub(super) type Tagged = (i64, usize, u32, u64, InputRecord);
 
 impl<S: Storage> Processor<'_, S> {
     /// Reads up to `max_records` of each partition of `inputs`, from the offset `from(partition,
@@ -81,7 +81,6 @@ impl<S: Storage> Processor<'_, S> {
                         source_index,
                         state.partition().0,
                         r.offset().0,
-                        topic.clone(),
                         input_of(r),
                     ));
                 }
@@ -168,7 +167,8 @@ impl<S: Storage> Processor<'_, S> {
         }
         let mut outputs: Vec<OutputRecord> = Vec::new();
         let mut skipped = 0;
-        for (_, _, _, _, topic, record) in &batch {
+        for (_, input, _, _, record) in &batch {
+            let topic = &inputs[*input];
             if let Some(processed) = self.engine.process_query(index, topic, record) {
                 skipped += usize::from(processed.skipped.is_some());
                 outputs.extend(processed.outputs);
