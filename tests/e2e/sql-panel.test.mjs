@@ -131,6 +131,10 @@ test('the Streams panel: a CTAS count over produced records, a processor killed 
   await page.locator(`[data-testid=query-row][data-query-id=${queryId}][data-status=RUNNING]`).waitFor();
   await produceChunk(page, 6, total += CHUNK);
   await caughtUp(page, total);
+  // A pull query answers from the table as the reopened processor rebuilt it.
+  assert.deepEqual(await runSql(page, "SELECT * FROM order_counts WHERE customer = 'c0';", 1), ['true']);
+  assert.deepEqual(await page.evaluate(() => [...window.$lab('.sl-sql-run').querySelectorAll('[data-testid=sql-row] td')].map((td) => td.textContent)),
+    ['c0', String(3 * CHUNK)]);
   await page.locator('[data-testid=topology-node][data-kind=sink]').click();
   await page.waitForFunction((v) => window.$lab('[data-testid=table-row][data-key=c0]')?.dataset.value === v,
     `{"ORDERS":${3 * CHUNK}}`);

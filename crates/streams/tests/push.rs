@@ -1,7 +1,8 @@
-//! Push queries in the processor: rows of the records that arrive after the query starts (none
-//! of those before), in order, as ksqlDB's transient queries give them; LIMIT ends one; a key
-//! left out of the SELECT list is not shown; windowed rows carry WINDOWSTART and WINDOWEND;
-//! nothing of a push query is stored.
+//! Transient queries in the processor. Push queries: rows of the records that arrive after the
+//! query starts (none of those before), in order, as ksqlDB's transient queries give them; LIMIT
+//! ends one; a key left out of the SELECT list is not shown; windowed rows carry WINDOWSTART and
+//! WINDOWEND; nothing of a push query is stored. Pull queries: the same answer after the
+//! processor reopens (its tables rebuilt from their topics).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod support {
@@ -146,4 +147,37 @@ fn a_push_query_of_an_unknown_column_is_refused_as_ksqldb_refuses_it() {
         "SELECT column 'NOPE' cannot be resolved."
     );
     assert!(p.push_ids().is_empty());
+}
+
+#[test]
+fn a_pull_query_answers_the_same_after_the_processor_reopens() {
+    let store = setup();
+    let mut p = block_on(Processor::open(&store)).unwrap();
+    let results = block_on(p.execute(
+        "CREATE STREAM ORDERS (ID STRING KEY, CUSTOMER STRING, AMOUNT INT) WITH (kafka_topic='orders', value_format='JSON');
+         CREATE TABLE COUNTS AS SELECT CUSTOMER, COUNT(*) AS N FROM ORDERS GROUP BY CUSTOMER;",
+        NOW,
+    ))
+    .unwrap();
+    assert!(results.iter().all(|r| r.ok), "{results:?}");
+    send(
+        &store,
+        &[
+            ("o1", r#"{"customer":"ada","amount":1}"#, 1),
+            ("o2", r#"{"customer":"ada","amount":1}"#, 2),
+            ("o3", r#"{"customer":"bo","amount":1}"#, 3),
+        ],
+    );
+    block_on(p.run_until_idle(10, NOW)).unwrap();
+    let pull = "SELECT * FROM COUNTS WHERE CUSTOMER = 'ada';";
+    let before = block_on(p.execute(pull, NOW)).unwrap();
+    let expected = vec![vec![
+        ("CUSTOMER".to_owned(), text("ada")),
+        ("N".to_owned(), Value::BigInt(2)),
+    ]];
+    assert_eq!(before[0].rows.as_ref(), Some(&expected));
+    drop(p);
+    let mut p = block_on(Processor::open(&store)).unwrap();
+    let after = block_on(p.execute(pull, NOW)).unwrap();
+    assert_eq!(after[0].rows.as_ref(), Some(&expected), "{after:?}");
 }

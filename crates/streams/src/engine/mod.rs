@@ -234,26 +234,35 @@ impl Engine {
         let query = self.queries.get_mut(index)?;
         let processed = query.process_topic(topic, record);
         if query.sink.kind == SourceKind::Table {
-            if let Some(m) = self.materialized.get_mut(&query.sink.name) {
-                for out in &processed.outputs {
-                    let k = (out.key.clone(), out.window);
-                    match (m.get_mut(&k), out.value.is_some()) {
-                        // A key's new row replaces its value in place (its buffer reused).
-                        (Some(row), true) => {
-                            row.value.clone_from(&out.value);
-                            row.timestamp = out.timestamp;
-                        }
-                        (None, true) => {
-                            m.insert(k, out.clone());
-                        }
-                        (_, false) => {
-                            m.remove(&k);
-                        }
-                    }
-                }
+            let table = query.sink.name.clone();
+            for out in &processed.outputs {
+                self.materialize(&table, out);
             }
         }
         Some(processed)
+    }
+
+    /// Applies one record of table `table`'s topic to its materialized rows (what pull queries
+    /// read): a key's newest row, or none after a tombstone. A processor that opens rebuilds
+    /// them from the table's topic this way.
+    pub fn materialize(&mut self, table: &str, out: &OutputRecord) {
+        let Some(m) = self.materialized.get_mut(table) else {
+            return;
+        };
+        let k = (out.key.clone(), out.window);
+        match (m.get_mut(&k), out.value.is_some()) {
+            // A key's new row replaces its value in place (its buffer reused).
+            (Some(row), true) => {
+                row.value.clone_from(&out.value);
+                row.timestamp = out.timestamp;
+            }
+            (None, true) => {
+                m.insert(k, out.clone());
+            }
+            (_, false) => {
+                m.remove(&k);
+            }
+        }
     }
 
     /// Every running query's state changes since the last call: (query id, changelog records).

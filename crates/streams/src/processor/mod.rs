@@ -212,6 +212,26 @@ impl<'a, S: Storage> Processor<'a, S> {
             }
         }
         processor.engine.restored();
+        // Pull queries read a table's newest rows: rebuilt from the table's own topic.
+        let tables: Vec<(String, String)> = processor
+            .engine
+            .queries()
+            .iter()
+            .filter(|q| q.sink.kind == crate::ast::SourceKind::Table)
+            .map(|q| (q.sink.name.clone(), q.sink.topic.clone()))
+            .collect();
+        for (table, topic) in tables {
+            for (_, record) in processor.read_all(&topic).await? {
+                let out = OutputRecord {
+                    topic: topic.clone(),
+                    key: record.key,
+                    value: record.value,
+                    timestamp: record.timestamp,
+                    window: record.window,
+                };
+                processor.engine.materialize(&table, &out);
+            }
+        }
         Ok(())
     }
 
