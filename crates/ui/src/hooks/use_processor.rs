@@ -99,12 +99,24 @@ pub enum ProcessorAction {
     Killed,
     /// The user stopped a push query.
     PushStopped(String),
+    /// A second passed: a query that read nothing since its last rate reads at 0/s.
+    Tick,
 }
 
 impl Reducible for ProcessorState {
     type Action = ProcessorAction;
 
     fn reduce(self: Rc<Self>, action: ProcessorAction) -> Rc<Self> {
+        if let ProcessorAction::Tick = action {
+            // Most seconds change nothing, and the lab does not render again.
+            let rates = self.rates_for(&self.queries);
+            if rates == self.rates {
+                return self;
+            }
+            let mut next = (*self).clone();
+            next.rates = rates;
+            return Rc::new(next);
+        }
         let mut next = (*self).clone();
         match action {
             ProcessorAction::Starting => next.worker = Some(Worker::Starting),
@@ -129,6 +141,7 @@ impl Reducible for ProcessorState {
                 next.submissions.drain(..drop);
             }
             ProcessorAction::Event(event) => next.apply(event),
+            ProcessorAction::Tick => {}
         }
         Rc::new(next)
     }
@@ -199,28 +212,33 @@ impl ProcessorState {
     }
 
     fn set_queries(&mut self, queries: Vec<QueryStatus>) {
-        let now = js_sys::Date::now();
-        let mut rates = BTreeMap::new();
-        for q in &queries {
-            let rate = match self.rates.get(&q.id) {
-                // Over at least a second, so a rate is not one step's burst.
-                Some(r) if now - r.at_ms >= 1000.0 => Rate {
-                    at_ms: now,
-                    records_in: q.records_in,
-                    per_second: q.records_in.saturating_sub(r.records_in) as f64 * 1000.0
-                        / (now - r.at_ms),
-                },
-                Some(r) => *r,
-                None => Rate {
-                    at_ms: now,
-                    records_in: q.records_in,
-                    per_second: 0.0,
-                },
-            };
-            rates.insert(q.id.clone(), rate);
-        }
-        self.rates = rates;
+        self.rates = self.rates_for(&queries);
         self.queries = queries;
+    }
+
+    /// Each query's rate: over at least a second since its last rate, so a rate is not one
+    /// step's burst; a query idle at 0/s keeps its rate as it is.
+    fn rates_for(&self, queries: &[QueryStatus]) -> BTreeMap<String, Rate> {
+        let now = js_sys::Date::now();
+        queries
+            .iter()
+            .map(|q| {
+                let fresh = |per_second| Rate {
+                    at_ms: now,
+                    records_in: q.records_in,
+                    per_second,
+                };
+                let rate = match self.rates.get(&q.id) {
+                    Some(r) if r.records_in == q.records_in && r.per_second == 0.0 => *r,
+                    Some(r) if now - r.at_ms >= 1000.0 => fresh(
+                        q.records_in.saturating_sub(r.records_in) as f64 * 1000.0 / (now - r.at_ms),
+                    ),
+                    Some(r) => *r,
+                    None => fresh(0.0),
+                };
+                (q.id.clone(), rate)
+            })
+            .collect()
     }
 }
 
@@ -327,6 +345,13 @@ pub fn use_processor(db: AttrValue, autostart: bool) -> ProcessorHandle {
             if *autostart && handle.state.worker.is_none() {
                 handle.start();
             }
+        });
+    }
+    {
+        // Rates fall to 0/s once a query stops reading, with or without reports.
+        let dispatch = handle.state.dispatcher();
+        use_effect_with((), move |_| {
+            super::every(1000, move || dispatch.dispatch(ProcessorAction::Tick))
         });
     }
     {
