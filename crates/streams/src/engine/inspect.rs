@@ -80,22 +80,21 @@ impl Engine {
             .transpose()?;
         let plan_items = crate::plan::pull_items(q, &scope)?;
         let mut out = Vec::new();
-        for record in rows.values() {
-            let Ok(mut row) =
-                decode_key(source.key_format, &source.schema.key, record.key.as_deref())
+        for ((key, window), record) in rows {
+            let Ok(mut row) = decode_key(source.key_format, &source.schema.key, key.as_deref())
             else {
                 continue;
             };
             let Ok(Some(value)) = decode_value(
                 source.value_format,
                 &source.schema.value,
-                record.value.as_deref(),
+                Some(record.value.as_slice()),
             ) else {
                 continue;
             };
             row.extend(value);
             row.push(Value::BigInt(record.timestamp));
-            if let Some(w) = record.window {
+            if let Some(w) = window {
                 row.push(Value::BigInt(w.start));
                 row.push(Value::BigInt(w.end));
             }

@@ -54,8 +54,15 @@ pub struct StatementResult {
     pub durable: bool,
 }
 
-/// A materialized table's rows: its latest record per key (and window).
-type Materialized = BTreeMap<(Option<Vec<u8>>, Option<WindowBounds>), OutputRecord>;
+/// A materialized table's newest row of a key: its value's bytes and its timestamp.
+#[derive(Debug)]
+struct MaterializedRow {
+    value: Vec<u8>,
+    timestamp: i64,
+}
+
+/// A materialized table's rows: its newest row per key (and window).
+type Materialized = BTreeMap<(Option<Vec<u8>>, Option<WindowBounds>), MaterializedRow>;
 
 /// A database's streams, tables and queries.
 #[derive(Debug, Default)]
@@ -250,16 +257,20 @@ impl Engine {
             return;
         };
         let k = (out.key.clone(), out.window);
-        match (m.get_mut(&k), out.value.is_some()) {
+        match (m.get_mut(&k), &out.value) {
             // A key's new row replaces its value in place (its buffer reused).
-            (Some(row), true) => {
-                row.value.clone_from(&out.value);
+            (Some(row), Some(value)) => {
+                row.value.clone_from(value);
                 row.timestamp = out.timestamp;
             }
-            (None, true) => {
-                m.insert(k, out.clone());
+            (None, Some(value)) => {
+                let row = MaterializedRow {
+                    value: value.clone(),
+                    timestamp: out.timestamp,
+                };
+                m.insert(k, row);
             }
-            (_, false) => {
+            (_, None) => {
                 m.remove(&k);
             }
         }
