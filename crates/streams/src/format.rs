@@ -218,22 +218,28 @@ pub fn decode_key(
     match format {
         KeyFormat::Kafka => Ok(vec![from_text(s, &columns[0])?]),
         KeyFormat::Json => {
-            let j: Json = serde_json::from_str(s).map_err(|e| FormatError::NotJson {
+            let not_json = |e: serde_json::Error| FormatError::NotJson {
                 part: "key",
                 reason: e.to_string(),
-            })?;
+            };
             if let [column] = columns {
+                let j: Json = serde_json::from_str(s).map_err(not_json)?;
                 return Ok(vec![from_json(&j, column)?]);
             }
-            let Json::Object(fields) = &j else {
-                return Err(FormatError::NotAnObject {
-                    found: json_kind(&j).to_owned(),
-                });
-            };
-            columns
-                .iter()
-                .map(|c| from_json(lookup(fields, &c.name), c))
-                .collect()
+            // Several columns: an object, its fields matched to the columns as a value's are.
+            match read_fields(s, columns).map_err(not_json)? {
+                Fields::Object(values) => values
+                    .iter()
+                    .zip(columns)
+                    .map(|(j, c)| from_json(j, c))
+                    .collect(),
+                Fields::Null => Err(FormatError::NotAnObject {
+                    found: json_kind(&Json::Null).to_owned(),
+                }),
+                Fields::Other(kind) => Err(FormatError::NotAnObject {
+                    found: kind.to_owned(),
+                }),
+            }
         }
     }
 }
@@ -252,23 +258,6 @@ pub fn encode_key(format: KeyFormat, columns: &[Column], values: &[Value]) -> Op
         }
         (_, values) => Some(encode_json_object(columns, values).into_bytes()),
     }
-}
-
-static NULL: Json = Json::Null;
-
-/// A field by exact name, else by its upper-cased name.
-fn lookup<'a>(fields: &'a serde_json::Map<String, Json>, name: &str) -> &'a Json {
-    fields
-        .get(name)
-        .or_else(|| {
-            // A field matches its column case-insensitively (the column's name is upper case);
-            // compared char by char, so no field name is copied.
-            fields
-                .iter()
-                .find(|(k, _)| k.chars().flat_map(char::to_uppercase).eq(name.chars()))
-                .map(|(_, v)| v)
-        })
-        .unwrap_or(&NULL)
 }
 
 /// Decodes a record value into the value columns' values; `None` for a tombstone.
