@@ -60,3 +60,45 @@ test('a full storage quota stops the producer with a clear error, keeps the log,
   await page.locator('[data-testid="produce-result"][data-offset="0"]').waitFor();
   assert.deepEqual(errors, []);
 }));
+
+test('a Kinesis stream named "." lists beside Kafka topics after a reload; a damaged topic row hides nothing else', async (t) => withBrowser(t, async ({ page, errors }) => {
+  await page.goto(server.url);
+  await createTopic(page, '.', 2, 'kinesis');
+  await createTopic(page, 'orders', 3, 'kafka');
+  const listed = () => page.locator('[data-testid="topic-item"]').evaluateAll((items) => items.map((i) => i.dataset.topic));
+  await page.reload();
+  await page.locator('[data-testid="topic-item"][data-topic="orders"]').waitFor();
+  assert.deepEqual(await listed(), ['.', 'orders']);
+  // A Kafka topic may not be named ".": the Kafka form still refuses it, under Kafka's rules.
+  await byTestId(page, 'topic-create-name').fill('.');
+  await byTestId(page, 'topic-create-mode').selectOption('kafka');
+  await byTestId(page, 'topic-create-submit').click();
+  assert.match(await byTestId(page, 'error-message').innerText(), /'\.' is not a legal Kafka topic name/);
+
+  // A row this code never writes (a Kafka topic named "..", as a damaged or foreign write would
+  // leave it) is listed as damaged with what is wrong; the other topics stay listed and open.
+  await page.evaluate(() => new Promise((resolve, reject) => {
+    const open = indexedDB.open('streamlab');
+    open.onsuccess = () => {
+      const tx = open.result.transaction('topics', 'readwrite');
+      tx.objectStore('topics').put({ name: '..', mode: 'kafka', partitionCount: 1, maxRecordBytes: 1048576 }, '..');
+      tx.oncomplete = () => { open.result.close(); resolve(); };
+      tx.onerror = () => reject(tx.error);
+    };
+    open.onerror = () => reject(open.error);
+  }));
+  await page.reload();
+  const damaged = page.locator('[data-testid="topic-damaged"][data-topic=".."]');
+  await damaged.waitFor();
+  assert.match(await damaged.innerText(), /stored topic is malformed: illegal name: '\.\.' is not a legal Kafka topic name/);
+  assert.deepEqual(await listed(), ['.', 'orders']);
+  await page.locator('[data-testid="topic-item"][data-topic="."]').click();
+  await page.locator('[data-testid="partition-row"]').nth(1).waitFor();
+  await damaged.locator('[data-testid="topic-damaged-delete"]').click();
+  await damaged.waitFor({ state: 'detached' });
+  await page.reload();
+  await page.locator('[data-testid="topic-item"][data-topic="orders"]').waitFor();
+  assert.equal(await page.locator('[data-testid="topic-damaged"]').count(), 0);
+  assert.deepEqual(await listed(), ['.', 'orders']);
+  assert.deepEqual(errors, []);
+}));

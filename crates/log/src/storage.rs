@@ -237,11 +237,10 @@ impl TopicConfig {
         }
     }
 
-    /// Rebuilds a configuration read back from storage, checking it as the builders do (the
-    /// name under the looser Kafka length rule).
+    /// Rebuilds a configuration read back from storage, checking it as the builders do: the
+    /// name under its own mode's rules (a Kinesis stream may be named `.`, a Kafka topic not).
     pub fn from_parts(parts: TopicConfigParts) -> Result<Self, TopicConfigError> {
-        let mut config = TopicConfig::new(&parts.name, Mode::Kafka, parts.partition_count)?;
-        config.mode = parts.mode;
+        let mut config = TopicConfig::new(&parts.name, parts.mode, parts.partition_count)?;
         config.max_record_bytes = parts.max_record_bytes;
         config.timestamp_type = parts.timestamp_type;
         config
@@ -630,6 +629,38 @@ mod tests {
         assert_eq!(
             TopicConfig::new("", Mode::Kafka, 3),
             Err(TopicConfigError::Name(NameError::Empty))
+        );
+    }
+
+    #[test]
+    fn stored_names_are_checked_under_their_own_modes_rules() {
+        for (name, mode) in [
+            (".", Mode::Kinesis),
+            ("..", Mode::Kinesis),
+            ("a".repeat(249).as_str(), Mode::Kafka),
+        ] {
+            let config = TopicConfig::new(name, mode, 2).expect("legal in its mode");
+            assert_eq!(TopicConfig::from_parts(config.to_parts()), Ok(config));
+        }
+        let mut kafka_dot = TopicConfig::new("t", Mode::Kafka, 1)
+            .expect("valid")
+            .to_parts();
+        kafka_dot.name = ".".into();
+        assert_eq!(
+            TopicConfig::from_parts(kafka_dot),
+            Err(TopicConfigError::Name(NameError::Reserved(".".into())))
+        );
+        let mut long_stream = TopicConfig::new("s", Mode::Kinesis, 1)
+            .expect("valid")
+            .to_parts();
+        long_stream.name = "s".repeat(129);
+        assert_eq!(
+            TopicConfig::from_parts(long_stream),
+            Err(TopicConfigError::Name(NameError::TooLong {
+                len: 129,
+                max: 128,
+                mode: Mode::Kinesis
+            }))
         );
     }
 

@@ -131,7 +131,7 @@ pub fn topic_from_js(value: &JsValue) -> Result<TopicConfig, IdbError> {
         .ok_or_else(|| IdbError::malformed(what, format!("unknown mode '{mode_text}'")))?;
     let count = u32::try_from(get_u64(value, "partitionCount", what)?)
         .map_err(|_| IdbError::malformed(what, "partitionCount is too large"))?;
-    let defaults = TopicConfig::new(&name, Mode::Kafka, count.max(1))
+    let defaults = TopicConfig::new(&name, mode, count.max(1))
         .map_err(|e| IdbError::malformed(what, e.to_string()))?;
     let mut parts = defaults.to_parts();
     parts.mode = mode;

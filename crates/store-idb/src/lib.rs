@@ -44,7 +44,7 @@ mod store;
 
 pub use error::IdbError;
 pub use leases::{LeaseOwner, LeaseTable, LEASE_DATABASE};
-pub use store::{IdbStore, SCHEMA_VERSION};
+pub use store::{DamagedTopic, IdbStore, TopicListing, SCHEMA_VERSION};
 
 #[doc(no_inline)]
 pub use streamlab_log::{PartitionState, Storage};

@@ -6,7 +6,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 
-use streamlab_idb::{IdbError, IdbStore};
+use streamlab_idb::{DamagedTopic, IdbError, IdbStore};
 use streamlab_log::{
     fetch, resolve_position, CorruptBatch, DecodeError, FetchError, FetchLimits, Mode, Offset,
     OffsetResetPolicy, PartitionId, Position, RecordData, Storage, Timestamp, TopicConfig,
@@ -34,6 +34,19 @@ export function upgradeTo(name, version) {
     const req = indexedDB.open(name, version);
     req.onblocked = () => { blocked = true; };
     req.onsuccess = () => { req.result.close(); resolve(blocked ? 'blocked then opened' : 'opened'); };
+    req.onerror = () => reject(req.error);
+  });
+}
+export function putRaw(name, storeName, key, value) {
+  return new Promise((resolve, reject) => {
+    const req = indexedDB.open(name);
+    req.onsuccess = () => {
+      const db = req.result;
+      const tx = db.transaction(storeName, 'readwrite');
+      tx.objectStore(storeName).put(value, key);
+      tx.oncomplete = () => { db.close(); resolve(); };
+      tx.onerror = () => reject(tx.error);
+    };
     req.onerror = () => reject(req.error);
   });
 }
@@ -67,6 +80,8 @@ extern "C" {
     fn release_held();
     #[wasm_bindgen(js_name = upgradeTo)]
     fn upgrade_to(name: &str, version: u32) -> Promise;
+    #[wasm_bindgen(js_name = putRaw)]
+    fn put_raw(name: &str, store: &str, key: JsValue, value: JsValue) -> Promise;
     #[wasm_bindgen(js_name = flipByte)]
     fn flip_byte(name: &str, key: JsValue, at: u32) -> Promise;
     #[wasm_bindgen(js_name = quotaExceeded)]
@@ -197,6 +212,85 @@ async fn a_corrupted_batch_is_named_and_its_neighbours_still_read() {
         .await
         .expect("last batch");
     assert_eq!(after.records.len(), 2);
+}
+
+#[wasm_bindgen_test]
+async fn a_kinesis_stream_named_dot_lists_beside_kafka_topics_after_a_reopen() {
+    let name = "idb-test-dot-stream";
+    let store = fresh_store(name).await;
+    for config in [
+        TopicConfig::new(".", Mode::Kinesis, 2).expect("legal in Kinesis"),
+        TopicConfig::new("orders", Mode::Kafka, 3).expect("valid"),
+    ] {
+        store.create_topic(&config).await.expect("create");
+    }
+    drop(store);
+    let reopened = IdbStore::open(name).await.expect("reopen");
+    let listing = reopened.list_topics_checked().await.expect("list");
+    let names: Vec<(String, Mode, usize)> = listing
+        .topics
+        .iter()
+        .map(|t| {
+            (
+                t.config.name().as_str().to_owned(),
+                t.config.mode(),
+                t.partitions.len(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        names,
+        [
+            (".".to_owned(), Mode::Kinesis, 2),
+            ("orders".to_owned(), Mode::Kafka, 3)
+        ]
+    );
+    assert_eq!(listing.damaged, []);
+}
+
+#[wasm_bindgen_test]
+async fn a_damaged_topic_row_is_listed_as_damaged_and_hides_nothing_else() {
+    let name = "idb-test-damaged-topic";
+    let store = fresh_store(name).await;
+    for topic in ["a", "c"] {
+        let config = TopicConfig::new(topic, Mode::Kafka, 1).expect("valid");
+        store.create_topic(&config).await.expect("create");
+    }
+    // A row this code never writes: a Kafka topic named "." and a row that is not an object.
+    let bad = js_sys::JSON::parse(
+        r#"{"name": ".", "mode": "kafka", "partitionCount": 1, "maxRecordBytes": 1048576}"#,
+    )
+    .expect("json");
+    JsFuture::from(put_raw(name, "topics", ".".into(), bad))
+        .await
+        .expect("put");
+    JsFuture::from(put_raw(name, "topics", "b".into(), JsValue::from(7)))
+        .await
+        .expect("put");
+
+    let listing = store.list_topics_checked().await.expect("list");
+    let good: Vec<&str> = listing
+        .topics
+        .iter()
+        .map(|t| t.config.name().as_str())
+        .collect();
+    assert_eq!(good, ["a", "c"]);
+    let damaged: Vec<&str> = listing.damaged.iter().map(|d| d.name.as_str()).collect();
+    assert_eq!(damaged, [".", "b"]);
+    assert_eq!(
+        listing.damaged[0],
+        DamagedTopic {
+            name: ".".into(),
+            problem: "stored topic is malformed: illegal name: '.' is not a legal Kafka topic name"
+                .into(),
+        }
+    );
+    // The trait's list is the undamaged topics; a damaged one can be deleted by its stored name.
+    assert_eq!(store.list_topics().await.expect("list").len(), 2);
+    assert!(store.delete_damaged_topic("b").await.expect("delete"));
+    let listing = store.list_topics_checked().await.expect("list");
+    assert_eq!(listing.damaged.len(), 1);
+    assert_eq!(listing.topics.len(), 2);
 }
 
 #[wasm_bindgen_test]

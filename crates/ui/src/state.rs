@@ -60,6 +60,8 @@ pub struct LabState {
     pub sequences: Vec<Option<(String, String)>>,
     /// Stored batches of the open topic that failed their checks when last read.
     pub corrupt: Vec<streamlab_log::CorruptBatch>,
+    /// Stored topics whose rows do not decode (listed apart; the others stay usable).
+    pub damaged: Vec<streamlab_idb::DamagedTopic>,
     /// The scenario this lab replays, if any.
     pub scenario: Option<ScenarioView>,
     /// The browser refused a write because its storage quota is full (until the error is
@@ -252,6 +254,7 @@ pub enum Action {
         table: Option<streamlab_log::TableView>,
         sequences: Vec<Option<(String, String)>>,
         corrupt: Vec<streamlab_log::CorruptBatch>,
+        damaged: Vec<streamlab_idb::DamagedTopic>,
     },
     /// The user opened a topic.
     OpenTopic(TopicName),
@@ -277,6 +280,8 @@ pub enum Action {
     Cleaned(String),
     /// A topic was deleted.
     TopicDeleted(TopicName),
+    /// A damaged topic was deleted by its stored name.
+    DamagedTopicDeleted(String),
     /// A producer run was started.
     RunStarted(RunView),
     /// A producer run reported.
@@ -385,6 +390,7 @@ impl Reducible for LabState {
                 table,
                 sequences,
                 corrupt,
+                damaged,
             } => {
                 // Loads run concurrently; one started earlier may finish later. Keep the newest.
                 if generation < next.loaded_generation {
@@ -396,6 +402,7 @@ impl Reducible for LabState {
                 next.table = table;
                 next.sequences = sequences;
                 next.corrupt = corrupt;
+                next.damaged = damaged;
             }
             Action::OpenTopic(topic) => {
                 if next.open_topic.as_ref() != Some(&topic) {
@@ -437,6 +444,10 @@ impl Reducible for LabState {
                 next.storage_full = false;
             }
             Action::LogChanged => next.generation += 1,
+            Action::DamagedTopicDeleted(name) => {
+                next.damaged.retain(|d| d.name != name);
+                next.generation += 1;
+            }
             Action::TopicDeleted(name) => {
                 if next.open_topic.as_ref() == Some(&name) {
                     next.open_topic = None;

@@ -27,7 +27,9 @@ use crate::error::IdbError;
 use crate::idb::{open, request, requested, Migration, Tx};
 
 mod append;
+mod listing;
 use append::write_batch_in;
+pub use listing::{DamagedTopic, TopicListing};
 
 /// The schema version this code writes. Version 1 is the first released schema; version 2 adds
 /// the batch index (seek by sequence number and by time in O(log n)).
@@ -322,61 +324,12 @@ impl Storage for IdbStore {
     }
 
     async fn delete_topic(&self, name: &TopicName) -> Result<bool, IdbError> {
-        let tx = self.tx(
-            &[TOPICS, PARTITIONS, BATCHES, BATCH_INDEX, GROUPS],
-            IdbTransactionMode::Readwrite,
-        )?;
-        let topics = tx.store(TOPICS)?;
-        let key = JsValue::from_str(name.as_str());
-        let existed = !request(&topics.get(&key).map_err(IdbError::from_js)?)
-            .await?
-            .is_undefined();
-        let _ = topics.delete(&key).map_err(IdbError::from_js)?;
-        // Every array key that starts with the name: [name] sorts before them, and [name, []]
-        // after them (an array element sorts above numbers).
-        let all_of_topic = IdbKeyRange::bound(&Array::of1(&key), &Array::of2(&key, &Array::new()))
-            .map_err(IdbError::from_js)?;
-        for store in [PARTITIONS, BATCHES, BATCH_INDEX] {
-            let _ = tx
-                .store(store)?
-                .delete(&all_of_topic)
-                .map_err(IdbError::from_js)?;
-        }
-        // Group keys are [group, topic, partition]: walk them and drop this topic's.
-        let cursor_req = tx.store(GROUPS)?.open_cursor().map_err(IdbError::from_js)?;
-        loop {
-            let cursor = request(&cursor_req).await?;
-            let Ok(cursor) = cursor.dyn_into::<IdbCursorWithValue>() else {
-                break;
-            };
-            let group_key: Array = cursor.key().map_err(IdbError::from_js)?.unchecked_into();
-            if group_key.get(1).as_string().as_deref() == Some(name.as_str()) {
-                let _ = cursor.delete().map_err(IdbError::from_js)?;
-            }
-            cursor.continue_().map_err(IdbError::from_js)?;
-        }
-        tx.commit().await?;
-        Ok(existed)
+        self.delete_topic_rows(name.as_str()).await
     }
 
+    /// The topics that decode; [`IdbStore::list_topics_checked`] also lists the damaged ones.
     async fn list_topics(&self) -> Result<Vec<TopicMetadata>, IdbError> {
-        let tx = self.tx(&[TOPICS, PARTITIONS], IdbTransactionMode::Readonly)?;
-        let req = tx.store(TOPICS)?.get_all().map_err(IdbError::from_js)?;
-        let configs: Array = request(&req).await?.unchecked_into();
-        let configs = configs
-            .iter()
-            .map(|v| topic_from_js(&v))
-            .collect::<Result<Vec<_>, _>>()?;
-        let partitions = tx.store(PARTITIONS)?;
-        let mut out = Vec::with_capacity(configs.len());
-        for config in configs {
-            let states = read_partitions(&partitions, config.name()).await?;
-            out.push(TopicMetadata {
-                config,
-                partitions: states,
-            });
-        }
-        Ok(out)
+        Ok(self.list_topics_checked().await?.topics)
     }
 
     async fn describe_topic(&self, name: &TopicName) -> Result<Option<TopicMetadata>, IdbError> {

@@ -219,7 +219,7 @@ pub fn Lab(props: &LabProps) -> Html {
         },
         None => html! {
             <section class="sl-empty">
-                <h2>{ "Create a topic to begin" }</h2>
+                <h2>{ if state.topics.is_empty() { "Create a topic to begin" } else { "Open a topic from the list" } }</h2>
                 <p>{ "A topic (Kafka) or stream (Kinesis) is an append-only log split into partitions (shards). Producers append records; consumers read them back by offset, as often as they like." }</p>
             </section>
         },

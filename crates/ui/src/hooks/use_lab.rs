@@ -226,6 +226,20 @@ impl LabHandle {
         });
     }
 
+    /// Deletes a stored topic that does not decode, by its stored name.
+    pub fn delete_damaged_topic(&self, name: String) {
+        let dispatch = self.state.dispatcher();
+        let Some(store) = self.state.store.clone() else {
+            return;
+        };
+        spawn_local(async move {
+            match store.delete_damaged_topic(&name).await {
+                Ok(_) => dispatch.dispatch(Action::DamagedTopicDeleted(name)),
+                Err(e) => dispatch.dispatch(Action::Error(e.to_string())),
+            }
+        });
+    }
+
     /// Deletes a topic with everything it holds, stopping this dashboard's consumers of it.
     pub fn delete_topic(&self, name: TopicName) {
         let dispatch = self.state.dispatcher();
@@ -1267,6 +1281,7 @@ pub fn use_lab(db: AttrValue, clear: bool) -> LabHandle {
                                 table: views.table,
                                 sequences: views.sequences,
                                 corrupt: views.corrupt,
+                                damaged: views.damaged,
                             }),
                             Err(message) => dispatch.dispatch(Action::Error(message)),
                         }
@@ -1448,6 +1463,7 @@ struct Views {
     table: Option<TableView>,
     sequences: Vec<Option<(String, String)>>,
     corrupt: Vec<CorruptBatch>,
+    damaged: Vec<streamlab_idb::DamagedTopic>,
 }
 
 async fn load_views(
@@ -1455,7 +1471,11 @@ async fn load_views(
     open_topic: Option<&TopicName>,
     query: &RecordsQuery,
 ) -> Result<Views, String> {
-    let topics = store.list_topics().await.map_err(|e| e.to_string())?;
+    let listing = store
+        .list_topics_checked()
+        .await
+        .map_err(|e| e.to_string())?;
+    let topics = listing.topics;
     let mut records = Vec::new();
     let mut table = None;
     let mut sequences = Vec::new();
@@ -1488,6 +1508,7 @@ async fn load_views(
         table,
         sequences,
         corrupt,
+        damaged: listing.damaged,
     })
 }
 
