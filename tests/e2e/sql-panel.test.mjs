@@ -100,6 +100,7 @@ test('the Streams panel: a CTAS count over produced records, a processor killed 
   const counts = await page.evaluate(() => Object.fromEntries(
     window.$$lab('[data-testid=topology-node]').map((n) => [n.dataset.kind, Number(n.dataset.count)])));
   assert.equal(counts.source, total);
+  assert.equal(counts.repartition, total, 'each order re-keyed through the repartition topic');
   assert.equal(counts.sink, total);
 
   // The clean run: the same records (same partitions and timestamps) in a database of its own.
@@ -121,6 +122,12 @@ test('the Streams panel: a CTAS count over produced records, a processor killed 
   for (const [customer, values] of Object.entries(perKey(sink))) {
     assert.deepEqual(values, values.map((_, n) => `{"ORDERS":${n + 1}}`), customer);
   }
+  // The repartition topic holds each order keyed by its customer, as in the clean run.
+  const repartition = `_streamlab-${queryId}-repartition`;
+  const through = await readAll(page, DB, repartition);
+  assert.equal(through.length, total);
+  for (const r of through) assert.equal(r.key, JSON.parse(r.value).customer);
+  assert.deepEqual(perKey(through), perKey(await readAll(page, 'sql-panel-clean', repartition)));
   const changelog = `_streamlab-${queryId}-changelog`;
   assert.deepEqual(latest(await readAll(page, DB, changelog)), latest(await readAll(page, 'sql-panel-clean', changelog)));
 
@@ -142,6 +149,7 @@ test('the Streams panel: a CTAS count over produced records, a processor killed 
   assert.equal(await page.locator(`[data-testid=topic-item][data-topic="${changelog}"]`).count(), 0);
   await byTestId(page, 'topic-internal-toggle').check();
   await page.locator(`[data-testid=topic-item][data-topic="${changelog}"]`).waitFor();
+  await page.locator(`[data-testid=topic-item][data-topic="${repartition}"]`).waitFor();
   assert.deepEqual(errors, []);
 }));
 

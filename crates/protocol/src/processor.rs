@@ -71,8 +71,11 @@ pub struct QueryStatus {
     pub records_out: u64,
     /// Records skipped.
     pub records_skipped: u64,
-    /// ksqlDB's query state (`RUNNING`).
+    /// ksqlDB's query state: `RUNNING`, or `ERROR` once an input cannot be read.
     pub state: String,
+    /// Why the query is in `ERROR`.
+    #[serde(default)]
+    pub error: Option<String>,
     /// Records of its inputs it has not read yet.
     pub lag: u64,
     /// Its topology: sources, operators, sink and changelog, each with its count.
@@ -82,7 +85,8 @@ pub struct QueryStatus {
 /// One node of a query's topology.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TopologyNode {
-    /// `source`, `join`, `filter`, `rekey`, `aggregate`, `project`, `sink` or `changelog`.
+    /// `source`, `join`, `filter`, `rekey`, `repartition`, `aggregate`, `project`, `sink` or
+    /// `changelog`.
     pub kind: String,
     /// Its topic, or what it does.
     pub label: String,
@@ -147,8 +151,11 @@ pub enum ProcessorEvent {
         id: String,
         /// The rows: each a list of (column, value as JSON text).
         rows: Vec<Vec<(String, String)>>,
-        /// Whether the query has ended (its LIMIT reached).
+        /// Whether the query has ended (its LIMIT reached, or an input it cannot read).
         done: bool,
+        /// Why it ended, when an input could not be read.
+        #[serde(default)]
+        error: Option<String>,
     },
     /// Something failed; `request` names the command it answers, if any.
     Failed {

@@ -157,6 +157,8 @@ fn query_to_js(q: &QueryStatus) -> JsValue {
     set(&obj, "records_skipped", &(q.records_skipped as f64).into());
     set(&obj, "state", &q.state.as_str().into());
     set(&obj, "lag", &(q.lag as f64).into());
+    let error = q.error.as_deref().map_or(JsValue::NULL, JsValue::from_str);
+    set(&obj, "error", &error);
     obj.into()
 }
 

@@ -1,5 +1,6 @@
 //! A persistent query drawn as Kafka Streams draws a topology: source topics, the operators a
-//! record passes through, the sink topic and the internal changelog topic, each node with how
+//! record passes through (with the repartition topic a re-keying GROUP BY goes through), the
+//! sink topic and the internal changelog topic, each node with how
 //! many records it has passed (since the query started; the counts live in its changelog).
 
 use serde::{Deserialize, Serialize};
@@ -8,7 +9,7 @@ use crate::ast::{JoinKind, SourceKind, WindowKind};
 use crate::exec::RunningQuery;
 use crate::join::JoinShape;
 use crate::plan::PlanKind;
-use crate::processor::changelog_topic;
+use crate::processor::{changelog_topic, repartition_topic};
 
 /// What a query's operators have passed, beside its records in and out.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -34,6 +35,9 @@ pub enum NodeKind {
     Filter,
     /// `PARTITION BY` (or a GROUP BY's re-key): records take a new key.
     Rekey,
+    /// The internal topic a GROUP BY re-keys a stream through (Kafka Streams' repartition
+    /// topic): its first sub-topology writes it, its second reads it.
+    Repartition,
     /// `GROUP BY` with its aggregates (and window).
     Aggregate,
     /// The projection (`SELECT` list).
@@ -52,6 +56,7 @@ impl NodeKind {
             NodeKind::Join => "join",
             NodeKind::Filter => "filter",
             NodeKind::Rekey => "rekey",
+            NodeKind::Repartition => "repartition",
             NodeKind::Aggregate => "aggregate",
             NodeKind::Project => "project",
             NodeKind::Sink => "sink",
@@ -182,6 +187,16 @@ pub fn topology(query: &RunningQuery, changelog_records: u64) -> Vec<TopologyNod
                     &mut nodes,
                     NodeKind::Rekey,
                     format!("by {by}"),
+                    counts.passed,
+                    vec![last],
+                );
+            }
+            if query.repartitions() {
+                // Every re-keyed record is written there, in the step that counts it.
+                last = push(
+                    &mut nodes,
+                    NodeKind::Repartition,
+                    repartition_topic(&query.id),
                     counts.passed,
                     vec![last],
                 );

@@ -284,3 +284,58 @@ fn a_processor_learns_statements_another_one_ran() {
     assert!(!block_on(b.is_stale()).unwrap());
     assert_eq!(b.engine().queries().len(), 5);
 }
+
+/// A source whose stored batches are damaged stops the queries reading it (ksqlDB's `ERROR`,
+/// saying which partition and why), not the processor: the other queries go on, and once the
+/// damage is gone a reopened processor runs the stopped query from where it stood.
+#[test]
+fn a_damaged_input_stops_its_queries_only() {
+    let store = MemoryStore::new();
+    setup(&store);
+    orders(&store, 0, 30);
+    let crashing = Crashing::new(&store, 0);
+    let mut p = block_on(Processor::open(&crashing)).unwrap();
+    let r = block_on(p.execute(
+        "CREATE STREAM SMALL AS SELECT ID, DOUBLED FROM BIG WHERE DOUBLED < 12;",
+        NOW,
+    ))
+    .unwrap();
+    assert!(r[0].ok, "{r:?}");
+    // BIG's batches are damaged once BIG has records: the queries reading it stop.
+    block_on(p.step(1_000, NOW)).unwrap();
+    *crashing.damaged.borrow_mut() = Some(TopicName::new("BIG", Mode::Kafka).unwrap());
+    orders(&store, 30, 30);
+    let report = block_on(p.run_until_idle(1_000, NOW)).unwrap();
+    assert_eq!(report.read.get("CTAS_ORDER_COUNTS_1"), Some(&30));
+    let progress = block_on(p.progress()).unwrap();
+    for q in &progress {
+        let reads_big = q.text.contains("FROM BIG");
+        match &q.error {
+            Some(e) => {
+                assert!(reads_big, "{} stopped: {e}", q.id);
+                assert!(
+                    e.starts_with(&format!("query {} cannot read BIG-0: ", q.id))
+                        && e.contains("CRC"),
+                    "{e}"
+                );
+            }
+            None => assert!(!reads_big, "{} reads BIG and did not stop", q.id),
+        }
+    }
+    assert_eq!(progress.iter().filter(|q| q.error.is_some()).count(), 2);
+    let counts = progress.iter().find(|q| q.sink == "ORDER_COUNTS").unwrap();
+    assert_eq!((counts.records_in, counts.lag), (60, 0));
+
+    // Repaired (here: read without the damage), a reopened processor runs them to the end.
+    drop(p);
+    let mut p = block_on(Processor::open(&store)).unwrap();
+    block_on(p.run_until_idle(1_000, NOW)).unwrap();
+    let progress = block_on(p.progress()).unwrap();
+    assert!(
+        progress.iter().all(|q| q.error.is_none() && q.lag == 0),
+        "{progress:?}"
+    );
+    let big_counts = progress.iter().find(|q| q.sink == "BIG_COUNTS").unwrap();
+    let big = progress.iter().find(|q| q.sink == "BIG").unwrap();
+    assert_eq!(big_counts.records_in, big.records_out);
+}

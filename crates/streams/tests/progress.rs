@@ -10,7 +10,7 @@ use streamlab_log::{
     block_on, produce, KeylessPartitioner, MemoryStore, Mode, ProduceRecord, Storage, Timestamp,
     TopicConfig, TopicName,
 };
-use streamlab_streams::processor::{changelog_topic, Processor, QueryProgress};
+use streamlab_streams::processor::{changelog_topic, repartition_topic, Processor, QueryProgress};
 use streamlab_streams::topology::NodeKind;
 
 const NOW: Timestamp = Timestamp(1_700_000_000_000);
@@ -78,6 +78,7 @@ fn lag_and_topology_counts_follow_the_records() {
             (NodeKind::Source, amounts.len() as u64),
             (NodeKind::Filter, passing),
             (NodeKind::Rekey, passing),
+            (NodeKind::Repartition, passing),
             (NodeKind::Aggregate, passing),
             (NodeKind::Sink, passing),
             (NodeKind::Changelog, changelog),
@@ -85,8 +86,10 @@ fn lag_and_topology_counts_follow_the_records() {
     );
     assert_eq!(counts.topology[1].label, "WHERE (AMOUNT > 10)");
     assert_eq!(counts.topology[0].label, "orders");
-    assert_eq!(counts.topology[4].label, "COUNTS");
+    assert_eq!(counts.topology[3].label, repartition_topic(&counts.id));
+    assert_eq!(counts.topology[5].label, "COUNTS");
     assert_eq!(counts.topology[3].inputs, vec![2]);
+    assert_eq!(counts.topology[4].inputs, vec![3]);
     let big = after.iter().find(|q| q.sink == "BIG").unwrap();
     assert_eq!(
         kinds(big)[..5],

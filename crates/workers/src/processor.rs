@@ -127,7 +127,13 @@ fn query_status(q: QueryProgress) -> QueryStatus {
         records_in: q.records_in,
         records_out: q.records_out,
         records_skipped: q.records_skipped,
-        state: "RUNNING".to_owned(),
+        state: if q.error.is_some() {
+            "ERROR"
+        } else {
+            "RUNNING"
+        }
+        .to_owned(),
+        error: q.error,
         lag: q.lag,
         topology: q
             .topology
@@ -305,6 +311,7 @@ async fn run(
                 id: p.id,
                 rows: p.rows.into_iter().map(json_row).collect(),
                 done: p.done,
+                error: p.error,
             });
         }
         if report.total_read() > 0 || push_read > 0 {

@@ -240,13 +240,45 @@ impl Engine {
     ) -> Option<crate::exec::Processed> {
         let query = self.queries.get_mut(index)?;
         let processed = query.process_topic(topic, record);
-        if query.sink.kind == SourceKind::Table {
-            let table = query.sink.name.clone();
-            for out in &processed.outputs {
-                self.materialize(&table, out);
+        Some(self.materialized_from(index, processed))
+    }
+
+    /// The first sub-topology of a query that re-keys through a repartition topic (see
+    /// [`RunningQuery::repartition`]): what one source record writes to that topic.
+    pub fn repartition_query(
+        &mut self,
+        index: usize,
+        record: &InputRecord,
+    ) -> Option<crate::exec::Processed> {
+        Some(self.queries.get_mut(index)?.repartition(record))
+    }
+
+    /// The second sub-topology of such a query: one record of its repartition topic (with its
+    /// source record's key) through the aggregation.
+    pub fn aggregate_repartitioned(
+        &mut self,
+        index: usize,
+        record: &InputRecord,
+    ) -> Option<crate::exec::Processed> {
+        let processed = self.queries.get_mut(index)?.aggregate_repartitioned(record);
+        Some(self.materialized_from(index, processed))
+    }
+
+    /// A table's outputs applied to its materialized rows.
+    fn materialized_from(
+        &mut self,
+        index: usize,
+        processed: crate::exec::Processed,
+    ) -> crate::exec::Processed {
+        if let Some(query) = self.queries.get(index) {
+            if query.sink.kind == SourceKind::Table {
+                let table = query.sink.name.clone();
+                for out in &processed.outputs {
+                    self.materialize(&table, out);
+                }
             }
         }
-        Some(processed)
+        processed
     }
 
     /// Applies one record of table `table`'s topic to its materialized rows (what pull queries

@@ -92,12 +92,7 @@ impl RunningQuery {
                 None => self.present.remove(&o.key).is_some(),
             });
         }
-        let outputs = self.sink_time(outputs);
-        self.records_out += outputs.len() as u64;
-        Processed {
-            outputs,
-            skipped: None,
-        }
+        self.emitted(outputs)
     }
 
     /// Filters and projects one joined row; a table–table result that fails the filter is

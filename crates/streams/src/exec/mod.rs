@@ -4,6 +4,7 @@
 
 mod aggregate;
 mod join;
+mod repartition;
 
 use crate::state::{split_key, ChangelogRecord, RestoreError, StateMap};
 use crate::topology::NodeCounts;
@@ -17,6 +18,7 @@ use crate::types::Value;
 use crate::window::WindowBounds;
 
 use aggregate::{Group, Session};
+use repartition::row_of;
 
 /// A record's time: its timestamp, or the value of its source's TIMESTAMP column (in ms from
 /// 0; NULL or negative is refused). A tombstone keeps its timestamp.
@@ -58,6 +60,16 @@ pub(super) fn decode(
         record.value.as_deref(),
     )?;
     Ok((key, value))
+}
+
+/// A record's key columns, value columns (`None`: a tombstone) and time.
+type Decoded = (Vec<Value>, Option<Vec<Value>>, i64);
+
+/// A record decoded, with its time ([`event_time`]).
+pub(super) fn decode_at(source: &SourceDef, record: &InputRecord) -> Result<Decoded, FormatError> {
+    let (key, value) = decode(source, record)?;
+    let timestamp = event_time(source, &key, value.as_deref(), record.timestamp)?;
+    Ok((key, value, timestamp))
 }
 
 /// A record as a query reads it.
@@ -270,37 +282,26 @@ impl RunningQuery {
         self.counts.left += 1;
         self.meta_dirty = true;
         let source = &self.plan.source;
-        let (key, value) = match decode(source, record) {
+        let (key, value, ts) = match decode_at(source, record) {
             Ok(decoded) => decoded,
             Err(e) => return self.skip(e),
         };
         let adjusted;
-        let record = match event_time(source, &key, value.as_deref(), record.timestamp) {
-            Ok(ts) if ts == record.timestamp => record,
-            Ok(ts) => {
-                adjusted = InputRecord {
-                    timestamp: ts,
-                    ..record.clone()
-                };
-                &adjusted
-            }
-            Err(e) => return self.skip(e),
+        let record = if ts == record.timestamp {
+            record
+        } else {
+            adjusted = InputRecord {
+                timestamp: ts,
+                ..record.clone()
+            };
+            &adjusted
         };
         self.stream_time = self.stream_time.max(record.timestamp);
         let is_table = source.kind == SourceKind::Table;
         if is_table && key.iter().any(Value::is_null) {
             return Processed::default();
         }
-        let row = value.map(|v| {
-            let mut row = key.clone();
-            row.extend(v);
-            row.push(Value::BigInt(record.timestamp));
-            if let Some(w) = record.window {
-                row.push(Value::BigInt(w.start));
-                row.push(Value::BigInt(w.end));
-            }
-            row
-        });
+        let row = value.map(|v| row_of(key.clone(), v, record.timestamp, record.window));
         let outputs = match &self.plan.kind {
             PlanKind::Project { .. } => self.project(&key, row, record),
             PlanKind::Aggregate(_) if is_table => self.aggregate_table(key, row, record.timestamp),
@@ -309,12 +310,7 @@ impl RunningQuery {
                 None => Vec::new(),
             },
         };
-        let outputs = self.sink_time(outputs);
-        self.records_out += outputs.len() as u64;
-        Processed {
-            outputs,
-            skipped: None,
-        }
+        self.emitted(outputs)
     }
 
     /// `WITH (TIMESTAMP=…)` on the sink: each record's time is that column's value; a record
@@ -339,6 +335,16 @@ impl RunningQuery {
                 }
             })
             .collect()
+    }
+
+    /// What a record processed to: `outputs` with the sink's TIMESTAMP applied, counted.
+    fn emitted(&mut self, outputs: Vec<OutputRecord>) -> Processed {
+        let outputs = self.sink_time(outputs);
+        self.records_out += outputs.len() as u64;
+        Processed {
+            outputs,
+            skipped: None,
+        }
     }
 
     fn skip(&mut self, e: FormatError) -> Processed {

@@ -7,6 +7,7 @@
 //! `step` runs one step of each query; this module opens the processor and runs statements.
 
 mod push;
+mod repartition;
 mod status;
 mod step;
 
@@ -32,6 +33,12 @@ pub const COMMAND_TOPIC: &str = "_streamlab_ksql_commands";
 /// The compacted topic that holds a query's state changes.
 pub fn changelog_topic(query_id: &str) -> String {
     format!("_streamlab-{query_id}-changelog")
+}
+
+/// The topic a query re-keys its records through before it aggregates them (Kafka Streams'
+/// `…-repartition` topic), when it groups a stream by anything but its key.
+pub fn repartition_topic(query_id: &str) -> String {
+    format!("_streamlab-{query_id}-repartition")
 }
 
 /// The consumer group whose committed offsets say how far a query has read.
@@ -85,6 +92,9 @@ pub struct Processor<'a, S: Storage> {
     commands: u64,
     /// The push queries running.
     transients: Vec<push::Transient>,
+    /// Queries that stopped on an input they cannot read (ksqlDB's `ERROR`), with why; the
+    /// others keep running.
+    failed: BTreeMap<String, String>,
 }
 
 fn topic_name<E: std::error::Error>(name: &str) -> Result<TopicName, ProcessorError<E>> {
@@ -143,6 +153,7 @@ impl<'a, S: Storage> Processor<'a, S> {
             positions: BTreeMap::new(),
             commands: 0,
             transients: Vec::new(),
+            failed: BTreeMap::new(),
         };
         processor.refresh_topics().await?;
         for (_, record) in processor.read_all(COMMAND_TOPIC).await? {
@@ -355,6 +366,18 @@ impl<'a, S: Storage> Processor<'a, S> {
                 .and_then(|c| c.with_cleanup_policy(CleanupPolicy::Compact))
                 .map_err(|e| ProcessorError::Name(e.to_string()))?;
             self.create_topic(&config).await?;
+            if q.repartitions() {
+                // As many partitions as the source, and kept until read (retention.ms=-1), as
+                // Kafka Streams makes a repartition topic.
+                let partitions = self
+                    .describe(&topic_name(&q.plan.source.topic)?)
+                    .await?
+                    .map_or(1, |m| m.config.partition_count());
+                let config = TopicConfig::new(&repartition_topic(&q.id), Mode::Kafka, partitions)
+                    .and_then(|c| c.with_retention_ms(None))
+                    .map_err(|e| ProcessorError::Name(e.to_string()))?;
+                self.create_topic(&config).await?;
+            }
         }
         let durable: Vec<&StatementResult> = results.iter().filter(|r| r.ok && r.durable).collect();
         if !durable.is_empty() {
@@ -409,11 +432,15 @@ impl<'a, S: Storage> Processor<'a, S> {
     }
 }
 
-/// The topics a query reads: its source, and a join's other side.
+/// The topics a query reads: its source, a join's other side, and the repartition topic its
+/// aggregation reads.
 fn inputs_of(q: &crate::exec::RunningQuery) -> Vec<String> {
     let mut inputs = vec![q.plan.source.topic.clone()];
     if let Some(j) = &q.plan.join {
         inputs.push(j.right.topic.clone());
+    }
+    if q.repartitions() {
+        inputs.push(repartition_topic(&q.id));
     }
     inputs
 }

@@ -23,8 +23,10 @@ pub struct PushRows {
     pub id: String,
     /// Its new rows, in order.
     pub rows: Vec<PushRow>,
-    /// Whether it has ended (its LIMIT reached).
+    /// Whether it has ended (its LIMIT reached, or an input it cannot read).
     pub done: bool,
+    /// Why it ended, when an input could not be read.
+    pub error: Option<String>,
 }
 
 impl<S: Storage> Processor<'_, S> {
@@ -57,6 +59,7 @@ impl<S: Storage> Processor<'_, S> {
         let mut out = Vec::new();
         let mut total = 0;
         let mut transients = std::mem::take(&mut self.transients);
+        let mut failed = Vec::new();
         for t in &mut transients {
             let inputs = inputs_of(&t.push.query);
             let read = self
@@ -67,6 +70,17 @@ impl<S: Storage> Processor<'_, S> {
                 .await;
             let (batch, positions) = match read {
                 Ok(r) => r,
+                // A damaged input ends this push query only, saying why.
+                Err(e @ ProcessorError::Unreadable { .. }) => {
+                    out.push(PushRows {
+                        id: t.push.id.clone(),
+                        rows: Vec::new(),
+                        done: true,
+                        error: Some(e.to_string()),
+                    });
+                    failed.push(t.push.id.clone());
+                    continue;
+                }
                 Err(e) => {
                     self.transients = transients;
                     return Err(e);
@@ -89,10 +103,11 @@ impl<S: Storage> Processor<'_, S> {
                     id: t.push.id.clone(),
                     rows,
                     done: t.push.done(),
+                    error: None,
                 });
             }
         }
-        transients.retain(|t| !t.push.done());
+        transients.retain(|t| !t.push.done() && !failed.contains(&t.push.id));
         self.transients = transients;
         Ok((out, total))
     }

@@ -25,6 +25,9 @@ pub struct QueryProgress {
     pub lag: u64,
     /// Sources, operators and sinks with their counts.
     pub topology: Vec<TopologyNode>,
+    /// Why the query stopped (ksqlDB's `ERROR` state): an input it cannot read. The other
+    /// queries go on; a reopened processor tries it again.
+    pub error: Option<String>,
 }
 
 impl<S: Storage> Processor<'_, S> {
@@ -59,6 +62,7 @@ impl<S: Storage> Processor<'_, S> {
                 records_skipped: q.records_skipped,
                 lag,
                 topology: topology(q, changelog),
+                error: self.failed.get(&q.id).cloned(),
             });
         }
         Ok(out)

@@ -12,7 +12,7 @@ use super::{
     changelog_topic, group_id, input_of, inputs_of, record_of, topic_name, Processor,
     ProcessorError,
 };
-use crate::exec::{InputRecord, OutputRecord};
+use crate::exec::InputRecord;
 
 /// What one step did, per query.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -23,12 +23,28 @@ pub struct StepReport {
     pub written: BTreeMap<String, usize>,
     /// Records skipped (undecodable), per query id.
     pub skipped: BTreeMap<String, usize>,
+    /// Records read back from repartition topics, per query id (not in `read`, which counts
+    /// what queries read of their sources).
+    pub repartitioned: BTreeMap<String, usize>,
 }
 
 impl StepReport {
-    /// Records read by every query.
+    /// Records read by every query, of its sources and of its repartition topic.
     pub fn total_read(&self) -> usize {
-        self.read.values().sum()
+        self.read.values().sum::<usize>() + self.repartitioned.values().sum::<usize>()
+    }
+
+    fn add(&mut self, other: StepReport) {
+        for (total, part) in [
+            (&mut self.read, other.read),
+            (&mut self.written, other.written),
+            (&mut self.skipped, other.skipped),
+            (&mut self.repartitioned, other.repartitioned),
+        ] {
+            for (k, v) in part {
+                *total.entry(k).or_default() += v;
+            }
+        }
     }
 }
 
@@ -64,17 +80,7 @@ impl<S: Storage> Processor<'_, S> {
                     max_records,
                     ..FetchLimits::default()
                 };
-                let fetched = match fetch(self.store, &tp, start, limits).await {
-                    Ok(f) => f,
-                    Err(FetchError::Storage(e)) => return Err(ProcessorError::Storage(e)),
-                    Err(e) => {
-                        return Err(ProcessorError::Unreadable {
-                            query: query.to_owned(),
-                            topic: tp.to_string(),
-                            reason: e.to_string(),
-                        })
-                    }
-                };
+                let fetched = self.fetch_for(query, &tp, start, limits).await?;
                 for r in &fetched.records {
                     batch.push((
                         r.timestamp().0,
@@ -93,6 +99,26 @@ impl<S: Storage> Processor<'_, S> {
         Ok((batch, read))
     }
 
+    /// A fetch for query `query`: a partition it cannot read (a batch that fails its checks)
+    /// is its `Unreadable`, the store's failure everyone's.
+    pub(super) async fn fetch_for(
+        &self,
+        query: &str,
+        tp: &TopicPartition,
+        from: Offset,
+        limits: FetchLimits,
+    ) -> Result<streamlab_log::Fetched, ProcessorError<S::Error>> {
+        match fetch(self.store, tp, from, limits).await {
+            Ok(f) => Ok(f),
+            Err(FetchError::Storage(e)) => Err(ProcessorError::Storage(e)),
+            Err(e) => Err(ProcessorError::Unreadable {
+                query: query.to_owned(),
+                topic: tp.to_string(),
+                reason: e.to_string(),
+            }),
+        }
+    }
+
     /// One step of every query: reads up to `max_records` per input partition from its
     /// committed offsets, processes them in timestamp order, and stores its outputs, its
     /// changelog records and its new offsets in one transaction. `now` is the wall clock, which
@@ -104,8 +130,22 @@ impl<S: Storage> Processor<'_, S> {
     ) -> Result<StepReport, ProcessorError<S::Error>> {
         let mut report = StepReport::default();
         for index in 0..self.engine.queries().len() {
-            self.step_query(index, max_records.max(1), now, &mut report)
-                .await?;
+            let Some(id) = self.engine.queries().get(index).map(|q| q.id.clone()) else {
+                continue;
+            };
+            if self.failed.contains_key(&id) {
+                continue;
+            }
+            match self
+                .step_query(index, max_records.max(1), now, &mut report)
+                .await
+            {
+                // A damaged input stops this query only (nothing of its step was stored).
+                Err(e @ ProcessorError::Unreadable { .. }) => {
+                    self.failed.insert(id, e.to_string());
+                }
+                other => other?,
+            }
         }
         Ok(report)
     }
@@ -122,15 +162,7 @@ impl<S: Storage> Processor<'_, S> {
             if report.total_read() == 0 {
                 return Ok(total);
             }
-            for (k, v) in report.read {
-                *total.read.entry(k).or_default() += v;
-            }
-            for (k, v) in report.written {
-                *total.written.entry(k).or_default() += v;
-            }
-            for (k, v) in report.skipped {
-                *total.skipped.entry(k).or_default() += v;
-            }
+            total.add(report);
         }
     }
 
@@ -144,62 +176,83 @@ impl<S: Storage> Processor<'_, S> {
         let Some(query) = self.engine.queries().get(index) else {
             return Ok(());
         };
+        if query.repartitions() {
+            return self
+                .step_repartitioned(index, max_records, time, report)
+                .await;
+        }
         let id = query.id.clone();
         let sink_topic = query.sink.topic.clone();
         let inputs = inputs_of(query);
-        let group = group_id(&id)?;
         // Read each input partition from where the query's state stands.
         let (batch, read) = self
             .read_inputs(&id, &inputs, max_records, |tp, log_start| {
                 self.stands_at(&id, tp, log_start).1
             })
             .await?;
-        // Per partition read: (partition, its committed offset as read, the next offset).
-        let next_offsets: Vec<(TopicPartition, Option<Offset>, Offset)> = read
-            .into_iter()
-            .map(|(tp, next)| {
-                let expected = self.stands_at(&id, &tp, Offset(0)).0;
-                (tp, expected, next)
-            })
-            .collect();
-        if next_offsets.is_empty() {
+        if read.is_empty() {
             return Ok(());
         }
-        let mut outputs: Vec<OutputRecord> = Vec::new();
+        let mut outputs: Vec<RecordData> = Vec::new();
         let mut skipped = 0;
         for (_, input, _, _, record) in &batch {
             let topic = &inputs[*input];
             if let Some(processed) = self.engine.process_query(index, topic, record) {
                 skipped += usize::from(processed.skipped.is_some());
-                outputs.extend(processed.outputs);
+                outputs.extend(processed.outputs.into_iter().map(record_of));
             }
         }
-        let changelog = self.engine.take_changelogs_of(index);
-        // Route outputs to the sink's partitions: Kafka's murmur2 of the key, keyless round robin.
-        let sink_name = topic_name(&sink_topic)?;
-        let partitions = self
-            .store
-            .describe_topic(&sink_name)
-            .await
-            .map_err(ProcessorError::Storage)?
-            .map_or(1, |m| m.config.partition_count());
-        let mut per_partition: BTreeMap<u32, Vec<RecordData>> = BTreeMap::new();
         let written = outputs.len();
-        for out in outputs {
-            let partition = match &out.key {
-                Some(k) => kafka_partition(k, partitions).0,
-                None => {
-                    self.keyless = self.keyless.wrapping_add(1);
-                    self.keyless % partitions.max(1)
-                }
-            };
-            per_partition
-                .entry(partition)
-                .or_default()
-                .push(record_of(out));
+        self.commit_step(index, &id, vec![(sink_topic, outputs)], read, time)
+            .await?;
+        report.read.insert(id.clone(), batch.len());
+        report.written.insert(id.clone(), written);
+        report.skipped.insert(id, skipped);
+        Ok(())
+    }
+
+    /// Stores one step of the query at `index` in one transaction: `outputs` routed to their
+    /// topics' partitions (Kafka's murmur2 of the key, keyless round robin), its changelog
+    /// records, and the offsets `read` reached, each committed only if it is still the one this
+    /// step read from (a second processor of the database, in another tab, is fenced instead of
+    /// duplicating).
+    pub(super) async fn commit_step(
+        &mut self,
+        index: usize,
+        id: &str,
+        outputs: Vec<(String, Vec<RecordData>)>,
+        read: Vec<(TopicPartition, Offset)>,
+        time: Timestamp,
+    ) -> Result<(), ProcessorError<S::Error>> {
+        let group = group_id(id)?;
+        let mut routed: Vec<(TopicPartition, Vec<RecordData>)> = Vec::new();
+        for (topic, records) in outputs {
+            let name = topic_name(&topic)?;
+            let partitions = self
+                .describe(&name)
+                .await?
+                .map_or(1, |m| m.config.partition_count())
+                .max(1);
+            let mut per_partition: BTreeMap<u32, Vec<RecordData>> = BTreeMap::new();
+            for record in records {
+                let partition = match &record.key {
+                    Some(k) => kafka_partition(k, partitions).0,
+                    None => {
+                        self.keyless = self.keyless.wrapping_add(1);
+                        self.keyless % partitions
+                    }
+                };
+                per_partition.entry(partition).or_default().push(record);
+            }
+            routed.extend(
+                per_partition.into_iter().map(|(p, records)| {
+                    (TopicPartition::new(name.clone(), PartitionId(p)), records)
+                }),
+            );
         }
-        let changelog_name = topic_name(&changelog_topic(&id))?;
-        let changelog_records: Vec<RecordData> = changelog
+        let changelog: Vec<RecordData> = self
+            .engine
+            .take_changelogs_of(index)
             .into_iter()
             .map(|(k, v)| RecordData {
                 key: Some(k),
@@ -208,28 +261,19 @@ impl<S: Storage> Processor<'_, S> {
                 timestamp: None,
             })
             .collect();
-        let mut appends: Vec<(TopicPartition, &[RecordData])> = per_partition
-            .iter()
-            .map(|(p, records)| {
-                (
-                    TopicPartition::new(sink_name.clone(), PartitionId(*p)),
-                    records.as_slice(),
-                )
-            })
-            .collect();
-        if !changelog_records.is_empty() {
-            appends.push((
-                TopicPartition::new(changelog_name, PartitionId(0)),
-                changelog_records.as_slice(),
-            ));
+        if !changelog.is_empty() {
+            let name = topic_name(&changelog_topic(id))?;
+            routed.push((TopicPartition::new(name, PartitionId(0)), changelog));
         }
-        // Each offset is committed only if it is still the one this step read: a second
-        // processor of the same database (another tab) is fenced instead of duplicating.
-        let commits: Vec<TransactionCommit> = next_offsets
+        let appends: Vec<(TopicPartition, &[RecordData])> = routed
+            .iter()
+            .map(|(tp, records)| (tp.clone(), records.as_slice()))
+            .collect();
+        let commits: Vec<TransactionCommit> = read
             .into_iter()
-            .map(|(topic_partition, expected, offset)| TransactionCommit {
+            .map(|(topic_partition, offset)| TransactionCommit {
+                expected: self.stands_at(id, &topic_partition, Offset(0)).0,
                 topic_partition,
-                expected,
                 committed: CommittedOffset {
                     offset,
                     metadata: String::new(),
@@ -241,18 +285,13 @@ impl<S: Storage> Processor<'_, S> {
             .append_transaction(&appends, &group, &commits, time)
             .await
             .map_err(|e| ProcessorError::StepRefused {
-                query: id.clone(),
+                query: id.to_owned(),
                 reason: e.to_string(),
             })?;
-        for c in &commits {
-            self.positions.insert(
-                (id.clone(), c.topic_partition.clone()),
-                Some(c.committed.offset),
-            );
+        for c in commits {
+            self.positions
+                .insert((id.to_owned(), c.topic_partition), Some(c.committed.offset));
         }
-        report.read.insert(id.clone(), batch.len());
-        report.written.insert(id.clone(), written);
-        report.skipped.insert(id, skipped);
         Ok(())
     }
 }

@@ -1,9 +1,10 @@
 //! A memory store whose N-th step transaction is refused before anything is stored: what a
 //! processor worker killed in the middle of a step leaves behind (IndexedDB aborts the
-//! uncommitted transaction), while every other call goes to the real store.
+//! uncommitted transaction), while every other call goes to the real store. Batches of the
+//! topic `damaged` names read back with a byte flipped, as storage damage leaves them.
 
 use std::borrow::Borrow;
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
 use std::convert::Infallible;
 
@@ -14,6 +15,8 @@ pub struct Crashing<'a> {
     /// The 1-based number of the transaction to refuse; 0 for none.
     pub fail_at: Cell<usize>,
     pub transactions: Cell<usize>,
+    /// The topic whose stored batches read back damaged.
+    pub damaged: RefCell<Option<TopicName>>,
 }
 
 impl<'a> Crashing<'a> {
@@ -22,6 +25,7 @@ impl<'a> Crashing<'a> {
             inner,
             fail_at: Cell::new(fail_at),
             transactions: Cell::new(0),
+            damaged: RefCell::new(None),
         }
     }
 }
@@ -138,6 +142,14 @@ impl Storage for Crashing<'_> {
         from: Offset,
         max_bytes: usize,
     ) -> Result<Vec<StoredBatch>, Infallible> {
-        self.inner.read_batches(tp, from, max_bytes).await
+        let mut batches = self.inner.read_batches(tp, from, max_bytes).await?;
+        if self.damaged.borrow().as_ref() == Some(tp.topic()) {
+            for batch in &mut batches {
+                if let Some(byte) = batch.bytes.last_mut() {
+                    *byte ^= 0xff;
+                }
+            }
+        }
+        Ok(batches)
     }
 }

@@ -27,7 +27,7 @@ pub fn TopicList(props: &TopicListProps) -> Html {
         return Html::default();
     };
     let state = &*lab.state;
-    if state.topics.is_empty() {
+    if state.topics.is_empty() && state.damaged.is_empty() {
         return html! { <p class="sl-muted sl-card">{ "No topics yet." }</p> };
     }
     let hidden = state
@@ -66,15 +66,30 @@ pub fn TopicList(props: &TopicListProps) -> Html {
             </li>
         }
     });
+    let damaged = state.damaged.iter().map(|topic| {
+        let onclick = {
+            let (lab, name) = (lab.clone(), topic.name.clone());
+            Callback::from(move |_| lab.delete_damaged_topic(name.clone()))
+        };
+        html! {
+            <li key={format!("damaged {}", topic.name)} class="sl-topic-damaged"
+                data-testid="topic-damaged" data-topic={topic.name.clone()}>
+                <span class="sl-topic-name">{ &topic.name }</span>
+                <span>{ &topic.problem }</span>
+                <span class="sl-muted">{ "The other topics are unaffected. Delete this one to free its space; its records cannot be read." }</span>
+                <button class="sl-small sl-danger" data-testid="topic-damaged-delete" {onclick}>{ "Delete damaged topic" }</button>
+            </li>
+        }
+    });
     html! {
         <nav class="sl-card">
             <h3>{ "Topics / streams" }</h3>
-            <ul class="sl-topic-list">{ for items }</ul>
+            <ul class="sl-topic-list">{ for items }{ for damaged }</ul>
             if hidden > 0 {
                 <label class="sl-check-line">
                     <input type="checkbox" data-testid="topic-internal-toggle" checked={*internal}
                            onchange={{ let internal = internal.clone(); Callback::from(move |_: Event| internal.set(!*internal)) }} />
-                    { format!("Show internal topics ({hidden}: SQL commands, changelogs)") }
+                    { format!("Show internal topics ({hidden}: SQL commands, changelogs, repartitions)") }
                 </label>
             }
         </nav>

@@ -170,14 +170,19 @@ impl ProcessorState {
                     s.results = Some(results);
                 }
             }
-            ProcessorEvent::PushRows { id, rows, done } => {
+            ProcessorEvent::PushRows {
+                id,
+                rows,
+                done,
+                error,
+            } => {
                 let view = self.pushes.entry(id).or_default();
                 view.received += rows.len() as u64;
                 view.rows.extend(rows);
                 let drop = view.rows.len().saturating_sub(PUSH_ROWS);
                 view.rows.drain(..drop);
                 if done {
-                    view.ended = Some("LIMIT reached".to_owned());
+                    view.ended = Some(error.unwrap_or_else(|| "LIMIT reached".to_owned()));
                 }
             }
             ProcessorEvent::Failed {

@@ -63,6 +63,11 @@ pub fn QueryList(props: &QueryListProps) -> Html {
                     <button class="sl-small" data-testid="query-terminate" onclick={onterminate}
                             title="Stop the query for good (its sink stays)">{ "Terminate" }</button>
                 </div>
+                if let (true, Some(error)) = (props.live, &q.error) {
+                    <p class="sl-corrupt" data-testid="query-error">
+                        { format!("{error}. The other queries keep running; TERMINATE this one, or repair its input and restart the processor.") }
+                    </p>
+                }
                 <code class="sl-query-text">{ q.text.clone() }</code>
                 <Topology nodes={q.topology.clone()} ontopic={props.ontopic.clone()} />
             </div>

@@ -1,6 +1,7 @@
 //! A query's topology drawn left to right (`topology-node` with `data-kind` and `data-count`):
-//! source topics, then each operator a record passes, then the sink topic with the internal
-//! changelog topic under it. Topic nodes open their topic.
+//! source topics, then each operator a record passes (a re-keying GROUP BY through its internal
+//! repartition topic), then the sink topic with the internal changelog topic under it. Topic
+//! nodes open their topic.
 
 use yew::prelude::*;
 
@@ -45,6 +46,7 @@ fn what(kind: &str) -> &'static str {
         "project" => "project",
         "sink" => "sink topic",
         "changelog" => "changelog (internal)",
+        "repartition" => "repartition (internal)",
         _ => "node",
     }
 }
@@ -56,7 +58,10 @@ pub fn Topology(props: &TopologyProps) -> Html {
         let Some(n) = props.nodes.get(i) else {
             return Html::default();
         };
-        let topic = matches!(n.kind.as_str(), "source" | "sink" | "changelog");
+        let topic = matches!(
+            n.kind.as_str(),
+            "source" | "sink" | "changelog" | "repartition"
+        );
         let body = html! {
             <>
                 <span class="sl-node-kind">{ what(&n.kind) }</span>
