@@ -1,6 +1,6 @@
 //! The processor over the memory store, natively: records per second for a filter-and-project
 //! and a GROUP BY COUNT over 1,000,000 JSON records of 100 B (where the engine's own time goes,
-//! without IndexedDB). `cargo run --release -p streamlab-streams --example bench_processor`.
+//! without IndexedDB). `cargo run --release -p streamlab-streams --example bench_processor [N [WORD]]`.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::time::Instant;
@@ -51,6 +51,10 @@ fn main() {
         "CREATE STREAM evens AS SELECT k, n, n * 2 AS doubled FROM src WHERE n % 2 = 0 EMIT CHANGES;",
         "CREATE TABLE counts AS SELECT k, COUNT(*) AS c FROM src GROUP BY k EMIT CHANGES;",
     ] {
+        // `cargo run … -- N WORD` runs only the statements that hold WORD (to profile one).
+        if std::env::args().nth(2).is_some_and(|only| !statement.contains(&only)) {
+            continue;
+        }
         let r = block_on(p.execute(statement, now)).unwrap();
         assert!(r[0].ok, "{r:?}");
         let started = Instant::now();

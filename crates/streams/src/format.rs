@@ -130,13 +130,13 @@ fn json_kind(j: &Json) -> &'static str {
 }
 
 /// A JSON value as a column of type `ty`, converting as ksqlDB's JSON deserializer does.
-fn from_json(j: &Json, column: &Column) -> Result<Value, FormatError> {
+fn from_json(j: Json, column: &Column) -> Result<Value, FormatError> {
     let bad = || FormatError::BadField {
         column: column.name.clone(),
         ty: column.ty,
-        found: json_kind(j).to_owned(),
+        found: json_kind(&j).to_owned(),
     };
-    Ok(match (j, column.ty) {
+    Ok(match (&j, column.ty) {
         (Json::Null, _) => Value::Null,
         (Json::Bool(b), SqlType::Boolean) => Value::Boolean(*b),
         (Json::String(s), SqlType::Boolean) => match s.to_lowercase().as_str() {
@@ -156,7 +156,10 @@ fn from_json(j: &Json, column: &Column) -> Result<Value, FormatError> {
         (Json::String(s), SqlType::Int) => Value::Int(s.trim().parse().map_err(|_| bad())?),
         (Json::String(s), SqlType::BigInt) => Value::BigInt(s.trim().parse().map_err(|_| bad())?),
         (Json::String(s), SqlType::Double) => Value::Double(s.trim().parse().map_err(|_| bad())?),
-        (Json::String(s), SqlType::String) => Value::String(s.clone()),
+        (Json::String(_), SqlType::String) => match j {
+            Json::String(s) => Value::String(s),
+            _ => Value::Null,
+        },
         (other, SqlType::String) => Value::String(other.to_string()),
         _ => return Err(bad()),
     })
@@ -191,15 +194,55 @@ pub fn value_to_json(v: &Value) -> String {
 
 /// Writes one value as JSON, DOUBLEs as Java writes them (`1.0`, `1.0E7`).
 fn write_json(out: &mut String, v: &Value) {
-    match v {
-        Value::Null => out.push_str("null"),
-        Value::Boolean(b) => out.push_str(if *b { "true" } else { "false" }),
-        Value::Int(x) => out.push_str(&x.to_string()),
-        Value::BigInt(x) => out.push_str(&x.to_string()),
-        Value::Double(x) if x.is_finite() => out.push_str(&java_double(*x)),
-        Value::Double(x) => out.push_str(&Json::String(java_double(*x)).to_string()),
-        Value::String(s) => out.push_str(&Json::String(s.clone()).to_string()),
+    use std::fmt::Write;
+    // Writing to a String cannot fail.
+    let _ = match v {
+        Value::Null => write!(out, "null"),
+        Value::Boolean(b) => write!(out, "{b}"),
+        Value::Int(x) => write!(out, "{x}"),
+        Value::BigInt(x) => write!(out, "{x}"),
+        Value::Double(x) if x.is_finite() => write!(out, "{}", java_double(*x)),
+        Value::Double(x) => {
+            write_json_string(out, &java_double(*x));
+            Ok(())
+        }
+        Value::String(s) => {
+            write_json_string(out, s);
+            Ok(())
+        }
+    };
+}
+
+/// Writes `s` as a JSON string, escaped as serde_json escapes it (`\"`, `\\`, `\n` and the
+/// other short escapes, `\u00XX` for other control characters).
+fn write_json_string(out: &mut String, s: &str) {
+    out.push('"');
+    let mut plain = 0;
+    for (i, b) in s.bytes().enumerate() {
+        let escape = match b {
+            b'"' => "\\\"",
+            b'\\' => "\\\\",
+            b'\n' => "\\n",
+            b'\r' => "\\r",
+            b'\t' => "\\t",
+            0x08 => "\\b",
+            0x0c => "\\f",
+            0x00..=0x1f => "",
+            _ => continue,
+        };
+        out.push_str(&s[plain..i]);
+        plain = i + 1;
+        if escape.is_empty() {
+            const HEX: &[u8; 16] = b"0123456789abcdef";
+            out.push_str("\\u00");
+            out.push(char::from(HEX[usize::from(b >> 4)]));
+            out.push(char::from(HEX[usize::from(b & 0xf)]));
+        } else {
+            out.push_str(escape);
+        }
     }
+    out.push_str(&s[plain..]);
+    out.push('"');
 }
 
 /// Decodes a record key into the key columns' values. No key columns: nothing to read.
@@ -224,12 +267,12 @@ pub fn decode_key(
             };
             if let [column] = columns {
                 let j: Json = serde_json::from_str(s).map_err(not_json)?;
-                return Ok(vec![from_json(&j, column)?]);
+                return Ok(vec![from_json(j, column)?]);
             }
             // Several columns: an object, its fields matched to the columns as a value's are.
-            match read_fields(s, columns).map_err(not_json)? {
+            match read_fields(s, columns, None).map_err(not_json)? {
                 Fields::Object(values) => values
-                    .iter()
+                    .into_iter()
                     .zip(columns)
                     .map(|(j, c)| from_json(j, c))
                     .collect(),
@@ -266,18 +309,34 @@ pub fn decode_value(
     columns: &[Column],
     value: Option<&[u8]>,
 ) -> Result<Option<Vec<Value>>, FormatError> {
+    decode_value_for(format, columns, None, value)
+}
+
+/// Decodes a record value as [`decode_value`] does, except that the STRING columns `unread`
+/// marks come out NULL without being copied: a query that never reads them loses nothing (a
+/// STRING column takes any JSON value or text, so skipping it refuses no record), and a
+/// long text field nobody selects costs no allocation.
+pub fn decode_value_for(
+    format: ValueFormat,
+    columns: &[Column],
+    unread: Option<&[bool]>,
+    value: Option<&[u8]>,
+) -> Result<Option<Vec<Value>>, FormatError> {
     let Some(bytes) = value else { return Ok(None) };
+    let skipped = |i: usize, c: &Column| {
+        c.ty == SqlType::String && unread.is_some_and(|u| u.get(i).copied().unwrap_or(false))
+    };
     let s = text(bytes, "value")?;
     match format {
         ValueFormat::Json => {
-            let fields = read_fields(s, columns).map_err(|e| FormatError::NotJson {
+            let fields = read_fields(s, columns, unread).map_err(|e| FormatError::NotJson {
                 part: "value",
                 reason: e.to_string(),
             })?;
             match fields {
                 Fields::Null => Ok(None),
                 Fields::Object(values) => values
-                    .iter()
+                    .into_iter()
                     .zip(columns)
                     .map(|(j, c)| from_json(j, c))
                     .collect::<Result<_, _>>()
@@ -298,9 +357,10 @@ pub fn decode_value(
             fields
                 .iter()
                 .zip(columns)
-                .map(|(f, c)| match f {
-                    None => Ok(Value::Null),
-                    Some(f) => from_text(f, c),
+                .enumerate()
+                .map(|(i, (f, c))| match f {
+                    Some(f) if !skipped(i, c) => from_text(f, c),
+                    _ => Ok(Value::Null),
                 })
                 .collect::<Result<_, _>>()
                 .map(Some)
@@ -343,12 +403,13 @@ fn needs_quotes(t: &str, first: bool) -> bool {
 }
 
 fn encode_json_object(columns: &[Column], values: &[Value]) -> String {
-    let mut out = String::from("{");
+    let mut out = String::with_capacity(2 + columns.len() * 16);
+    out.push('{');
     for (i, (c, v)) in columns.iter().zip(values).enumerate() {
         if i > 0 {
             out.push(',');
         }
-        out.push_str(&Json::String(c.name.clone()).to_string());
+        write_json_string(&mut out, &c.name);
         out.push(':');
         write_json(&mut out, v);
     }
@@ -408,6 +469,17 @@ mod tests {
             Column::new("NAME", SqlType::String),
             Column::new("AMOUNT", SqlType::Double),
         ]
+    }
+
+    #[test]
+    fn json_strings_are_escaped_as_serde_json_escapes_them() {
+        let mut texts: Vec<String> = (0u8..0x80).map(|b| format!("a{}b", char::from(b))).collect();
+        texts.extend(["", "é€😀\u{2028}", "\"\\\"", "tab\there\r\n"].map(String::from));
+        for text in texts {
+            let mut out = String::new();
+            write_json_string(&mut out, &text);
+            assert_eq!(out, serde_json::to_string(&text).unwrap(), "{text:?}");
+        }
     }
 
     #[test]

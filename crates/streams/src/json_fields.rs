@@ -11,6 +11,7 @@ use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess,
 use serde_json::Value as Json;
 
 use crate::schema::Column;
+use crate::types::SqlType;
 
 /// What a record value held.
 pub(crate) enum Fields {
@@ -22,10 +23,16 @@ pub(crate) enum Fields {
     Other(&'static str),
 }
 
-/// Reads `text` (one JSON value) for `columns`.
-pub(crate) fn read_fields(text: &str, columns: &[Column]) -> Result<Fields, serde_json::Error> {
+/// Reads `text` (one JSON value) for `columns`; a STRING column `skip` marks is read past,
+/// unbuilt, and comes out JSON `null` (a STRING column takes any JSON value, so skipping it
+/// refuses nothing).
+pub(crate) fn read_fields(
+    text: &str,
+    columns: &[Column],
+    skip: Option<&[bool]>,
+) -> Result<Fields, serde_json::Error> {
     let mut de = serde_json::Deserializer::from_str(text);
-    let fields = FieldsSeed { columns }.deserialize(&mut de)?;
+    let fields = FieldsSeed { columns, skip }.deserialize(&mut de)?;
     de.end()?;
     Ok(fields)
 }
@@ -54,6 +61,7 @@ impl<'de> serde::Deserialize<'de> for Key<'de> {
 
 struct FieldsSeed<'c> {
     columns: &'c [Column],
+    skip: Option<&'c [bool]>,
 }
 
 impl<'de> DeserializeSeed<'de> for FieldsSeed<'_> {
@@ -96,21 +104,30 @@ impl<'de> Visitor<'de> for FieldsSeed<'_> {
         let n = self.columns.len();
         let mut exact: Vec<Option<Json>> = vec![None; n];
         let mut loose: Vec<Option<(String, Json)>> = vec![None; n];
+        let skipped = |i: usize| {
+            self.skip
+                .is_some_and(|s| s.get(i).copied().unwrap_or(false))
+                && self.columns.get(i).is_some_and(|c| c.ty == SqlType::String)
+        };
         while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
             if let Some(i) = self.columns.iter().position(|c| c.name == *key) {
-                exact[i] = Some(map.next_value()?);
+                if skipped(i) {
+                    map.next_value::<IgnoredAny>()?;
+                } else {
+                    exact[i] = Some(map.next_value()?);
+                }
                 continue;
             }
             let upper = |c: &Column| key.chars().flat_map(char::to_uppercase).eq(c.name.chars());
             match self.columns.iter().position(upper) {
-                Some(i) => {
+                Some(i) if !skipped(i) => {
                     let value: Json = map.next_value()?;
                     let replace = loose[i].as_ref().is_none_or(|(k, _)| *key <= **k);
                     if replace {
                         loose[i] = Some((key.into_owned(), value));
                     }
                 }
-                None => {
+                _ => {
                     map.next_value::<IgnoredAny>()?;
                 }
             }

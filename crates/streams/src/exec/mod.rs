@@ -11,7 +11,9 @@ use crate::topology::NodeCounts;
 
 use crate::ast::SourceKind;
 use crate::catalog::SourceDef;
-use crate::format::{decode_key, decode_value, encode_key, encode_value, FormatError};
+use crate::format::{
+    decode_key, decode_value, decode_value_for, encode_key, encode_value, FormatError,
+};
 use crate::join_state::JoinState;
 use crate::plan::{PlanKind, QueryPlan};
 use crate::types::Value;
@@ -53,21 +55,79 @@ pub(super) fn decode(
     source: &SourceDef,
     record: &InputRecord,
 ) -> Result<(Vec<Value>, Option<Vec<Value>>), FormatError> {
+    decode_reading(source, None, record)
+}
+
+/// [`decode`], leaving the STRING value columns `unread` marks NULL (see
+/// [`decode_value_for`]).
+fn decode_reading(
+    source: &SourceDef,
+    unread: Option<&[bool]>,
+    record: &InputRecord,
+) -> Result<(Vec<Value>, Option<Vec<Value>>), FormatError> {
     let key = decode_key(source.key_format, &source.schema.key, record.key.as_deref())?;
-    let value = decode_value(
+    let value = decode_value_for(
         source.value_format,
         &source.schema.value,
+        unread,
         record.value.as_deref(),
     )?;
     Ok((key, value))
+}
+
+/// The value columns of its source a query never reads (`None`: it may read them all, as a
+/// join's projection over both sides does): what WHERE, the projection, the grouping, the
+/// aggregates' arguments and the TIMESTAMP column name are read; the rest is not.
+fn unread_columns(plan: &QueryPlan) -> Option<Vec<bool>> {
+    if plan.join.is_some() {
+        return None;
+    }
+    let key_len = plan.source.schema.key.len();
+    let read = std::cell::RefCell::new(vec![false; plan.source.schema.value.len()]);
+    let mark = |t: &crate::expr::Typed| {
+        t.reads_column(&|i| {
+            if let Some(v) = i.checked_sub(key_len) {
+                if let Some(r) = read.borrow_mut().get_mut(v) {
+                    *r = true;
+                }
+            }
+            false
+        });
+    };
+    plan.filter.iter().for_each(mark);
+    match &plan.kind {
+        PlanKind::Project { key, value, .. } => key.iter().chain(value).for_each(mark),
+        PlanKind::Aggregate(a) => {
+            a.group.iter().for_each(mark);
+            a.aggregates
+                .iter()
+                .filter_map(|c| c.arg.as_ref())
+                .for_each(mark);
+        }
+    }
+    let mut read = read.into_inner();
+    if let Some(v) = plan
+        .source
+        .timestamp_index()
+        .and_then(|i| i.checked_sub(key_len))
+    {
+        if let Some(r) = read.get_mut(v) {
+            *r = true;
+        }
+    }
+    Some(read.into_iter().map(|r| !r).collect())
 }
 
 /// A record's key columns, value columns (`None`: a tombstone) and time.
 type Decoded = (Vec<Value>, Option<Vec<Value>>, i64);
 
 /// A record decoded, with its time ([`event_time`]).
-pub(super) fn decode_at(source: &SourceDef, record: &InputRecord) -> Result<Decoded, FormatError> {
-    let (key, value) = decode(source, record)?;
+pub(super) fn decode_at(
+    source: &SourceDef,
+    unread: Option<&[bool]>,
+    record: &InputRecord,
+) -> Result<Decoded, FormatError> {
+    let (key, value) = decode_reading(source, unread, record)?;
     let timestamp = event_time(source, &key, value.as_deref(), record.timestamp)?;
     Ok((key, value, timestamp))
 }
@@ -144,6 +204,8 @@ pub struct RunningQuery {
     present: StateMap<Option<Vec<u8>>, ()>,
     /// EMIT FINAL: the newest result of each open window, by window end.
     pending: StateMap<(i64, i64, String), OutputRecord>,
+    /// The source's value columns it never reads ([`unread_columns`]).
+    unread: Option<Vec<bool>>,
 }
 
 /// The counters and stream time of a query, as its changelog keeps them.
@@ -162,7 +224,9 @@ impl RunningQuery {
     /// A query that has read nothing.
     pub fn new(id: String, plan: QueryPlan, sink: SourceDef, text: String) -> RunningQuery {
         let join = plan.join.clone().map(JoinState::new);
+        let unread = unread_columns(&plan);
         RunningQuery {
+            unread,
             join,
             present: StateMap::default(),
             meta_dirty: false,
@@ -282,7 +346,7 @@ impl RunningQuery {
         self.counts.left += 1;
         self.meta_dirty = true;
         let source = &self.plan.source;
-        let (key, value, ts) = match decode_at(source, record) {
+        let (key, value, ts) = match decode_at(source, self.unread.as_deref(), record) {
             Ok(decoded) => decoded,
             Err(e) => return self.skip(e),
         };

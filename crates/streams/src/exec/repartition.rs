@@ -13,7 +13,7 @@ use crate::processor::repartition_topic;
 use crate::types::Value;
 use crate::window::WindowBounds;
 
-use super::{decode, decode_at, InputRecord, OutputRecord, Processed, RunningQuery};
+use super::{decode_at, InputRecord, OutputRecord, Processed, RunningQuery};
 use crate::expr::Node;
 
 /// Whether `plan` groups by exactly `source`'s key columns, in order (no re-key needed).
@@ -49,10 +49,11 @@ impl RunningQuery {
         self.records_in += 1;
         self.counts.left += 1;
         self.meta_dirty = true;
-        let (key, value, timestamp) = match decode_at(&self.plan.source, record) {
-            Ok(decoded) => decoded,
-            Err(e) => return self.skip(e),
-        };
+        let (key, value, timestamp) =
+            match decode_at(&self.plan.source, self.unread.as_deref(), record) {
+                Ok(decoded) => decoded,
+                Err(e) => return self.skip(e),
+            };
         let (Some(value), Some(plan)) = (value, self.aggregate_plan()) else {
             return Processed::default();
         };
@@ -79,7 +80,7 @@ impl RunningQuery {
     /// re-key were counted by [`RunningQuery::repartition`].
     pub fn aggregate_repartitioned(&mut self, record: &InputRecord) -> Processed {
         self.meta_dirty = true;
-        let (key, value) = match decode(&self.plan.source, record) {
+        let (key, value, _) = match decode_at(&self.plan.source, self.unread.as_deref(), record) {
             Ok(decoded) => decoded,
             Err(e) => return self.skip(e),
         };
