@@ -560,6 +560,23 @@ pub trait Storage {
         append_time: Timestamp,
     ) -> Result<Vec<AppendInfo>, AppendError<Self::Error>>;
 
+    /// Stores a step like [`Storage::append_transaction`] and runs `meanwhile` once, whatever
+    /// the outcome: a store that commits off this thread (IndexedDB) runs it while the step is
+    /// being committed, so a processor works on its next step then. The default runs it after.
+    async fn append_transaction_overlapped<R: Borrow<RecordData>, T>(
+        &self,
+        appends: &[(TopicPartition, &[R])],
+        group: &crate::group::GroupId,
+        commits: &[TransactionCommit],
+        append_time: Timestamp,
+        meanwhile: impl FnOnce() -> T,
+    ) -> (Result<Vec<AppendInfo>, AppendError<Self::Error>>, T) {
+        let result = self
+            .append_transaction(appends, group, commits, append_time)
+            .await;
+        (result, meanwhile())
+    }
+
     /// Applies `update` to the membership of `group` on `topic` (empty when there is none) and
     /// stores the result atomically.
     async fn update_membership(

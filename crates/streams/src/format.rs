@@ -473,7 +473,9 @@ mod tests {
 
     #[test]
     fn json_strings_are_escaped_as_serde_json_escapes_them() {
-        let mut texts: Vec<String> = (0u8..0x80).map(|b| format!("a{}b", char::from(b))).collect();
+        let mut texts: Vec<String> = (0u8..0x80)
+            .map(|b| format!("a{}b", char::from(b)))
+            .collect();
         texts.extend(["", "é€😀\u{2028}", "\"\\\"", "tab\there\r\n"].map(String::from));
         for text in texts {
             let mut out = String::new();

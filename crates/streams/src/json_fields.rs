@@ -103,7 +103,8 @@ impl<'de> Visitor<'de> for FieldsSeed<'_> {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Fields, A::Error> {
         let n = self.columns.len();
         let mut exact: Vec<Option<Json>> = vec![None; n];
-        let mut loose: Vec<Option<(String, Json)>> = vec![None; n];
+        // Fields that match a column only in upper case are rare: no room is made until one.
+        let mut loose: Vec<Option<(String, Json)>> = Vec::new();
         let skipped = |i: usize| {
             self.skip
                 .is_some_and(|s| s.get(i).copied().unwrap_or(false))
@@ -122,9 +123,14 @@ impl<'de> Visitor<'de> for FieldsSeed<'_> {
             match self.columns.iter().position(upper) {
                 Some(i) if !skipped(i) => {
                     let value: Json = map.next_value()?;
-                    let replace = loose[i].as_ref().is_none_or(|(k, _)| *key <= **k);
-                    if replace {
-                        loose[i] = Some((key.into_owned(), value));
+                    if loose.is_empty() {
+                        loose.resize(n, None);
+                    }
+                    let Some(slot) = loose.get_mut(i) else {
+                        continue;
+                    };
+                    if slot.as_ref().is_none_or(|(k, _)| *key <= **k) {
+                        *slot = Some((key.into_owned(), value));
                     }
                 }
                 _ => {
@@ -132,11 +138,14 @@ impl<'de> Visitor<'de> for FieldsSeed<'_> {
                 }
             }
         }
+        let mut loose = loose.into_iter();
         Ok(Fields::Object(
             exact
                 .into_iter()
-                .zip(loose)
-                .map(|(e, l)| e.or(l.map(|(_, v)| v)).unwrap_or(Json::Null))
+                .map(|e| {
+                    let l = loose.next().flatten();
+                    e.or(l.map(|(_, v)| v)).unwrap_or(Json::Null)
+                })
                 .collect(),
         ))
     }

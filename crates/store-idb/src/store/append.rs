@@ -21,8 +21,29 @@ use crate::codec::{
 use crate::error::IdbError;
 use crate::idb::{request, Tx};
 
-pub(super) async fn transaction<R: Borrow<RecordData>>(
+/// Runs `meanwhile` while IndexedDB commits (after the writes are planned, whatever the
+/// outcome), so a processor works on its next step during this one's commit.
+pub(super) async fn transaction<R: Borrow<RecordData>, T>(
     tx: Tx,
+    appends: &[(TopicPartition, &[R])],
+    group: &GroupId,
+    commits: &[TransactionCommit],
+    append_time: Timestamp,
+    meanwhile: impl FnOnce() -> T,
+) -> (Result<Vec<AppendInfo>, AppendError<IdbError>>, T) {
+    match write_step(&tx, appends, group, commits, append_time).await {
+        Ok(infos) => {
+            let (stored, done) = tx.commit_while(meanwhile).await;
+            (stored.map(|()| infos).map_err(AppendError::Storage), done)
+        }
+        // Dropped uncommitted, `tx` aborts.
+        Err(refused) => (Err(refused), meanwhile()),
+    }
+}
+
+/// A step's writes inside `tx`, checked against the fence, up to the commit.
+async fn write_step<R: Borrow<RecordData>>(
+    tx: &Tx,
     appends: &[(TopicPartition, &[R])],
     group: &GroupId,
     commits: &[TransactionCommit],
@@ -54,7 +75,7 @@ pub(super) async fn transaction<R: Borrow<RecordData>>(
     }
     let mut infos = Vec::with_capacity(appends.len());
     for (tp, records) in appends {
-        infos.push(write_batch_in(&tx, tp, records, append_time).await?);
+        infos.push(write_batch_in(tx, tp, records, append_time).await?);
     }
     for c in commits {
         let _ = groups
@@ -64,7 +85,6 @@ pub(super) async fn transaction<R: Borrow<RecordData>>(
             )
             .map_err(|e| storage(IdbError::from_js(e)))?;
     }
-    tx.commit().await.map_err(storage)?;
     Ok(infos)
 }
 

@@ -396,13 +396,27 @@ impl Storage for IdbStore {
         commits: &[TransactionCommit],
         append_time: Timestamp,
     ) -> Result<Vec<AppendInfo>, AppendError<IdbError>> {
-        let tx = self
-            .tx(
-                &[TOPICS, PARTITIONS, BATCHES, BATCH_INDEX, GROUPS],
-                IdbTransactionMode::Readwrite,
-            )
-            .map_err(AppendError::Storage)?;
-        append::transaction(tx, appends, group, commits, append_time).await
+        self.append_transaction_overlapped(appends, group, commits, append_time, || ())
+            .await
+            .0
+    }
+
+    async fn append_transaction_overlapped<R: Borrow<RecordData>, T>(
+        &self,
+        appends: &[(TopicPartition, &[R])],
+        group: &GroupId,
+        commits: &[TransactionCommit],
+        append_time: Timestamp,
+        meanwhile: impl FnOnce() -> T,
+    ) -> (Result<Vec<AppendInfo>, AppendError<IdbError>>, T) {
+        let tx = match self.tx(
+            &[TOPICS, PARTITIONS, BATCHES, BATCH_INDEX, GROUPS],
+            IdbTransactionMode::Readwrite,
+        ) {
+            Ok(tx) => tx,
+            Err(e) => return (Err(AppendError::Storage(e)), meanwhile()),
+        };
+        append::transaction(tx, appends, group, commits, append_time, meanwhile).await
     }
 
     async fn update_topic(

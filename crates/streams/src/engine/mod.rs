@@ -268,12 +268,12 @@ impl Engine {
     fn materialized_from(
         &mut self,
         index: usize,
-        processed: crate::exec::Processed,
+        mut processed: crate::exec::Processed,
     ) -> crate::exec::Processed {
         if let Some(query) = self.queries.get(index) {
             if query.sink.kind == SourceKind::Table {
                 let table = query.sink.name.clone();
-                for out in &processed.outputs {
+                for out in &mut processed.outputs {
                     self.materialize(&table, out);
                 }
             }
@@ -284,11 +284,12 @@ impl Engine {
     /// Applies one record of table `table`'s topic to its materialized rows (what pull queries
     /// read): a key's newest row, or none after a tombstone. A processor that opens rebuilds
     /// them from the table's topic this way.
-    pub fn materialize(&mut self, table: &str, out: &OutputRecord) {
+    pub fn materialize(&mut self, table: &str, out: &mut OutputRecord) {
         let Some(m) = self.materialized.get_mut(table) else {
             return;
         };
-        let k = (out.key.clone(), out.window);
+        // The key is lent to the lookup and given back: an update of a key copies no key.
+        let k = (std::mem::take(&mut out.key), out.window);
         match (m.get_mut(&k), &out.value) {
             // A key's new row replaces its value in place (its buffer reused).
             (Some(row), Some(value)) => {
@@ -300,12 +301,13 @@ impl Engine {
                     value: value.clone(),
                     timestamp: out.timestamp,
                 };
-                m.insert(k, row);
+                m.insert(k.clone(), row);
             }
             (_, None) => {
                 m.remove(&k);
             }
         }
+        out.key = k.0;
     }
 
     /// Every running query's state changes since the last call: (query id, changelog records).

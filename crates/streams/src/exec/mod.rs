@@ -365,12 +365,19 @@ impl RunningQuery {
         if is_table && key.iter().any(Value::is_null) {
             return Processed::default();
         }
-        let row = value.map(|v| row_of(key.clone(), v, record.timestamp, record.window));
+        let (ts, window) = (record.timestamp, record.window);
         let outputs = match &self.plan.kind {
-            PlanKind::Project { .. } => self.project(&key, row, record),
-            PlanKind::Aggregate(_) if is_table => self.aggregate_table(key, row, record.timestamp),
-            PlanKind::Aggregate(_) => match row {
-                Some(row) => self.aggregate_stream(&row, record.timestamp),
+            PlanKind::Project { .. } => {
+                let row = value.map(|v| row_of(key.clone(), v, ts, window));
+                self.project(&key, row, record)
+            }
+            PlanKind::Aggregate(_) if is_table => {
+                let row = value.map(|v| row_of(key.clone(), v, ts, window));
+                self.aggregate_table(key, row, ts)
+            }
+            // A stream's aggregation needs the key only in the row.
+            PlanKind::Aggregate(_) => match value {
+                Some(v) => self.aggregate_stream(&row_of(key, v, ts, window), ts),
                 None => Vec::new(),
             },
         };

@@ -95,6 +95,9 @@ pub struct Processor<'a, S: Storage> {
     /// Queries that stopped on an input they cannot read (ksqlDB's `ERROR`), with why; the
     /// others keep running.
     failed: BTreeMap<String, String>,
+    /// Each query's next step, processed while its last one was being committed, stored by
+    /// its next step (or before statements run).
+    pending: BTreeMap<String, step::Pending>,
 }
 
 fn topic_name<E: std::error::Error>(name: &str) -> Result<TopicName, ProcessorError<E>> {
@@ -154,6 +157,7 @@ impl<'a, S: Storage> Processor<'a, S> {
             commands: 0,
             transients: Vec::new(),
             failed: BTreeMap::new(),
+            pending: BTreeMap::new(),
         };
         processor.refresh_topics().await?;
         for (_, record) in processor.read_all(COMMAND_TOPIC).await? {
@@ -233,14 +237,14 @@ impl<'a, S: Storage> Processor<'a, S> {
             .collect();
         for (table, topic) in tables {
             for (_, record) in processor.read_all(&topic).await? {
-                let out = OutputRecord {
+                let mut out = OutputRecord {
                     topic: topic.clone(),
                     key: record.key,
                     value: record.value,
                     timestamp: record.timestamp,
                     window: record.window,
                 };
-                processor.engine.materialize(&table, &out);
+                processor.engine.materialize(&table, &mut out);
             }
         }
         Ok(())
@@ -340,6 +344,7 @@ impl<'a, S: Storage> Processor<'a, S> {
         sql: &str,
         now: Timestamp,
     ) -> Result<Vec<StatementResult>, ProcessorError<S::Error>> {
+        self.store_pending(now).await?;
         self.refresh_topics().await?;
         let before: Vec<String> = self.engine.queries().iter().map(|q| q.id.clone()).collect();
         let results = self.engine.execute(sql);

@@ -12,6 +12,7 @@ use super::{
     changelog_topic, group_id, input_of, inputs_of, record_of, topic_name, Processor,
     ProcessorError,
 };
+use crate::engine::Engine;
 use crate::exec::InputRecord;
 
 /// What one step did, per query.
@@ -184,30 +185,102 @@ impl<S: Storage> Processor<'_, S> {
         let id = query.id.clone();
         let sink_topic = query.sink.topic.clone();
         let inputs = inputs_of(query);
-        // Read each input partition from where the query's state stands.
-        let (batch, read) = self
-            .read_inputs(&id, &inputs, max_records, |tp, log_start| {
-                self.stands_at(&id, tp, log_start).1
-            })
-            .await?;
-        if read.is_empty() {
-            return Ok(());
-        }
-        let mut outputs: Vec<RecordData> = Vec::new();
-        let mut skipped = 0;
-        for (_, input, _, _, record) in &batch {
-            let topic = &inputs[*input];
-            if let Some(processed) = self.engine.process_query(index, topic, record) {
-                skipped += usize::from(processed.skipped.is_some());
-                outputs.extend(processed.outputs.into_iter().map(record_of));
+        // This step's records: processed while the previous step was being committed, or
+        // read from where the query's state stands and processed now.
+        let current = match self.pending.remove(&id) {
+            Some(pending) => pending,
+            None => {
+                let (batch, read) = self
+                    .read_inputs(&id, &inputs, max_records, |tp, log_start| {
+                        self.stands_at(&id, tp, log_start).1
+                    })
+                    .await?;
+                if read.is_empty() {
+                    return Ok(());
+                }
+                process_batch(&mut self.engine, index, &inputs, batch, read)
             }
-        }
+        };
+        // The next step's records, from where this one ends, are processed while this one is
+        // committed (IndexedDB stores it off this thread); they are stored by the next call.
+        let ends: BTreeMap<TopicPartition, Offset> = current.read.iter().cloned().collect();
+        let mut unreadable = None;
+        let next = match self
+            .read_inputs(&id, &inputs, max_records, |tp, log_start| {
+                ends.get(tp)
+                    .copied()
+                    .unwrap_or_else(|| self.stands_at(&id, tp, log_start).1)
+                    .max(log_start)
+            })
+            .await
+        {
+            Ok((batch, read)) if !read.is_empty() => Some((batch, read)),
+            Ok(_) => None,
+            // This step is still stored; the query stops after it.
+            Err(e @ ProcessorError::Unreadable { .. }) => {
+                unreadable = Some(e);
+                None
+            }
+            Err(e) => return Err(e),
+        };
+        let Pending {
+            outputs,
+            read,
+            records,
+            skipped,
+        } = current;
         let written = outputs.len();
-        self.commit_step(index, &id, vec![(sink_topic, outputs)], read, time)
+        let next = self
+            .commit_step_overlapped(
+                index,
+                &id,
+                vec![(sink_topic, outputs)],
+                read,
+                time,
+                |engine| {
+                    next.map(|(batch, read)| process_batch(engine, index, &inputs, batch, read))
+                },
+            )
             .await?;
-        report.read.insert(id.clone(), batch.len());
+        if let Some(next) = next {
+            self.pending.insert(id.clone(), next);
+        }
+        report.read.insert(id.clone(), records);
         report.written.insert(id.clone(), written);
         report.skipped.insert(id, skipped);
+        match unreadable {
+            Some(e) => Err(e),
+            None => Ok(()),
+        }
+    }
+
+    /// Stores what every query processed ahead (see [`Processor::step`]) before statements
+    /// change the queries.
+    pub(super) async fn store_pending(
+        &mut self,
+        time: Timestamp,
+    ) -> Result<(), ProcessorError<S::Error>> {
+        for (id, pending) in std::mem::take(&mut self.pending) {
+            let Some(index) = self.engine.queries().iter().position(|q| q.id == id) else {
+                continue;
+            };
+            let Some(sink) = self
+                .engine
+                .queries()
+                .get(index)
+                .map(|q| q.sink.topic.clone())
+            else {
+                continue;
+            };
+            self.commit_step(
+                index,
+                &id,
+                vec![(sink, pending.outputs)],
+                pending.read,
+                time,
+            )
+            .await?;
+        }
         Ok(())
     }
 
@@ -224,6 +297,20 @@ impl<S: Storage> Processor<'_, S> {
         read: Vec<(TopicPartition, Offset)>,
         time: Timestamp,
     ) -> Result<(), ProcessorError<S::Error>> {
+        self.commit_step_overlapped(index, id, outputs, read, time, |_| ())
+            .await
+    }
+
+    /// [`Processor::commit_step`], running `meanwhile` on the engine while the store commits.
+    async fn commit_step_overlapped<T>(
+        &mut self,
+        index: usize,
+        id: &str,
+        outputs: Vec<(String, Vec<RecordData>)>,
+        read: Vec<(TopicPartition, Offset)>,
+        time: Timestamp,
+        meanwhile: impl FnOnce(&mut Engine) -> T,
+    ) -> Result<T, ProcessorError<S::Error>> {
         let group = group_id(id)?;
         let mut routed: Vec<(TopicPartition, Vec<RecordData>)> = Vec::new();
         for (topic, records) in outputs {
@@ -281,17 +368,58 @@ impl<S: Storage> Processor<'_, S> {
                 },
             })
             .collect();
-        self.store
-            .append_transaction(&appends, &group, &commits, time)
-            .await
-            .map_err(|e| ProcessorError::StepRefused {
-                query: id.to_owned(),
-                reason: e.to_string(),
-            })?;
+        let store = self.store;
+        let engine = &mut self.engine;
+        let (stored, done) = store
+            .append_transaction_overlapped(&appends, &group, &commits, time, || meanwhile(engine))
+            .await;
+        stored.map_err(|e| ProcessorError::StepRefused {
+            query: id.to_owned(),
+            reason: e.to_string(),
+        })?;
         for c in commits {
             self.positions
                 .insert((id.to_owned(), c.topic_partition), Some(c.committed.offset));
         }
-        Ok(())
+        Ok(done)
+    }
+}
+
+/// A step processed but not stored yet: what its transaction will write.
+pub(super) struct Pending {
+    /// Its output records, for the sink.
+    outputs: Vec<RecordData>,
+    /// Each partition read, with the offset after it.
+    read: Vec<(TopicPartition, Offset)>,
+    /// Records read.
+    records: usize,
+    /// Records skipped as undecodable.
+    skipped: usize,
+}
+
+/// Processes a step's records through the query at `index`, in the order read.
+fn process_batch(
+    engine: &mut Engine,
+    index: usize,
+    inputs: &[String],
+    batch: Vec<Tagged>,
+    read: Vec<(TopicPartition, Offset)>,
+) -> Pending {
+    let mut outputs = Vec::new();
+    let mut skipped = 0;
+    for (_, input, _, _, record) in &batch {
+        let Some(topic) = inputs.get(*input) else {
+            continue;
+        };
+        if let Some(processed) = engine.process_query(index, topic, record) {
+            skipped += usize::from(processed.skipped.is_some());
+            outputs.extend(processed.outputs.into_iter().map(record_of));
+        }
+    }
+    Pending {
+        outputs,
+        read,
+        records: batch.len(),
+        skipped,
     }
 }
