@@ -119,6 +119,28 @@ pub fn topology(query: &RunningQuery, changelog_records: u64) -> Vec<TopologyNod
         Vec::new(),
     );
     if let Some(join) = &plan.join {
+        let rekeyed = query.repartitioned_inputs();
+        // A side joined on anything but its key goes through its repartition topic first.
+        let through = |nodes: &mut Vec<TopologyNode>, side: usize, from: usize, count: u64| {
+            let Some(true) = rekeyed.get(side).copied() else {
+                return from;
+            };
+            let by = push(
+                nodes,
+                NodeKind::Rekey,
+                "by join key".to_owned(),
+                count,
+                vec![from],
+            );
+            push(
+                nodes,
+                NodeKind::Repartition,
+                query.repartition_topic_of(side),
+                count,
+                vec![by],
+            )
+        };
+        last = through(&mut nodes, 0, last, counts.left);
         let right = push(
             &mut nodes,
             NodeKind::Source,
@@ -126,6 +148,7 @@ pub fn topology(query: &RunningQuery, changelog_records: u64) -> Vec<TopologyNod
             counts.right,
             Vec::new(),
         );
+        let right = through(&mut nodes, 1, right, counts.right);
         let kind = match join.kind {
             JoinKind::Inner => "INNER JOIN",
             JoinKind::Left | JoinKind::Right => "LEFT JOIN",
@@ -191,7 +214,7 @@ pub fn topology(query: &RunningQuery, changelog_records: u64) -> Vec<TopologyNod
                     vec![last],
                 );
             }
-            if query.repartitions() {
+            if plan.join.is_none() && query.repartitions() {
                 // Every re-keyed record is written there, in the step that counts it.
                 last = push(
                     &mut nodes,

@@ -10,7 +10,9 @@ use streamlab_log::{
     block_on, produce, KeylessPartitioner, MemoryStore, Mode, ProduceRecord, Storage, Timestamp,
     TopicConfig, TopicName,
 };
-use streamlab_streams::processor::{changelog_topic, repartition_topic, Processor, QueryProgress};
+use streamlab_streams::processor::{
+    changelog_topic, join_repartition_topic, repartition_topic, Processor, QueryProgress,
+};
 use streamlab_streams::topology::NodeKind;
 
 const NOW: Timestamp = Timestamp(1_700_000_000_000);
@@ -148,12 +150,16 @@ fn a_join_draws_both_sources() {
     block_on(p.run_until_idle(10, NOW)).unwrap();
     let q = &block_on(p.progress()).unwrap()[0];
     let nodes = kinds(q);
-    // A left join emits one row per order, matched or not; the table's rows emit none.
+    // A left join emits one row per order, matched or not; the table's rows emit none. The
+    // orders, joined on a value column, are re-keyed through their repartition topic first.
     assert_eq!(nodes[0], (NodeKind::Source, 4));
-    assert_eq!(nodes[1], (NodeKind::Source, 2));
-    assert_eq!(nodes[2], (NodeKind::Join, 4));
-    assert_eq!(q.topology[2].label, "LEFT JOIN (stream–table)");
-    assert_eq!(q.topology[2].inputs, vec![0, 1]);
-    assert_eq!(nodes[3], (NodeKind::Project, 4));
-    assert_eq!(nodes[4], (NodeKind::Sink, 4));
+    assert_eq!(nodes[1], (NodeKind::Rekey, 4));
+    assert_eq!(nodes[2], (NodeKind::Repartition, 4));
+    assert_eq!(q.topology[2].label, join_repartition_topic(&q.id, true));
+    assert_eq!(nodes[3], (NodeKind::Source, 2));
+    assert_eq!(nodes[4], (NodeKind::Join, 4));
+    assert_eq!(q.topology[4].label, "LEFT JOIN (stream–table)");
+    assert_eq!(q.topology[4].inputs, vec![2, 3]);
+    assert_eq!(nodes[5], (NodeKind::Project, 4));
+    assert_eq!(nodes[6], (NodeKind::Sink, 4));
 }

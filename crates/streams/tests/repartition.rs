@@ -15,7 +15,7 @@ use streamlab_log::{
     block_on, fetch, kafka_partition, FetchLimits, MemoryStore, Mode, Offset, Record, Storage,
     Timestamp, TopicConfig, TopicName, TopicPartition,
 };
-use streamlab_streams::processor::{repartition_topic, Processor};
+use streamlab_streams::processor::{join_repartition_topic, repartition_topic, Processor};
 use streamlab_streams::topology::NodeKind;
 use streamlab_streams::{Engine, InputRecord};
 
@@ -219,5 +219,195 @@ fn a_group_by_of_a_value_column_goes_through_its_repartition_topic() {
         let want = per_key(reference.remove(sink).unwrap_or_default());
         assert!(!want.is_empty(), "{sink} wrote nothing");
         assert_eq!(got, want, "{sink} ({id})");
+    }
+}
+
+/// Runs `statements` over `sent` (topic, key, value, timestamp) in the processor, then checks
+/// every sink against the same statements run in memory over the records in the order one step
+/// reads them (timestamp, then input, partition and offset); returns the store.
+fn joined_as_in_memory(
+    statements: &str,
+    topics: &[(&str, u32)],
+    sent: &[(&str, String, String, i64)],
+    sinks: &[&str],
+) -> (MemoryStore, Vec<String>) {
+    let store = MemoryStore::new();
+    for (topic, partitions) in topics {
+        let config = TopicConfig::new(topic, Mode::Kafka, *partitions).unwrap();
+        block_on(store.create_topic(&config)).unwrap();
+    }
+    let mut p = block_on(Processor::open(&store)).unwrap();
+    let results = block_on(p.execute(statements, NOW)).unwrap();
+    assert!(results.iter().all(|r| r.ok), "{results:?}");
+    let ids = results.iter().filter_map(|r| r.query_id.clone()).collect();
+    for (topic, key, value, ts) in sent {
+        support::send::send(&store, topic, &[(key.as_str(), value.as_str(), *ts)]);
+    }
+    block_on(p.run_until_idle(1_000, NOW)).unwrap();
+    assert!(block_on(p.progress()).unwrap().iter().all(|q| q.lag == 0));
+
+    let mut engine = Engine::new();
+    for (topic, partitions) in topics {
+        engine.add_topic(topic, *partitions);
+    }
+    assert!(engine.execute(statements).iter().all(|r| r.ok));
+    let mut source: Vec<(i64, usize, u32, u64, &str, Record)> = Vec::new();
+    for (input, (topic, _)) in topics.iter().enumerate() {
+        for (partition, r) in read(&store, topic) {
+            source.push((r.timestamp().0, input, partition, r.offset().0, topic, r));
+        }
+    }
+    source.sort_by_key(|s| (s.0, s.1, s.2, s.3));
+    let mut reference: BTreeMap<String, Vec<_>> = BTreeMap::new();
+    for (_, _, _, _, topic, r) in &source {
+        let input = InputRecord {
+            key: r.key().map(<[u8]>::to_vec),
+            value: r.value().map(<[u8]>::to_vec),
+            timestamp: r.timestamp().0,
+            window: None,
+        };
+        for out in engine.process(topic, &input) {
+            reference.entry(out.topic.clone()).or_default().push((
+                out.key,
+                out.value,
+                out.timestamp,
+            ));
+        }
+    }
+    for sink in sinks {
+        let got = per_key(read(&store, sink).into_iter().map(|(_, r)| {
+            (
+                r.key().map(<[u8]>::to_vec),
+                r.value().map(<[u8]>::to_vec),
+                r.timestamp().0,
+            )
+        }));
+        let want = per_key(reference.remove(*sink).unwrap_or_default());
+        assert!(!want.is_empty(), "{sink} wrote nothing");
+        assert_eq!(got, want, "{sink}");
+    }
+    (store, ids)
+}
+
+/// A repartition record's key and its source record's key, as text.
+type KeyAndSource = (Option<String>, Option<String>);
+
+/// The partition count and (key, source key) of each record of a repartition topic.
+fn through_topic(store: &MemoryStore, topic: &str) -> (u32, Vec<KeyAndSource>) {
+    let partitions = block_on(store.describe_topic(&name(topic)))
+        .unwrap()
+        .unwrap()
+        .config
+        .partition_count();
+    let text = |b: Option<&[u8]>| b.map(|b| String::from_utf8_lossy(b).into_owned());
+    let mut records: Vec<_> = read(store, topic)
+        .into_iter()
+        .map(|(partition, r)| {
+            if let Some(k) = r.key() {
+                assert_eq!(
+                    kafka_partition(k, partitions).0,
+                    partition,
+                    "routed by its new key"
+                );
+            }
+            let source_key = r
+                .headers()
+                .iter()
+                .find(|h| h.key == "streamlab.source.key")
+                .and_then(|h| h.value.as_deref().map(<[u8]>::to_vec));
+            (text(r.key()), text(source_key.as_deref()))
+        })
+        .collect();
+    records.sort();
+    (partitions, records)
+}
+
+#[test]
+fn a_stream_joined_on_a_value_column_goes_through_its_repartition_topic() {
+    let statements = "
+        CREATE STREAM ORDERS (ID STRING KEY, CUSTOMER STRING, AMOUNT BIGINT) WITH (kafka_topic='orders', value_format='JSON');
+        CREATE TABLE CUSTOMERS (ID STRING PRIMARY KEY, NAME STRING) WITH (kafka_topic='customers', value_format='JSON');
+        CREATE STREAM ENRICHED AS SELECT O.CUSTOMER, O.ID, O.AMOUNT, C.NAME FROM ORDERS O LEFT JOIN CUSTOMERS C ON O.CUSTOMER = C.ID;
+        CREATE STREAM BY_KEY AS SELECT O.ID, O.AMOUNT, C.NAME FROM ORDERS O LEFT JOIN CUSTOMERS C ON O.ID = C.ID;
+    ";
+    let mut sent = Vec::new();
+    for i in 0..40i64 {
+        if i % 4 == 0 {
+            let value = format!(r#"{{"name": "name-{i}"}}"#);
+            sent.push(("customers", format!("c{}", (i / 4) % 5), value, 1_000 * i));
+        }
+        let value = format!(r#"{{"customer": "c{}", "amount": {i}}}"#, i % 6);
+        sent.push(("orders", format!("o{i}"), value, 1_000 * i + 500));
+    }
+    let (store, ids) = joined_as_in_memory(
+        statements,
+        &[("orders", 3), ("customers", 2)],
+        &sent,
+        &["ENRICHED", "BY_KEY"],
+    );
+    let [enriched, by_key] = &ids[..] else {
+        panic!("two queries: {ids:?}")
+    };
+    // The orders, keyed by customer in as many partitions as the table they are joined with;
+    // a join on the stream's key needs no repartition topic.
+    let (partitions, records) = through_topic(&store, &join_repartition_topic(enriched, true));
+    assert_eq!(partitions, 2);
+    let mut expected: Vec<KeyAndSource> = (0..40)
+        .map(|i| (Some(format!("c{}", i % 6)), Some(format!("o{i}"))))
+        .collect();
+    expected.sort();
+    assert_eq!(records, expected);
+    for topic in [
+        join_repartition_topic(enriched, false),
+        join_repartition_topic(by_key, true),
+    ] {
+        assert!(
+            block_on(store.describe_topic(&name(&topic)))
+                .unwrap()
+                .is_none(),
+            "{topic}"
+        );
+    }
+}
+
+#[test]
+fn a_stream_stream_join_on_value_columns_repartitions_both_sides() {
+    let statements = "
+        CREATE STREAM CLICKS (ID STRING KEY, USER_ID STRING, PAGE STRING) WITH (kafka_topic='clicks', value_format='JSON');
+        CREATE STREAM VIEWS (ID STRING KEY, USER_ID STRING, AD STRING) WITH (kafka_topic='views', value_format='JSON');
+        CREATE STREAM MATCHED AS SELECT C.USER_ID, C.PAGE, V.AD FROM CLICKS C LEFT JOIN VIEWS V WITHIN 5 SECONDS ON C.USER_ID = V.USER_ID;
+    ";
+    let mut sent = Vec::new();
+    for i in 0..30i64 {
+        let user = format!("u{}", i % 4);
+        sent.push((
+            "clicks",
+            format!("k{i}"),
+            format!(r#"{{"user_id": "{user}", "page": "p{i}"}}"#),
+            2_000 * i,
+        ));
+        if i % 3 == 0 {
+            sent.push((
+                "views",
+                format!("v{i}"),
+                format!(r#"{{"user_id": "{user}", "ad": "a{i}"}}"#),
+                2_000 * i + 700,
+            ));
+        }
+    }
+    let (store, ids) = joined_as_in_memory(
+        statements,
+        &[("clicks", 2), ("views", 3)],
+        &sent,
+        &["MATCHED"],
+    );
+    // Both sides keyed by user, in as many partitions as the larger source.
+    for (left, records) in [(true, 30), (false, 10)] {
+        let topic = join_repartition_topic(&ids[0], left);
+        let (partitions, stored) = through_topic(&store, &topic);
+        assert_eq!((partitions, stored.len()), (3, records), "{topic}");
+        assert!(stored
+            .iter()
+            .all(|(k, _)| k.as_deref().is_some_and(|k| k.starts_with('u'))));
     }
 }

@@ -243,24 +243,29 @@ impl Engine {
         Some(self.materialized_from(index, processed))
     }
 
-    /// The first sub-topology of a query that re-keys through a repartition topic (see
-    /// [`RunningQuery::repartition`]): what one source record writes to that topic.
+    /// The first sub-topology of a query that re-keys through repartition topics (see
+    /// [`RunningQuery::repartition_input`]): what one record of input `side` writes there.
     pub fn repartition_query(
         &mut self,
         index: usize,
+        side: usize,
         record: &InputRecord,
     ) -> Option<crate::exec::Processed> {
-        Some(self.queries.get_mut(index)?.repartition(record))
+        Some(self.queries.get_mut(index)?.repartition_input(side, record))
     }
 
-    /// The second sub-topology of such a query: one record of its repartition topic (with its
-    /// source record's key) through the aggregation.
-    pub fn aggregate_repartitioned(
+    /// The second sub-topology of such a query: one record of input `side`'s repartition topic
+    /// (with its source record's key) through the rest of the query.
+    pub fn process_repartitioned(
         &mut self,
         index: usize,
+        side: usize,
         record: &InputRecord,
     ) -> Option<crate::exec::Processed> {
-        let processed = self.queries.get_mut(index)?.aggregate_repartitioned(record);
+        let processed = self
+            .queries
+            .get_mut(index)?
+            .process_repartitioned(side, record);
         Some(self.materialized_from(index, processed))
     }
 

@@ -11,12 +11,24 @@ use super::{decode, event_time, InputRecord, OutputRecord, Processed, RunningQue
 impl RunningQuery {
     /// A record of one side of a join.
     pub(super) fn process_side(&mut self, left_side: bool, record: &InputRecord) -> Processed {
+        self.count_side(left_side);
+        self.join_record(left_side, record)
+    }
+
+    /// A record read from one side, counted.
+    pub(super) fn count_side(&mut self, left_side: bool) {
         self.records_in += 1;
         if left_side {
             self.counts.left += 1;
         } else {
             self.counts.right += 1;
         }
+        self.meta_dirty = true;
+    }
+
+    /// A record of one side through the join (and what follows it); its read is counted by
+    /// the caller (here, or where it was re-keyed).
+    pub(super) fn join_record(&mut self, left_side: bool, record: &InputRecord) -> Processed {
         self.meta_dirty = true;
         let Some(join) = &self.plan.join else {
             return Processed::default();

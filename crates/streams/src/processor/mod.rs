@@ -41,6 +41,13 @@ pub fn repartition_topic(query_id: &str) -> String {
     format!("_streamlab-{query_id}-repartition")
 }
 
+/// The topic a join re-keys one stream side through (Kafka Streams' `Join-left-repartition`
+/// and `Join-right-repartition`), when that side is joined on anything but its key.
+pub fn join_repartition_topic(query_id: &str, left: bool) -> String {
+    let side = if left { "left" } else { "right" };
+    format!("_streamlab-{query_id}-{side}-repartition")
+}
+
 /// The consumer group whose committed offsets say how far a query has read.
 pub fn query_group(query_id: &str) -> String {
     format!("_streamlab-{query_id}")
@@ -371,14 +378,30 @@ impl<'a, S: Storage> Processor<'a, S> {
                 .and_then(|c| c.with_cleanup_policy(CleanupPolicy::Compact))
                 .map_err(|e| ProcessorError::Name(e.to_string()))?;
             self.create_topic(&config).await?;
-            if q.repartitions() {
-                // As many partitions as the source, and kept until read (retention.ms=-1), as
-                // Kafka Streams makes a repartition topic.
+            let inputs = repartition::Inputs::of(q);
+            let mut counts = Vec::new();
+            for source in &inputs.sources {
                 let partitions = self
-                    .describe(&topic_name(&q.plan.source.topic)?)
+                    .describe(&topic_name(source)?)
                     .await?
                     .map_or(1, |m| m.config.partition_count());
-                let config = TopicConfig::new(&repartition_topic(&q.id), Mode::Kafka, partitions)
+                counts.push(partitions);
+            }
+            for (side, through) in inputs.through.iter().enumerate() {
+                let Some(topic) = through else { continue };
+                // Kept until read (retention.ms=-1), with the partitions of the side it is
+                // joined with when that side is read in place (co-partitioned, as Kafka Streams
+                // sizes it), else of the largest source.
+                let other = inputs
+                    .through
+                    .iter()
+                    .enumerate()
+                    .find(|(i, t)| *i != side && t.is_none());
+                let partitions = match other {
+                    Some((i, _)) => counts.get(i).copied().unwrap_or(1),
+                    None => counts.iter().copied().max().unwrap_or(1),
+                };
+                let config = TopicConfig::new(topic, Mode::Kafka, partitions)
                     .and_then(|c| c.with_retention_ms(None))
                     .map_err(|e| ProcessorError::Name(e.to_string()))?;
                 self.create_topic(&config).await?;
@@ -444,8 +467,10 @@ fn inputs_of(q: &crate::exec::RunningQuery) -> Vec<String> {
     if let Some(j) = &q.plan.join {
         inputs.push(j.right.topic.clone());
     }
-    if q.repartitions() {
-        inputs.push(repartition_topic(&q.id));
+    for (side, rekeyed) in q.repartitioned_inputs().into_iter().enumerate() {
+        if rekeyed && side < inputs.len() {
+            inputs.push(q.repartition_topic_of(side));
+        }
     }
     inputs
 }
