@@ -16,7 +16,9 @@ pub struct TopologyProps {
     pub ontopic: Callback<String>,
 }
 
-/// Each node's column: sources at 0, every other node one past its furthest input.
+/// Each node's column: every node one past its furthest input, and a source just before the
+/// first node that reads it (a join's table beside the other side's repartition topic, not
+/// beside its stream).
 fn columns(nodes: &[TopologyNode]) -> Vec<Vec<usize>> {
     let mut depth = vec![0usize; nodes.len()];
     for (i, n) in nodes.iter().enumerate() {
@@ -27,6 +29,20 @@ fn columns(nodes: &[TopologyNode]) -> Vec<Vec<usize>> {
             .filter_map(|&j| depth.get(j as usize).map(|d| d + 1))
             .max()
             .unwrap_or(0);
+    }
+    for (i, n) in nodes.iter().enumerate() {
+        if !n.inputs.is_empty() {
+            continue;
+        }
+        let reader = nodes
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| r.inputs.contains(&(i as u32)))
+            .filter_map(|(r, _)| depth.get(r).copied())
+            .min();
+        if let (Some(reader), Some(d)) = (reader, depth.get_mut(i)) {
+            *d = reader.saturating_sub(1);
+        }
     }
     let width = depth.iter().copied().max().map_or(0, |d| d + 1);
     let mut out = vec![Vec::new(); width];
