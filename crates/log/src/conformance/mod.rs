@@ -8,7 +8,10 @@
 
 mod transactions;
 
-pub use transactions::transactions_append_and_commit_all_or_nothing;
+pub use transactions::{
+    overlapped_transactions_run_their_work_once_whatever_the_outcome,
+    transactions_append_and_commit_all_or_nothing,
+};
 
 use crate::partitioner::{kafka_partition, kinesis_hash_key, uniform_hash_key_ranges};
 use std::collections::{BTreeMap, BTreeSet};
@@ -37,6 +40,7 @@ macro_rules! for_each_check {
         $check!(fetch_honours_limits_and_range);
         $check!(refused_appends_store_nothing);
         $check!(transactions_append_and_commit_all_or_nothing);
+        $check!(overlapped_transactions_run_their_work_once_whatever_the_outcome);
         $check!(overlapped_appends_run_their_work_once_whatever_the_outcome);
         $check!(kafka_routes_by_murmur2_and_spreads_keyless_records);
         $check!(kinesis_routes_by_md5_and_explicit_hash_key);

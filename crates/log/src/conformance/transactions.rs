@@ -137,3 +137,86 @@ pub async fn transactions_append_and_commit_all_or_nothing<S: Storage>(store: &S
         Some(Offset(4))
     );
 }
+
+/// A step stored while the processor works on its next one: the work runs once whatever the
+/// outcome, and the step is stored (or refused, or fenced) exactly as `append_transaction`
+/// stores it.
+pub async fn overlapped_transactions_run_their_work_once_whatever_the_outcome<S: Storage>(
+    store: &S,
+) {
+    let config = TopicConfig::new("o-out", Mode::Kafka, 1)
+        .unwrap()
+        .with_max_record_bytes(10);
+    store.create_topic(&config).await.unwrap();
+    topic(store, "o-in", Mode::Kafka, 1).await;
+    let group = GroupId::new("o-query").unwrap();
+    let commit = |from: Option<u64>, to: u64| TransactionCommit {
+        topic_partition: tp("o-in", 0),
+        expected: from.map(Offset),
+        committed: CommittedOffset {
+            offset: Offset(to),
+            metadata: String::new(),
+            commit_time: Timestamp(5),
+        },
+    };
+    let runs = std::cell::Cell::new(0);
+    let work = |label: &'static str| {
+        runs.set(runs.get() + 1);
+        label
+    };
+    let out = tp("o-out", 0);
+    let records = [data("a"), data("b")];
+    let (stored, done) = store
+        .append_transaction_overlapped(
+            &[(out.clone(), &records[..])],
+            &group,
+            &[commit(None, 2)],
+            Timestamp(1),
+            || work("stored"),
+        )
+        .await;
+    let bases: Vec<u64> = stored.unwrap().iter().map(|i| i.base_offset.0).collect();
+    assert_eq!((bases, done, runs.get()), (vec![0], "stored", 1));
+    assert_eq!(values(store, &out, 0).await, ["a", "b"]);
+
+    // Refused (a record too large) and fenced (the offset moved): the work still runs once
+    // each, and nothing of either step is stored.
+    let too_long = [data("far too long")];
+    let (refused, _) = store
+        .append_transaction_overlapped(
+            &[(out.clone(), &too_long[..])],
+            &group,
+            &[commit(Some(2), 3)],
+            Timestamp(2),
+            || work("refused"),
+        )
+        .await;
+    assert!(
+        matches!(refused, Err(AppendError::RecordTooLarge { .. })),
+        "{refused:?}"
+    );
+    let more = [data("c")];
+    let (fenced, _) = store
+        .append_transaction_overlapped(
+            &[(out.clone(), &more[..])],
+            &group,
+            &[commit(None, 3)],
+            Timestamp(2),
+            || work("fenced"),
+        )
+        .await;
+    assert!(
+        matches!(fenced, Err(AppendError::Fenced { .. })),
+        "{fenced:?}"
+    );
+    assert_eq!(runs.get(), 3);
+    assert_eq!(values(store, &out, 0).await, ["a", "b"]);
+    let committed = store
+        .committed_offsets(&group, tp("o-in", 0).topic())
+        .await
+        .unwrap();
+    assert_eq!(
+        committed.get(&PartitionId(0)).map(|c| c.offset),
+        Some(Offset(2))
+    );
+}
