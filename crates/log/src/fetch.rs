@@ -1,9 +1,10 @@
 //! Reading the log: fetch from an offset with limits.
 
 use crate::batch::{DecodeError, RecordBatch};
+use crate::names::TopicPartition;
 use crate::record::Record;
 use crate::storage::{BatchLookup, Storage, StoredBatch};
-use crate::types::{Offset, TopicPartition};
+use crate::types::Offset;
 
 /// How much one fetch may return.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -54,6 +54,7 @@ mod reshard;
 mod retention;
 mod storage;
 mod throttle;
+mod topic;
 mod types;
 mod workload;
 
@@ -68,10 +69,11 @@ pub use fetch::{
 };
 pub use group::{
     assign, lag, millis_behind_latest, reset_group_offsets, starting_offset, AssignmentStrategy,
-    ConsumerGroup, GroupId, GroupIdError, GroupMembership, MemberId, OffsetReset, Rebalance,
-    ResetOffsetsError,
+    CommittedOffset, ConsumerGroup, GroupId, GroupIdError, GroupMembership, MemberId, OffsetReset,
+    Rebalance, ResetOffsetsError,
 };
 pub use memory::{MemoryStore, MemoryStoreError};
+pub use names::TopicPartition;
 pub use names::{NameError, TopicName, MAX_PARTITIONS};
 pub use partition::{
     AppendError, AppendInfo, AppendRules, BatchIndexEntry, BatchRewrite, PartitionState,
@@ -93,21 +95,23 @@ pub use produce::{
 pub use record::{Header, Record};
 pub use reshard::{
     add_partitions, merge, merge_partner, merge_shards, middle_hash_key, readable_shards, split,
-    split_shard, update_shard_count, ReshardError,
+    split_shard, update_shard_count,
 };
 pub use retention::{
     clean_partition, plan_compaction, plan_retention, plan_truncation, truncate_partition,
     CleanupError, CleanupOutcome, TableEntry, TableView,
 };
 pub use storage::{
-    BatchLookup, CleanupPolicy, CommittedOffset, CreateTopicError, RewriteError, Storage,
-    StoredBatch, TopicConfig, TopicConfigError, TopicConfigParts, TopicMetadata, TopicUpdate,
-    TransactionCommit, UpdateTopicError, KAFKA_DEFAULT_DELETE_RETENTION_MS,
-    KAFKA_DEFAULT_RETENTION_MS, KINESIS_DEFAULT_RETENTION_MS, KINESIS_MAX_RETENTION_MS,
-    KINESIS_MIN_LAB_RETENTION_MS,
+    BatchLookup, CreateTopicError, RewriteError, Storage, StoredBatch, TopicUpdate,
+    TransactionCommit, UpdateTopicError,
 };
 pub use throttle::{ReadLimiter, ShardLimits, TokenBucket, WriteQuota};
-pub use types::{Mode, Offset, PartitionId, SequenceNumber, ShardId, Timestamp, TopicPartition};
+pub use topic::{
+    CleanupPolicy, ReshardError, TopicConfig, TopicConfigError, TopicConfigParts, TopicMetadata,
+    KAFKA_DEFAULT_DELETE_RETENTION_MS, KAFKA_DEFAULT_RETENTION_MS, KINESIS_DEFAULT_RETENTION_MS,
+    KINESIS_MAX_RETENTION_MS, KINESIS_MIN_LAB_RETENTION_MS,
+};
+pub use types::{Mode, Offset, PartitionId, SequenceNumber, ShardId, Timestamp};
 pub use workload::{KeyPattern, Pace, Pacer, ValueTemplate, WorkloadError};
 
 /// Runs a future to completion on the current thread.

@@ -5,16 +5,18 @@ use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::convert::Infallible;
 
-use crate::group::{GroupId, GroupMembership};
+use crate::group::values::{CommittedOffset, GroupId, GroupMembership};
 use crate::names::TopicName;
+use crate::names::TopicPartition;
 use crate::partition::{
     AppendError, AppendInfo, BatchIndexEntry, BatchRewrite, PartitionState, RecordData,
 };
 use crate::storage::{
-    BatchLookup, CommittedOffset, CreateTopicError, RewriteError, Storage, StoredBatch,
-    TopicConfig, TopicMetadata, TopicUpdate, TransactionCommit, UpdateTopicError,
+    BatchLookup, CreateTopicError, RewriteError, Storage, StoredBatch, TopicUpdate,
+    TransactionCommit, UpdateTopicError,
 };
-use crate::types::{Offset, PartitionId, Timestamp, TopicPartition};
+use crate::topic::{TopicConfig, TopicMetadata};
+use crate::types::{Offset, PartitionId, Timestamp};
 
 /// The memory store never fails.
 pub type MemoryStoreError = Infallible;

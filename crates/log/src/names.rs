@@ -1,8 +1,8 @@
-//! Topic (Kafka) and stream (Kinesis) names.
+//! Topic (Kafka) and stream (Kinesis) names, and the name of one partition of a topic.
 
 use std::fmt;
 
-use crate::types::Mode;
+use crate::types::{Mode, PartitionId};
 
 /// The most partitions (shards) a Streamlab topic may have. A browser tab is not a cluster; 1,024
 /// keeps the grid drawable and the metadata small while being far above any lesson's needs.
@@ -85,6 +85,36 @@ impl TopicName {
 impl fmt::Display for TopicName {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)
+    }
+}
+
+/// A topic and one of its partitions: the unit the log appends to and fetches from.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct TopicPartition {
+    topic: TopicName,
+    partition: PartitionId,
+}
+
+impl TopicPartition {
+    /// Names partition `partition` of `topic`.
+    pub fn new(topic: TopicName, partition: PartitionId) -> Self {
+        TopicPartition { topic, partition }
+    }
+
+    /// The topic.
+    pub fn topic(&self) -> &TopicName {
+        &self.topic
+    }
+
+    /// The partition.
+    pub fn partition(&self) -> PartitionId {
+        self.partition
+    }
+}
+
+impl fmt::Display for TopicPartition {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}-{}", self.topic, self.partition)
     }
 }
 

@@ -4,10 +4,11 @@ use std::borrow::Borrow;
 use std::convert::Infallible;
 
 use crate::batch::{encode_views, RecordView};
+use crate::names::TopicPartition;
 use crate::partitioner::HashKeyRange;
 use crate::record::{payload_size, Header};
 use crate::throttle::{ShardLimits, WriteQuota};
-use crate::types::{Offset, PartitionId, SequenceNumber, ShardId, Timestamp, TopicPartition};
+use crate::types::{Offset, PartitionId, SequenceNumber, ShardId, Timestamp};
 
 /// The largest record, in bytes of key, value and headers: 1 MiB, Kinesis' limit and Kafka's
 /// default `max.message.bytes` order of magnitude.

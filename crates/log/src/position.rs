@@ -3,8 +3,9 @@
 
 use crate::batch::RecordBatch;
 use crate::fetch::{CorruptBatch, OffsetOutOfRange};
+use crate::names::TopicPartition;
 use crate::storage::{BatchLookup, Storage};
-use crate::types::{Offset, SequenceNumber, Timestamp, TopicPartition};
+use crate::types::{Offset, SequenceNumber, Timestamp};
 
 /// A position in a partition, in Kafka's vocabulary. Kinesis' [`ShardIteratorType`] converts into
 /// it.
@@ -115,7 +116,7 @@ pub enum PositionError<E> {
     #[error("group '{group}' has no committed offset for {topic_partition} and auto.offset.reset is none")]
     NoCommittedOffset {
         /// The group.
-        group: crate::group::GroupId,
+        group: crate::group::values::GroupId,
         /// The partition.
         topic_partition: TopicPartition,
     },

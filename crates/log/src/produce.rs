@@ -3,14 +3,15 @@
 use std::collections::BTreeMap;
 
 use crate::names::TopicName;
+use crate::names::TopicPartition;
+use crate::partition::ShardState;
 use crate::partition::{AppendError, AppendInfo, RecordData};
 use crate::partitioner::{
     kafka_partition, kinesis_hash_key, HashKey, KeylessPartitioner, PartitionKeyError,
 };
 use crate::record::payload_size;
 use crate::storage::Storage;
-use crate::types::{Mode, Offset, PartitionId, SequenceNumber, Timestamp, TopicPartition};
-use crate::ShardState;
+use crate::types::{Mode, Offset, PartitionId, SequenceNumber, Timestamp};
 
 /// The most records one Kinesis PutRecords request may hold.
 pub const PUT_RECORDS_MAX_RECORDS: usize = 500;
@@ -186,7 +187,7 @@ pub async fn produce<S: Storage>(
 /// share a batch (to retry exactly the ones a partition refused) routes them first and then
 /// produces each partition's records on their own.
 pub fn route<E>(
-    metadata: &crate::storage::TopicMetadata,
+    metadata: &crate::topic::TopicMetadata,
     records: &[ProduceRecord],
     keyless: &KeylessPartitioner,
 ) -> Result<Vec<PartitionId>, ProduceError<E>> {
@@ -264,7 +265,7 @@ pub fn route<E>(
 /// [`AppendError::ShardClosed`]), and the producer then reads the metadata again.
 pub async fn produce_to<S: Storage>(
     store: &S,
-    metadata: &crate::storage::TopicMetadata,
+    metadata: &crate::topic::TopicMetadata,
     records: &[ProduceRecord],
     keyless: &KeylessPartitioner,
     now: Timestamp,
@@ -280,7 +281,7 @@ pub async fn produce_to<S: Storage>(
 /// there, as a Kafka producer fills its next batch while the last one is in flight.
 pub async fn produce_to_overlapped<S: Storage, T>(
     store: &S,
-    metadata: &crate::storage::TopicMetadata,
+    metadata: &crate::topic::TopicMetadata,
     records: &[ProduceRecord],
     keyless: &KeylessPartitioner,
     now: Timestamp,
@@ -338,7 +339,7 @@ pub async fn produce_to_overlapped<S: Storage, T>(
 /// Checks a request and routes it: each partition's record indices, in partition order, each
 /// keeping the request's order.
 fn partition_batches<E>(
-    metadata: &crate::storage::TopicMetadata,
+    metadata: &crate::topic::TopicMetadata,
     records: &[ProduceRecord],
     keyless: &KeylessPartitioner,
 ) -> Result<Vec<(PartitionId, Vec<usize>)>, ProduceError<E>> {

@@ -4,79 +4,13 @@
 
 use std::collections::BTreeSet;
 
+use crate::names::TopicName;
 use crate::names::MAX_PARTITIONS;
 use crate::partition::{PartitionState, ShardState};
 use crate::partitioner::{uniform_hash_key_ranges, HashKey, HashKeyRange};
-use crate::storage::{Storage, TopicMetadata, UpdateTopicError};
+use crate::storage::{Storage, UpdateTopicError};
+use crate::topic::{ReshardError, TopicMetadata};
 use crate::types::{Mode, PartitionId, ShardId};
-use crate::TopicName;
-
-/// Why a change to a topic's partitions was refused. Nothing changes.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-pub enum ReshardError {
-    /// The operation belongs to the other mode (split a Kafka partition, say).
-    #[error("{operation} is a {owner} operation; this topic is in {mode} mode")]
-    NotInMode {
-        /// What was asked.
-        operation: &'static str,
-        /// The mode that has it.
-        owner: Mode,
-        /// The topic's mode.
-        mode: Mode,
-    },
-    /// No such shard.
-    #[error("{0} does not exist")]
-    UnknownShard(ShardId),
-    /// Only open shards can be split or merged.
-    #[error("{0} is closed; only open shards can be split or merged")]
-    ShardClosed(ShardId),
-    /// The new starting hash key must leave both children at least one hash key.
-    #[error("new starting hash key {hash_key} is outside {shard}'s range {start}..{end} (it must be above the start and at most the end)")]
-    HashKeyOutOfRange {
-        /// The shard.
-        shard: ShardId,
-        /// The key given.
-        hash_key: HashKey,
-        /// The shard's first hash key.
-        start: HashKey,
-        /// The shard's last hash key.
-        end: HashKey,
-    },
-    /// Merged shards must own adjacent hash-key ranges.
-    #[error("{0} and {1} are not adjacent; only shards whose hash-key ranges touch can merge")]
-    NotAdjacent(ShardId, ShardId),
-    /// A shard cannot merge with itself.
-    #[error("{0} cannot merge with itself")]
-    SameShard(ShardId),
-    /// UpdateShardCount may at most double or halve the open shards.
-    #[error("target shard count {target} is out of range: with {open} open shards it must be {min} to {max}")]
-    TargetOutOfRange {
-        /// The count asked for.
-        target: u32,
-        /// Open shards now.
-        open: u32,
-        /// Smallest allowed.
-        min: u32,
-        /// Largest allowed.
-        max: u32,
-    },
-    /// The topic would exceed the partition limit (open and closed shards count).
-    #[error("the topic would have {total} partitions; the limit is {MAX_PARTITIONS}")]
-    TooManyPartitions {
-        /// Partitions after the change.
-        total: u32,
-    },
-    /// Kafka partitions can only be added, never removed.
-    #[error(
-        "a topic with {current} partitions cannot go to {requested}; partitions can only be added"
-    )]
-    PartitionsCanOnlyGrow {
-        /// Partitions now.
-        current: u32,
-        /// Partitions asked for.
-        requested: u32,
-    },
-}
 
 fn require(meta: &TopicMetadata, owner: Mode, operation: &'static str) -> Result<(), ReshardError> {
     if meta.config.mode() != owner {
@@ -322,7 +256,7 @@ pub async fn merge<S: Storage>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::storage::TopicConfig;
+    use crate::topic::TopicConfig;
 
     #[test]
     fn the_middle_key_leaves_both_halves_non_empty() {

@@ -4,10 +4,12 @@ use std::collections::{BTreeMap, HashMap};
 
 use crate::batch::{encode_in_frame, RecordBatch};
 use crate::fetch::CorruptBatch;
+use crate::names::TopicPartition;
 use crate::partition::{BatchIndexEntry, BatchRewrite, PartitionState};
 use crate::record::Record;
-use crate::storage::{CleanupPolicy, RewriteError, Storage, TopicConfig};
-use crate::types::{Offset, PartitionId, Timestamp, TopicPartition};
+use crate::storage::{RewriteError, Storage};
+use crate::topic::{CleanupPolicy, TopicConfig};
+use crate::types::{Offset, PartitionId, Timestamp};
 
 /// Plans retention for one partition at `now`: deletes whole batches from the oldest on while
 /// they are past `retention.ms` (by the batch index's running max timestamp, as Kafka judges a

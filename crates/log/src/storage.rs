@@ -2,361 +2,13 @@
 
 use std::borrow::Borrow;
 
-use crate::names::{NameError, TopicName, MAX_PARTITIONS};
+use crate::group::values::CommittedOffset;
+use crate::names::{TopicName, TopicPartition};
 use crate::partition::{
-    AppendError, AppendInfo, AppendRules, BatchIndexEntry, BatchRewrite, PartitionState,
-    RecordData, TimestampType, MAX_RECORD_BYTES,
+    AppendError, AppendInfo, BatchIndexEntry, BatchRewrite, PartitionState, RecordData,
 };
-use crate::partitioner::uniform_hash_key_ranges;
-use crate::throttle::ShardLimits;
-use crate::types::{Mode, Offset, PartitionId, Timestamp, TopicPartition};
-
-/// Why a topic configuration was refused.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-pub enum TopicConfigError {
-    /// The name breaks the mode's naming rules.
-    #[error("illegal name: {0}")]
-    Name(#[from] NameError),
-    /// The partition (shard) count is outside `1..=1024`.
-    #[error("{given} is not a valid number of partitions; use 1 to {MAX_PARTITIONS}")]
-    PartitionCount {
-        /// The count asked for.
-        given: u32,
-    },
-    /// A retention time outside what the mode allows.
-    #[error("retention of {given_ms} ms is out of range; {mode} allows {min_ms} to {max_ms} ms")]
-    Retention {
-        /// The retention asked for, in milliseconds.
-        given_ms: i64,
-        /// The mode whose rule applies.
-        mode: Mode,
-        /// The shortest allowed.
-        min_ms: i64,
-        /// The longest allowed.
-        max_ms: i64,
-    },
-    /// A setting that the other system has, asked of a topic in this mode.
-    #[error("{setting} is a {owner} setting; this topic is in {mode} mode")]
-    NotInMode {
-        /// The setting.
-        setting: &'static str,
-        /// The mode that has it.
-        owner: Mode,
-        /// The topic's mode.
-        mode: Mode,
-    },
-}
-
-/// What happens to old records (Kafka's `cleanup.policy`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
-pub enum CleanupPolicy {
-    /// Retention deletes whole batches older than `retention.ms` or beyond `retention.bytes`.
-    #[default]
-    Delete,
-    /// Compaction keeps the newest record per key; tombstones go after `delete.retention.ms`.
-    Compact,
-}
-
-/// Kinesis' shortest retention period is 24 hours; a lab may go down to one minute so that
-/// learners can watch the trim horizon move.
-pub const KINESIS_MIN_LAB_RETENTION_MS: i64 = 60_000;
-/// Kinesis' longest retention period: 365 days.
-pub const KINESIS_MAX_RETENTION_MS: i64 = 365 * 24 * 3_600_000;
-/// Kinesis' default retention period: 24 hours.
-pub const KINESIS_DEFAULT_RETENTION_MS: i64 = 24 * 3_600_000;
-/// Kafka's default `retention.ms`: 7 days.
-pub const KAFKA_DEFAULT_RETENTION_MS: i64 = 7 * 24 * 3_600_000;
-/// Kafka's default `delete.retention.ms`: 1 day.
-pub const KAFKA_DEFAULT_DELETE_RETENTION_MS: i64 = 24 * 3_600_000;
-
-/// Every field of a [`TopicConfig`], for stores that write it out and read it back.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct TopicConfigParts {
-    /// The name.
-    pub name: String,
-    /// Kafka or Kinesis.
-    pub mode: Mode,
-    /// Partitions (shards, open and closed).
-    pub partition_count: u32,
-    /// Largest record.
-    pub max_record_bytes: usize,
-    /// Which timestamp records keep.
-    pub timestamp_type: TimestampType,
-    /// Retention by time; `None` keeps records forever (Kafka `retention.ms=-1`).
-    pub retention_ms: Option<i64>,
-    /// Retention by size; `None` is unlimited.
-    pub retention_bytes: Option<u64>,
-    /// Delete or compact.
-    pub cleanup_policy: CleanupPolicy,
-    /// How long a tombstone outlives compaction.
-    pub delete_retention_ms: i64,
-    /// Kinesis' per-shard write limits enforced.
-    pub throttling: bool,
-}
-
-/// A topic's (stream's) configuration.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct TopicConfig {
-    name: TopicName,
-    mode: Mode,
-    partition_count: u32,
-    max_record_bytes: usize,
-    timestamp_type: TimestampType,
-    retention_ms: Option<i64>,
-    retention_bytes: Option<u64>,
-    cleanup_policy: CleanupPolicy,
-    delete_retention_ms: i64,
-    throttling: bool,
-}
-
-impl TopicConfig {
-    /// Validates a new topic: its name under `mode`'s rules and `1..=1024` partitions.
-    pub fn new(name: &str, mode: Mode, partition_count: u32) -> Result<Self, TopicConfigError> {
-        let name = TopicName::new(name, mode)?;
-        if !(1..=MAX_PARTITIONS).contains(&partition_count) {
-            return Err(TopicConfigError::PartitionCount {
-                given: partition_count,
-            });
-        }
-        Ok(TopicConfig {
-            name,
-            mode,
-            partition_count,
-            max_record_bytes: MAX_RECORD_BYTES,
-            // Kinesis stamps every record with its arrival time.
-            timestamp_type: match mode {
-                Mode::Kafka => TimestampType::CreateTime,
-                Mode::Kinesis => TimestampType::LogAppendTime,
-            },
-            retention_ms: Some(match mode {
-                Mode::Kafka => KAFKA_DEFAULT_RETENTION_MS,
-                Mode::Kinesis => KINESIS_DEFAULT_RETENTION_MS,
-            }),
-            retention_bytes: None,
-            cleanup_policy: CleanupPolicy::Delete,
-            delete_retention_ms: KAFKA_DEFAULT_DELETE_RETENTION_MS,
-            throttling: false,
-        })
-    }
-
-    /// The same configuration with another retention time (`None`: keep forever, Kafka only).
-    /// Kafka takes any time from 0; Kinesis 1 minute (a lab's shortest) to 365 days.
-    pub fn with_retention_ms(
-        mut self,
-        retention_ms: Option<i64>,
-    ) -> Result<Self, TopicConfigError> {
-        let (min_ms, max_ms) = match self.mode {
-            Mode::Kafka => (0, i64::MAX),
-            Mode::Kinesis => (KINESIS_MIN_LAB_RETENTION_MS, KINESIS_MAX_RETENTION_MS),
-        };
-        match retention_ms {
-            Some(ms) if !(min_ms..=max_ms).contains(&ms) => Err(TopicConfigError::Retention {
-                given_ms: ms,
-                mode: self.mode,
-                min_ms,
-                max_ms,
-            }),
-            None if self.mode == Mode::Kinesis => Err(TopicConfigError::Retention {
-                given_ms: -1,
-                mode: self.mode,
-                min_ms,
-                max_ms,
-            }),
-            _ => {
-                self.retention_ms = retention_ms;
-                Ok(self)
-            }
-        }
-    }
-
-    /// The same configuration with a size limit per partition (Kafka `retention.bytes`).
-    pub fn with_retention_bytes(
-        mut self,
-        retention_bytes: Option<u64>,
-    ) -> Result<Self, TopicConfigError> {
-        if retention_bytes.is_some() && self.mode != Mode::Kafka {
-            return Err(self.not_in_mode("retention.bytes", Mode::Kafka));
-        }
-        self.retention_bytes = retention_bytes;
-        Ok(self)
-    }
-
-    /// The same configuration with another cleanup policy (compaction is Kafka's).
-    pub fn with_cleanup_policy(mut self, policy: CleanupPolicy) -> Result<Self, TopicConfigError> {
-        if policy == CleanupPolicy::Compact && self.mode != Mode::Kafka {
-            return Err(self.not_in_mode("cleanup.policy=compact", Mode::Kafka));
-        }
-        self.cleanup_policy = policy;
-        Ok(self)
-    }
-
-    /// The same configuration with another `delete.retention.ms` (at least 0).
-    pub fn with_delete_retention_ms(mut self, ms: i64) -> Result<Self, TopicConfigError> {
-        if ms < 0 {
-            return Err(TopicConfigError::Retention {
-                given_ms: ms,
-                mode: self.mode,
-                min_ms: 0,
-                max_ms: i64::MAX,
-            });
-        }
-        self.delete_retention_ms = ms;
-        Ok(self)
-    }
-
-    /// The same configuration with Kinesis' per-shard write limits on or off.
-    pub fn with_throttling(mut self, on: bool) -> Result<Self, TopicConfigError> {
-        if on && self.mode != Mode::Kinesis {
-            return Err(self.not_in_mode("throttling", Mode::Kinesis));
-        }
-        self.throttling = on;
-        Ok(self)
-    }
-
-    fn not_in_mode(&self, setting: &'static str, owner: Mode) -> TopicConfigError {
-        TopicConfigError::NotInMode {
-            setting,
-            owner,
-            mode: self.mode,
-        }
-    }
-
-    /// Every field, for writing out.
-    pub fn to_parts(&self) -> TopicConfigParts {
-        TopicConfigParts {
-            name: self.name.as_str().to_owned(),
-            mode: self.mode,
-            partition_count: self.partition_count,
-            max_record_bytes: self.max_record_bytes,
-            timestamp_type: self.timestamp_type,
-            retention_ms: self.retention_ms,
-            retention_bytes: self.retention_bytes,
-            cleanup_policy: self.cleanup_policy,
-            delete_retention_ms: self.delete_retention_ms,
-            throttling: self.throttling,
-        }
-    }
-
-    /// Rebuilds a configuration read back from storage, checking it as the builders do: the
-    /// name under its own mode's rules (a Kinesis stream may be named `.`, a Kafka topic not).
-    pub fn from_parts(parts: TopicConfigParts) -> Result<Self, TopicConfigError> {
-        let mut config = TopicConfig::new(&parts.name, parts.mode, parts.partition_count)?;
-        config.max_record_bytes = parts.max_record_bytes;
-        config.timestamp_type = parts.timestamp_type;
-        config
-            .with_retention_ms(parts.retention_ms)?
-            .with_retention_bytes(parts.retention_bytes)?
-            .with_cleanup_policy(parts.cleanup_policy)?
-            .with_delete_retention_ms(parts.delete_retention_ms)?
-            .with_throttling(parts.throttling)
-    }
-
-    /// Retention by time, if any.
-    pub fn retention_ms(&self) -> Option<i64> {
-        self.retention_ms
-    }
-
-    /// Retention by size per partition, if any.
-    pub fn retention_bytes(&self) -> Option<u64> {
-        self.retention_bytes
-    }
-
-    /// Delete or compact.
-    pub fn cleanup_policy(&self) -> CleanupPolicy {
-        self.cleanup_policy
-    }
-
-    /// How long tombstones outlive compaction.
-    pub fn delete_retention_ms(&self) -> i64 {
-        self.delete_retention_ms
-    }
-
-    /// Whether Kinesis' per-shard write limits are enforced.
-    pub fn throttling(&self) -> bool {
-        self.throttling
-    }
-
-    /// The same configuration counting `count` partitions (after adding partitions or
-    /// resharding).
-    pub(crate) fn with_partition_count(mut self, count: u32) -> Self {
-        self.partition_count = count;
-        self
-    }
-
-    /// The same configuration with another record size limit.
-    pub fn with_max_record_bytes(mut self, max_record_bytes: usize) -> Self {
-        self.max_record_bytes = max_record_bytes;
-        self
-    }
-
-    /// The topic's name.
-    pub fn name(&self) -> &TopicName {
-        &self.name
-    }
-
-    /// Kafka or Kinesis.
-    pub fn mode(&self) -> Mode {
-        self.mode
-    }
-
-    /// How many partitions (shards, open and closed) the topic has.
-    pub fn partition_count(&self) -> u32 {
-        self.partition_count
-    }
-
-    /// The largest record allowed, in bytes of key, value and headers.
-    pub fn max_record_bytes(&self) -> usize {
-        self.max_record_bytes
-    }
-
-    /// The same configuration with another timestamp type (Kafka mode; Kinesis always uses the
-    /// arrival time).
-    pub fn with_timestamp_type(mut self, timestamp_type: TimestampType) -> Self {
-        if self.mode == Mode::Kafka {
-            self.timestamp_type = timestamp_type;
-        }
-        self
-    }
-
-    /// Which timestamp records keep.
-    pub fn timestamp_type(&self) -> TimestampType {
-        self.timestamp_type
-    }
-
-    /// The rules an append to this topic follows.
-    pub fn append_rules(&self) -> AppendRules {
-        AppendRules {
-            max_record_bytes: self.max_record_bytes,
-            timestamp_type: self.timestamp_type,
-            require_keys: self.cleanup_policy == CleanupPolicy::Compact,
-            limits: self.throttling.then_some(ShardLimits::KINESIS),
-        }
-    }
-
-    /// The partitions of a new topic: empty and open; Kinesis shards own the uniform hash-key
-    /// ranges.
-    pub fn initial_partitions(&self) -> Vec<PartitionState> {
-        match self.mode {
-            Mode::Kafka => (0..self.partition_count)
-                .map(|p| PartitionState::new(PartitionId(p), None))
-                .collect(),
-            Mode::Kinesis => uniform_hash_key_ranges(self.partition_count)
-                .into_iter()
-                .zip(0..)
-                .map(|(range, p)| PartitionState::new(PartitionId(p), Some(range)))
-                .collect(),
-        }
-    }
-}
-
-/// A topic and the state of each of its partitions.
-#[derive(Clone, Debug, PartialEq)]
-pub struct TopicMetadata {
-    /// The configuration.
-    pub config: TopicConfig,
-    /// Every partition, in partition order.
-    pub partitions: Vec<PartitionState>,
-}
+use crate::topic::{TopicConfig, TopicMetadata};
+use crate::types::{Offset, PartitionId, Timestamp};
 
 /// Why a topic could not be created.
 #[derive(Debug, thiserror::Error)]
@@ -377,7 +29,7 @@ pub enum UpdateTopicError<E> {
     UnknownTopic(TopicName),
     /// The log refused the change (see [`crate::ReshardError`]).
     #[error(transparent)]
-    Refused(crate::reshard::ReshardError),
+    Refused(crate::topic::ReshardError),
     /// The storage failed; nothing changed.
     #[error("storage failed: {0}")]
     Storage(#[source] E),
@@ -408,20 +60,9 @@ pub struct TransactionCommit {
     pub committed: CommittedOffset,
 }
 
-/// A consumer group's committed position in one partition (Kinesis: a shard's checkpoint).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct CommittedOffset {
-    /// The next offset the group will read.
-    pub offset: Offset,
-    /// Free text the consumer attached (Kafka's commit metadata).
-    pub metadata: String,
-    /// When the commit happened.
-    pub commit_time: Timestamp,
-}
-
 /// The change a topic update makes, decided by the log from the topic's current metadata.
 pub type TopicUpdate<'a> =
-    &'a dyn Fn(&TopicMetadata) -> Result<TopicMetadata, crate::reshard::ReshardError>;
+    &'a dyn Fn(&TopicMetadata) -> Result<TopicMetadata, crate::topic::ReshardError>;
 
 /// One stored record batch, still encoded.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -541,7 +182,7 @@ pub trait Storage {
     /// Stores a group's committed offsets, all or none.
     async fn commit_offsets(
         &self,
-        group: &crate::group::GroupId,
+        group: &crate::group::values::GroupId,
         offsets: &[(TopicPartition, CommittedOffset)],
     ) -> Result<(), Self::Error>;
 
@@ -555,7 +196,7 @@ pub trait Storage {
     async fn append_transaction<R: Borrow<RecordData>>(
         &self,
         appends: &[(TopicPartition, &[R])],
-        group: &crate::group::GroupId,
+        group: &crate::group::values::GroupId,
         commits: &[TransactionCommit],
         append_time: Timestamp,
     ) -> Result<Vec<AppendInfo>, AppendError<Self::Error>>;
@@ -566,7 +207,7 @@ pub trait Storage {
     async fn append_transaction_overlapped<R: Borrow<RecordData>, T>(
         &self,
         appends: &[(TopicPartition, &[R])],
-        group: &crate::group::GroupId,
+        group: &crate::group::values::GroupId,
         commits: &[TransactionCommit],
         append_time: Timestamp,
         meanwhile: impl FnOnce() -> T,
@@ -581,15 +222,17 @@ pub trait Storage {
     /// stores the result atomically.
     async fn update_membership(
         &self,
-        group: &crate::group::GroupId,
+        group: &crate::group::values::GroupId,
         topic: &TopicName,
-        update: &dyn Fn(crate::group::GroupMembership) -> crate::group::GroupMembership,
-    ) -> Result<crate::group::GroupMembership, Self::Error>;
+        update: &dyn Fn(
+            crate::group::values::GroupMembership,
+        ) -> crate::group::values::GroupMembership,
+    ) -> Result<crate::group::values::GroupMembership, Self::Error>;
 
     /// A group's committed offsets in one topic, by partition.
     async fn committed_offsets(
         &self,
-        group: &crate::group::GroupId,
+        group: &crate::group::values::GroupId,
         topic: &TopicName,
     ) -> Result<std::collections::BTreeMap<PartitionId, CommittedOffset>, Self::Error>;
 
@@ -624,82 +267,5 @@ pub trait Storage {
             each(batches);
         }
         Ok(())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn partition_counts_are_bounded() {
-        assert!(TopicConfig::new("t", Mode::Kafka, 1).is_ok());
-        assert!(TopicConfig::new("t", Mode::Kafka, 1024).is_ok());
-        assert_eq!(
-            TopicConfig::new("t", Mode::Kafka, 0),
-            Err(TopicConfigError::PartitionCount { given: 0 })
-        );
-        assert_eq!(
-            TopicConfig::new("t", Mode::Kinesis, 1025),
-            Err(TopicConfigError::PartitionCount { given: 1025 })
-        );
-        assert_eq!(
-            TopicConfig::new("", Mode::Kafka, 3),
-            Err(TopicConfigError::Name(NameError::Empty))
-        );
-    }
-
-    #[test]
-    fn stored_names_are_checked_under_their_own_modes_rules() {
-        for (name, mode) in [
-            (".", Mode::Kinesis),
-            ("..", Mode::Kinesis),
-            ("a".repeat(249).as_str(), Mode::Kafka),
-        ] {
-            let config = TopicConfig::new(name, mode, 2).expect("legal in its mode");
-            assert_eq!(TopicConfig::from_parts(config.to_parts()), Ok(config));
-        }
-        let mut kafka_dot = TopicConfig::new("t", Mode::Kafka, 1)
-            .expect("valid")
-            .to_parts();
-        kafka_dot.name = ".".into();
-        assert_eq!(
-            TopicConfig::from_parts(kafka_dot),
-            Err(TopicConfigError::Name(NameError::Reserved(".".into())))
-        );
-        let mut long_stream = TopicConfig::new("s", Mode::Kinesis, 1)
-            .expect("valid")
-            .to_parts();
-        long_stream.name = "s".repeat(129);
-        assert_eq!(
-            TopicConfig::from_parts(long_stream),
-            Err(TopicConfigError::Name(NameError::TooLong {
-                len: 129,
-                max: 128,
-                mode: Mode::Kinesis
-            }))
-        );
-    }
-
-    #[test]
-    fn kinesis_topics_start_with_uniform_shards_and_kafka_topics_without_ranges() {
-        let kinesis = TopicConfig::new("s", Mode::Kinesis, 4).expect("valid");
-        let shards = kinesis.initial_partitions();
-        assert_eq!(shards.len(), 4);
-        assert_eq!(
-            shards
-                .iter()
-                .map(|s| s.hash_key_range().copied())
-                .collect::<Vec<_>>(),
-            uniform_hash_key_ranges(4)
-                .into_iter()
-                .map(Some)
-                .collect::<Vec<_>>()
-        );
-        let kafka = TopicConfig::new("t", Mode::Kafka, 2).expect("valid");
-        assert!(kafka
-            .initial_partitions()
-            .iter()
-            .all(|p| p.hash_key_range().is_none()));
     }
 }

@@ -2,8 +2,6 @@
 
 use std::fmt;
 
-use crate::names::TopicName;
-
 /// Which system's rules and words a topic follows.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Mode {
@@ -57,36 +55,6 @@ pub struct PartitionId(pub u32);
 impl fmt::Display for PartitionId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         self.0.fmt(f)
-    }
-}
-
-/// A topic and one of its partitions: the unit the log appends to and fetches from.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct TopicPartition {
-    topic: TopicName,
-    partition: PartitionId,
-}
-
-impl TopicPartition {
-    /// Names partition `partition` of `topic`.
-    pub fn new(topic: TopicName, partition: PartitionId) -> Self {
-        TopicPartition { topic, partition }
-    }
-
-    /// The topic.
-    pub fn topic(&self) -> &TopicName {
-        &self.topic
-    }
-
-    /// The partition.
-    pub fn partition(&self) -> PartitionId {
-        self.partition
-    }
-}
-
-impl fmt::Display for TopicPartition {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}-{}", self.topic, self.partition)
     }
 }
 
