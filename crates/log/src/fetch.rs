@@ -1,6 +1,7 @@
 //! Reading the log: fetch from an offset with limits.
 
-use crate::batch::{DecodeError, RecordBatch};
+use crate::batch::RecordBatch;
+use crate::errors::{CorruptBatch, FetchError, GetRecordsLimitError, OffsetOutOfRange};
 use crate::names::TopicPartition;
 use crate::record::Record;
 use crate::storage::{BatchLookup, Storage, StoredBatch};
@@ -14,11 +15,6 @@ pub struct FetchLimits {
     /// Stop reading batches once this many encoded bytes were read (at least one batch is read).
     pub max_bytes: usize,
 }
-
-/// A Kinesis GetRecords limit outside 1 to 10,000.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("GetRecords limit {0} is out of range; use 1 to 10,000")]
-pub struct GetRecordsLimitError(pub u32);
 
 impl FetchLimits {
     /// The most records one Kinesis GetRecords call returns.
@@ -57,50 +53,6 @@ pub struct Fetched {
     pub log_start_offset: Offset,
     /// The partition's log end offset (high watermark) when the fetch began.
     pub log_end_offset: Offset,
-}
-
-/// An offset outside a partition's log.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("offset {requested} is out of range for {topic_partition}: the log holds {log_start_offset}..{log_end_offset}")]
-pub struct OffsetOutOfRange {
-    /// The partition.
-    pub topic_partition: TopicPartition,
-    /// The offset asked for.
-    pub requested: Offset,
-    /// The first offset in the log.
-    pub log_start_offset: Offset,
-    /// The offset after the last record.
-    pub log_end_offset: Offset,
-}
-
-/// A stored batch that failed its checks, named by where it is stored.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("corrupt batch at base offset {base_offset} of {topic_partition}: {source}")]
-pub struct CorruptBatch {
-    /// The partition.
-    pub topic_partition: TopicPartition,
-    /// The batch's base offset, which is its key in storage.
-    pub base_offset: Offset,
-    /// What is wrong with it.
-    #[source]
-    pub source: DecodeError,
-}
-
-/// Why a fetch failed.
-#[derive(Debug, thiserror::Error)]
-pub enum FetchError<E> {
-    /// The topic or partition does not exist.
-    #[error("unknown topic or partition {0}")]
-    UnknownTopicOrPartition(TopicPartition),
-    /// The offset is below the log start or above the log end.
-    #[error(transparent)]
-    OffsetOutOfRange(OffsetOutOfRange),
-    /// A stored batch failed its checks.
-    #[error(transparent)]
-    Corrupt(CorruptBatch),
-    /// The storage failed.
-    #[error("storage failed: {0}")]
-    Storage(#[source] E),
 }
 
 /// Fetches records of `topic_partition` from `offset` on, within `limits`.

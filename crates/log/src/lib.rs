@@ -41,6 +41,7 @@ mod batch;
 #[cfg(any(test, feature = "conformance"))]
 pub mod conformance;
 mod crc;
+mod errors;
 mod fetch;
 mod group;
 mod memory;
@@ -53,6 +54,7 @@ mod record;
 mod reshard;
 mod retention;
 mod storage;
+mod table_view;
 mod throttle;
 mod topic;
 mod types;
@@ -63,10 +65,8 @@ pub use batch::{
     BATCH_HEADER_LEN,
 };
 pub use crc::crc32c;
-pub use fetch::{
-    fetch, CorruptBatch, FetchError, FetchLimits, Fetched, GetRecordsLimitError, OffsetOutOfRange,
-    PartitionScan,
-};
+pub use errors::{CorruptBatch, FetchError, GetRecordsLimitError, OffsetOutOfRange, PositionError};
+pub use fetch::{fetch, FetchLimits, Fetched, PartitionScan};
 pub use group::{
     assign, lag, millis_behind_latest, reset_group_offsets, starting_offset, AssignmentStrategy,
     CommittedOffset, ConsumerGroup, GroupId, GroupIdError, GroupMembership, MemberId, OffsetReset,
@@ -85,8 +85,7 @@ pub use partitioner::{
     HashKeyError, HashKeyRange, KeylessPartitioner, PartitionKeyError, MAX_PARTITION_KEY_CHARS,
 };
 pub use position::{
-    resolve_position, sequence_number_at, OffsetResetPolicy, Position, PositionError,
-    ShardIteratorType,
+    resolve_position, sequence_number_at, OffsetResetPolicy, Position, ShardIteratorType,
 };
 pub use produce::{
     produce, produce_to, produce_to_overlapped, route, ProduceError, ProduceRecord, RecordMetadata,
@@ -99,12 +98,13 @@ pub use reshard::{
 };
 pub use retention::{
     clean_partition, plan_compaction, plan_retention, plan_truncation, truncate_partition,
-    CleanupError, CleanupOutcome, TableEntry, TableView,
+    CleanupError, CleanupOutcome,
 };
 pub use storage::{
     BatchLookup, CreateTopicError, RewriteError, Storage, StoredBatch, TopicUpdate,
     TransactionCommit, UpdateTopicError,
 };
+pub use table_view::{TableEntry, TableView};
 pub use throttle::{ReadLimiter, ShardLimits, TokenBucket, WriteQuota};
 pub use topic::{
     CleanupPolicy, ReshardError, TopicConfig, TopicConfigError, TopicConfigParts, TopicMetadata,

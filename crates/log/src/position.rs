@@ -2,7 +2,7 @@
 //! types, and how the log maps them to offsets.
 
 use crate::batch::RecordBatch;
-use crate::fetch::{CorruptBatch, OffsetOutOfRange};
+use crate::errors::{CorruptBatch, OffsetOutOfRange, PositionError};
 use crate::names::TopicPartition;
 use crate::storage::{BatchLookup, Storage};
 use crate::types::{Offset, SequenceNumber, Timestamp};
@@ -76,53 +76,6 @@ pub enum OffsetResetPolicy {
     Latest,
     /// Fail with [`PositionError::OffsetOutOfRange`].
     None,
-}
-
-/// What a shard has assigned, for [`PositionError::SequenceNumberOutOfRange`].
-fn assigned_below(next: &SequenceNumber) -> String {
-    if next.0 == 0 {
-        "it has no records yet".to_owned()
-    } else {
-        format!("every sequence number it assigned is below {next}")
-    }
-}
-
-/// Why a position could not be resolved.
-#[derive(Debug, thiserror::Error)]
-pub enum PositionError<E> {
-    /// The topic or partition does not exist.
-    #[error("unknown topic or partition {0}")]
-    UnknownTopicOrPartition(TopicPartition),
-    /// The offset is outside the log and the reset policy is `none`.
-    #[error(transparent)]
-    OffsetOutOfRange(OffsetOutOfRange),
-    /// The sequence number was never assigned in this shard (it is past the newest one).
-    #[error(
-        "sequence number {requested} is not in {topic_partition}: it was never assigned there ({})",
-        assigned_below(next)
-    )]
-    SequenceNumberOutOfRange {
-        /// The shard.
-        topic_partition: TopicPartition,
-        /// The sequence number asked for.
-        requested: SequenceNumber,
-        /// The shard's next sequence number floor.
-        next: SequenceNumber,
-    },
-    /// A stored batch failed its checks.
-    #[error(transparent)]
-    Corrupt(CorruptBatch),
-    /// The group has no committed offset here and the reset policy is `none`.
-    #[error("group '{group}' has no committed offset for {topic_partition} and auto.offset.reset is none")]
-    NoCommittedOffset {
-        /// The group.
-        group: crate::group::values::GroupId,
-        /// The partition.
-        topic_partition: TopicPartition,
-    },
-    /// The storage failed.
-    #[error("storage failed: {0}")]
-    Storage(#[source] E),
 }
 
 /// Resolves `position` in `topic_partition` to the offset a fetch should start at, applying

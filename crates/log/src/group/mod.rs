@@ -8,10 +8,11 @@ pub(crate) mod values;
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use crate::errors::PositionError;
 use crate::names::TopicName;
 use crate::names::TopicPartition;
 use crate::partition::PartitionState;
-use crate::position::{resolve_position, OffsetResetPolicy, Position, PositionError};
+use crate::position::{resolve_position, OffsetResetPolicy, Position};
 use crate::record::Record;
 use crate::storage::Storage;
 use crate::types::{Offset, PartitionId, Timestamp};
