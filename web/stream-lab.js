@@ -44,6 +44,17 @@
     return { api, sheet };
   })());
 
+  // The Streams panel (SQL) is a bundle of its own, fetched only by a lab whose database has
+  // statements or whose user opens the panel; the lab asks for it through this function.
+  let sql;
+  const loadSql = () => (sql ??= (async () => {
+    const api = await import(`${base}streamlab-sql.js`);
+    await api.default({ module_or_path: `${base}streamlab-sql_bg.wasm` });
+    api.set_script_base(base);
+    return api;
+  })());
+  globalThis.__streamlabLoadSql = loadSql;
+
   // The scripting API is a bundle of its own, fetched only when a script asks for it.
   let scripting;
   const loadApi = () => (scripting ??= (async () => {

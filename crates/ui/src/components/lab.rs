@@ -15,14 +15,13 @@ use crate::components::produce_panel::ProducePanel;
 use crate::components::producer_runs::ProducerRuns;
 use crate::components::records_table::RecordsTable;
 use crate::components::storage_usage::StorageUsage;
-use crate::components::streams::StreamsPanel;
 use crate::components::table_view::TableViewCard;
 use crate::components::topic_create::TopicCreate;
 use crate::components::topic_delete::TopicDelete;
 use crate::components::topic_io::TopicIo;
 use crate::components::topic_list::TopicList;
 use crate::hooks::use_lab::{use_lab, LabHandle};
-use crate::hooks::use_processor::use_processor;
+use crate::hooks::use_sql::use_sql;
 use crate::view::find_topic;
 
 /// Properties of [`Lab`]: the `<stream-lab>` element's attributes.
@@ -74,8 +73,8 @@ pub fn Lab(props: &LabProps) -> Html {
         .topics
         .iter()
         .any(|t| t.config.name().as_str() == COMMAND_TOPIC);
-    let processor = use_processor(props.db.clone(), has_statements);
-    // The Streams panel in place of the open topic.
+    // The Streams panel in place of the open topic: a bundle of its own, loaded once the
+    // database has statements (its queries run while the lab is open) or the panel is opened.
     let streams_open = use_state(|| false);
     let ontopic = {
         let (lab, streams_open) = (lab.clone(), streams_open.clone());
@@ -87,6 +86,20 @@ pub fn Lab(props: &LabProps) -> Html {
             streams_open.set(false);
         })
     };
+    let sql = use_sql(
+        props.db.clone(),
+        has_statements,
+        *streams_open && props.view.as_deref().map(str::trim) != Some("compact"),
+        lab.state
+            .open_topic
+            .as_ref()
+            .map(|t| AttrValue::from(t.as_str().to_owned())),
+        ontopic,
+        {
+            let lab = lab.clone();
+            Callback::from(move |message: String| lab.report_error(message))
+        },
+    );
     {
         let lab = lab.clone();
         let deps = (
@@ -145,9 +158,7 @@ pub fn Lab(props: &LabProps) -> Html {
 
     let main = match open {
         _ if *streams_open && view == View::Dashboard => html! {
-            <StreamsPanel db={props.db.clone()} processor={processor.clone()}
-                          topic={state.open_topic.as_ref().map(|t| AttrValue::from(t.as_str().to_owned()))}
-                          ontopic={ontopic.clone()} />
+            { sql.node.clone() }
         },
         Some(topic) => {
             let kinesis = topic.config.mode() == Mode::Kinesis;
@@ -255,7 +266,7 @@ pub fn Lab(props: &LabProps) -> Html {
                         <button class={classes!("sl-card", "sl-nav", streams_open.then_some("selected"))} data-testid="nav-streams"
                                 onclick={{ let s = streams_open.clone(); Callback::from(move |_: MouseEvent| s.set(true)) }}>
                             <strong>{ "Streams (SQL)" }</strong>
-                            <span class="sl-muted">{ match processor.state.queries.len() {
+                            <span class="sl-muted">{ match sql.queries {
                                 0 => "streams, tables and queries in ksqlDB's SQL".to_owned(),
                                 1 => "1 persistent query".to_owned(),
                                 n => format!("{n} persistent queries"),

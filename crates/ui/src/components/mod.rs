@@ -10,7 +10,6 @@ pub mod produce_panel;
 pub mod producer_runs;
 pub mod records_table;
 pub mod storage_usage;
-pub mod streams;
 pub mod table_view;
 pub mod topic_create;
 pub mod topic_delete;

@@ -356,7 +356,7 @@ pub fn use_processor(db: AttrValue, autostart: bool) -> ProcessorHandle {
         // Rates fall to 0/s once a query stops reading, with or without reports.
         let dispatch = handle.state.dispatcher();
         use_effect_with((), move |_| {
-            super::every(1000, move || dispatch.dispatch(ProcessorAction::Tick))
+            streamlab_workers::every(1000, move || dispatch.dispatch(ProcessorAction::Tick))
         });
     }
     {

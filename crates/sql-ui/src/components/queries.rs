@@ -8,7 +8,7 @@ use yew::prelude::*;
 use streamlab_protocol::processor::QueryStatus;
 
 use super::topology::Topology;
-use crate::hooks::use_processor::Rate;
+use crate::use_processor::Rate;
 
 /// Properties of [`QueryList`].
 #[derive(Properties, PartialEq)]

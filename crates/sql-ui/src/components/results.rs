@@ -7,7 +7,7 @@ use yew::prelude::*;
 
 use streamlab_protocol::processor::SqlOutcome;
 
-use crate::hooks::use_processor::{PushView, Submission};
+use crate::use_processor::{PushView, Submission};
 
 /// Runs shown (newest first).
 const SHOWN: usize = 8;

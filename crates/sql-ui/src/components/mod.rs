@@ -10,7 +10,7 @@ mod topology;
 
 use yew::prelude::*;
 
-use crate::hooks::use_processor::{ProcessorHandle, Worker};
+use crate::use_processor::{ProcessorHandle, Worker};
 use editor::SqlEditor;
 use queries::QueryList;
 use results::SqlResults;
