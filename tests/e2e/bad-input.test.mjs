@@ -103,11 +103,15 @@ test('each bad input is refused with the message in the bad-input table, and sto
   await refused('explicit hash key', '`2^128`', produce('k', 'v', { target: '340282366920938463463374607431768211456' }));
   await refused('explicit hash key', '`abc`', produce('k', 'v', { target: 'abc' }));
   await refused('PutRecords request', '501 records', produce('k', 'v', { count: '501' }));
-  await refused('consumer start sequence number', '`AT_SEQUENCE_NUMBER x`', async () => {
+  const startAt = (value) => async () => {
     await page.locator('[data-testid="consumer-position"]').selectOption('AT_SEQUENCE_NUMBER');
-    await byTestId(page, 'consumer-offset').fill('x');
+    await byTestId(page, 'consumer-offset').fill(value);
     await byTestId(page, 'consumer-start').click();
-  });
+  };
+  await refused('consumer start sequence number', '`AT_SEQUENCE_NUMBER 1:x`', startAt('1:x'));
+  await refused('consumer start sequence number', '`AT_SEQUENCE_NUMBER 42` (no shard)', startAt('42'));
+  await refused('consumer start sequence number', '`AT_SEQUENCE_NUMBER 7:0` (of 2 shards)', startAt('7:0'));
+  await refused('consumer start sequence number', '`AT_SEQUENCE_NUMBER 1:5` (never assigned)', startAt('1:5'));
   assert.equal(await total(), 0, 'nothing was stored in clicks');
 
   // Markup in a value is stored and shown as text, never run.

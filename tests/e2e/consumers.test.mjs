@@ -86,3 +86,41 @@ test('consumers follow the log live, start anywhere, replay, and resume from a g
   assert.match(await next.textContent(), /v-f/);
   assert.deepEqual(errors, []);
 }));
+
+test('a Kinesis consumer started AT_SEQUENCE_NUMBER reads that shard from it and the other shards from TRIM_HORIZON', async (t) => withBrowser(t, async ({ page, errors }) => {
+  await page.goto(server.url);
+  await byTestId(page, 'topic-create-name').fill('clicks');
+  await byTestId(page, 'topic-create-partitions').fill('2');
+  await byTestId(page, 'topic-create-mode').selectOption('kinesis');
+  await byTestId(page, 'topic-create-submit').click();
+  await page.locator('[data-testid="partition-row"]').nth(1).waitFor();
+  await page.evaluate(() => window.streamlab.produce('streamlab', 'clicks',
+    Array.from({ length: 12 }, (_, i) => ({ key: `user-${i}`, value: `click-${i}` }))));
+  await page.waitForFunction(() => [...$$lab('[data-testid="partition-row"]')]
+    .reduce((n, r) => n + Number(r.dataset.logEndOffset), 0) === 12);
+  await page.waitForFunction(() => $$lab('[data-testid="record-row"]').length === 12);
+  const rows = await page.locator('[data-testid="record-row"]').evaluateAll((rs) =>
+    rs.map((r) => ({ partition: Number(r.dataset.partition), offset: Number(r.dataset.offset), sequence: r.dataset.sequenceNumber })));
+  assert.equal(rows.length, 12);
+  const inShard = (p) => rows.filter((r) => r.partition === p).sort((a, b) => a.offset - b.offset);
+  const [zero, one] = [inShard(0), inShard(1)];
+  assert.ok(zero.length >= 3 && one.length >= 3, `both shards hold records: ${zero.length} and ${one.length}`);
+  // Shard 1's third record's sequence number: shard 1 from it, shard 0 from its beginning.
+  const at = one[2];
+  const row = await startConsumer(page, 'AT_SEQUENCE_NUMBER', `shardId-000000000001:${at.sequence}`);
+  const id = await row.getAttribute('data-consumer');
+  await consumed(page, id, zero.length + one.length - 2);
+  assert.equal(await row.getAttribute('data-position'), `0:${zero.length},1:${one.length}`);
+  // AFTER_SEQUENCE_NUMBER of the same record skips it too.
+  const after = await startConsumer(page, 'AFTER_SEQUENCE_NUMBER', `1:${at.sequence}`);
+  await consumed(page, await after.getAttribute('data-consumer'), zero.length + one.length - 3);
+  // The same number in shard 0, where it is not one of the records: shard 0 starts at the first
+  // record after it, shard 1 at its beginning.
+  const zeroFirst = Number(zero[0].sequence);
+  if (Number(at.sequence) > zeroFirst && Number(at.sequence) < Number(zero.at(-1).sequence)) {
+    const other = await startConsumer(page, 'AT_SEQUENCE_NUMBER', `0:${at.sequence}`);
+    const expected = zero.filter((r) => BigInt(r.sequence) >= BigInt(at.sequence)).length + one.length;
+    await consumed(page, await other.getAttribute('data-consumer'), expected);
+  }
+  assert.deepEqual(errors, []);
+}));

@@ -80,6 +80,49 @@ mod tests {
     }
 
     #[test]
+    fn a_sequence_number_names_its_shard_and_the_other_shards_start_at_trim_horizon() {
+        use streamlab_log::{Position, SequenceNumber};
+        let at = parse_position("AT_SEQUENCE_NUMBER", "1:42", no_dates).unwrap();
+        assert_eq!(
+            at,
+            WirePosition::AtSequenceNumber {
+                shard: 1,
+                sequence: "42".into()
+            }
+        );
+        assert_eq!(
+            at.in_partition(PartitionId(1)).unwrap(),
+            Position::AtSequenceNumber(SequenceNumber(42))
+        );
+        assert_eq!(at.in_partition(PartitionId(0)).unwrap(), Position::Earliest);
+        assert_eq!(
+            parse_position("AFTER_SEQUENCE_NUMBER", "shardId-000000000002: 7", no_dates),
+            Ok(WirePosition::AfterSequenceNumber {
+                shard: 2,
+                sequence: "7".into()
+            })
+        );
+        assert_eq!(
+            parse_position("AT_SEQUENCE_NUMBER", "42", no_dates),
+            Err("'42' names no shard: a sequence number belongs to one shard, so give the shard and the number, like shardId-000000000001:42 (or 1:42); the other shards start at TRIM_HORIZON".into())
+        );
+        assert_eq!(
+            parse_position("AT_SEQUENCE_NUMBER", "shard-1:42", no_dates),
+            Err("'shard-1' is not a shard (shardId-000000000001, or its number)".into())
+        );
+        assert_eq!(
+            parse_position("AT_SEQUENCE_NUMBER", "1:x", no_dates),
+            Err("'x' is not a sequence number (a decimal integer)".into())
+        );
+        // Other positions apply to every partition.
+        let offset = parse_position("offset", "5", no_dates).unwrap();
+        assert_eq!(
+            offset.in_partition(PartitionId(3)).unwrap(),
+            Position::Offset(Offset(5))
+        );
+    }
+
+    #[test]
     fn times_are_milliseconds_or_dates_the_caller_reads() {
         assert_eq!(
             parse_position("timestamp", "1700", no_dates),

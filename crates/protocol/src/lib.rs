@@ -331,10 +331,21 @@ pub enum WirePosition {
     Offset(u64),
     /// The first record at or after this time (ms), Kinesis AT_TIMESTAMP.
     Timestamp(i64),
-    /// Kinesis AT_SEQUENCE_NUMBER, decimal.
-    AtSequenceNumber(String),
-    /// Kinesis AFTER_SEQUENCE_NUMBER, decimal.
-    AfterSequenceNumber(String),
+    /// Kinesis AT_SEQUENCE_NUMBER (decimal) in one shard: a sequence number belongs to one
+    /// shard (GetShardIterator takes both), so the other shards start at TRIM_HORIZON.
+    AtSequenceNumber {
+        /// The shard the sequence number belongs to.
+        shard: u32,
+        /// The sequence number.
+        sequence: String,
+    },
+    /// Kinesis AFTER_SEQUENCE_NUMBER (decimal) in one shard, the others at TRIM_HORIZON.
+    AfterSequenceNumber {
+        /// The shard the sequence number belongs to.
+        shard: u32,
+        /// The sequence number.
+        sequence: String,
+    },
 }
 
 /// Why a wire position could not be read.
@@ -352,9 +363,30 @@ impl WirePosition {
             WirePosition::Latest => Position::Latest,
             WirePosition::Offset(o) => Position::Offset(Offset(*o)),
             WirePosition::Timestamp(t) => Position::Timestamp(Timestamp(*t)),
-            WirePosition::AtSequenceNumber(s) => Position::AtSequenceNumber(seq(s)?),
-            WirePosition::AfterSequenceNumber(s) => Position::AfterSequenceNumber(seq(s)?),
+            WirePosition::AtSequenceNumber { sequence, .. } => {
+                Position::AtSequenceNumber(seq(sequence)?)
+            }
+            WirePosition::AfterSequenceNumber { sequence, .. } => {
+                Position::AfterSequenceNumber(seq(sequence)?)
+            }
         })
+    }
+
+    /// The position in partition (shard) `partition`: a sequence number's own shard starts at
+    /// it, every other shard at TRIM_HORIZON; the other positions apply to every partition.
+    pub fn in_partition(
+        &self,
+        partition: streamlab_log::PartitionId,
+    ) -> Result<streamlab_log::Position, BadSequenceNumber> {
+        match self {
+            WirePosition::AtSequenceNumber { shard, .. }
+            | WirePosition::AfterSequenceNumber { shard, .. }
+                if *shard != partition.0 =>
+            {
+                Ok(streamlab_log::Position::Earliest)
+            }
+            _ => self.to_position(),
+        }
     }
 }
 
@@ -370,8 +402,14 @@ pub enum PositionError {
     /// Not a sequence number.
     #[error(transparent)]
     SequenceNumber(#[from] BadSequenceNumber),
+    /// A sequence number without its shard.
+    #[error("'{0}' names no shard: a sequence number belongs to one shard, so give the shard and the number, like shardId-000000000001:42 (or 1:42); the other shards start at TRIM_HORIZON")]
+    NoShard(String),
+    /// Not a shard id.
+    #[error("'{0}' is not a shard (shardId-000000000001, or its number)")]
+    Shard(String),
     /// No such kind of position.
-    #[error("unknown start position '{0}' (use earliest, latest, offset N, timestamp MS, TRIM_HORIZON, LATEST, AT_SEQUENCE_NUMBER N, AFTER_SEQUENCE_NUMBER N or AT_TIMESTAMP MS)")]
+    #[error("unknown start position '{0}' (use earliest, latest, offset N, timestamp MS, TRIM_HORIZON, LATEST, AT_SEQUENCE_NUMBER SHARD:N, AFTER_SEQUENCE_NUMBER SHARD:N or AT_TIMESTAMP MS)")]
     Kind(String),
 }
 
@@ -379,7 +417,8 @@ impl WirePosition {
     /// A position named in either vocabulary: `kind` is `earliest`, `latest`, `offset`,
     /// `timestamp` (Kafka) or `TRIM_HORIZON`, `LATEST`, `AT_SEQUENCE_NUMBER`,
     /// `AFTER_SEQUENCE_NUMBER`, `AT_TIMESTAMP` (Kinesis); `value` goes with the kinds that need
-    /// one (times in milliseconds since 1970).
+    /// one (times in milliseconds since 1970; a sequence number as `SHARD:N`, the shard as
+    /// `shardId-000000000001` or `1`).
     pub fn parse(kind: &str, value: &str) -> Result<WirePosition, PositionError> {
         let offset = || {
             value
@@ -391,18 +430,30 @@ impl WirePosition {
                 .parse::<i64>()
                 .map_err(|_| PositionError::Time(value.to_owned()))
         };
-        let sequence = || {
-            streamlab_log::SequenceNumber::parse(value)
-                .map(|_| value.to_owned())
-                .ok_or_else(|| BadSequenceNumber(value.to_owned()))
+        let in_shard = || -> Result<(u32, String), PositionError> {
+            let (shard, number) = value
+                .split_once(':')
+                .ok_or_else(|| PositionError::NoShard(value.to_owned()))?;
+            let shard = streamlab_log::ShardId::parse(shard.trim())
+                .ok_or_else(|| PositionError::Shard(shard.trim().to_owned()))?;
+            let number = number.trim();
+            streamlab_log::SequenceNumber::parse(number)
+                .ok_or_else(|| BadSequenceNumber(number.to_owned()))?;
+            Ok((shard.0, number.to_owned()))
         };
         Ok(match kind {
             "earliest" | "TRIM_HORIZON" => WirePosition::Earliest,
             "latest" | "LATEST" => WirePosition::Latest,
             "offset" => WirePosition::Offset(offset()?),
             "timestamp" | "AT_TIMESTAMP" => WirePosition::Timestamp(time()?),
-            "AT_SEQUENCE_NUMBER" => WirePosition::AtSequenceNumber(sequence()?),
-            "AFTER_SEQUENCE_NUMBER" => WirePosition::AfterSequenceNumber(sequence()?),
+            "AT_SEQUENCE_NUMBER" => {
+                let (shard, sequence) = in_shard()?;
+                WirePosition::AtSequenceNumber { shard, sequence }
+            }
+            "AFTER_SEQUENCE_NUMBER" => {
+                let (shard, sequence) = in_shard()?;
+                WirePosition::AfterSequenceNumber { shard, sequence }
+            }
             other => return Err(PositionError::Kind(other.to_owned())),
         })
     }

@@ -15,8 +15,8 @@ use streamlab_idb::IdbStore;
 use streamlab_log::{
     fetch, millis_behind_latest, readable_shards, resolve_position, AssignmentStrategy,
     CommittedOffset, FetchError, FetchLimits, GroupId, GroupMembership, MemberId, Mode, Offset,
-    OffsetResetPolicy, PartitionId, Position, PositionError, ShardState, Storage, Timestamp,
-    TopicMetadata, TopicName, TopicPartition,
+    OffsetResetPolicy, PartitionId, Position, ShardState, Storage, Timestamp, TopicMetadata,
+    TopicName, TopicPartition,
 };
 use streamlab_protocol::{
     log_channel, ConsumedRecord, ConsumerCommand, ConsumerEvent, WirePosition,
@@ -140,7 +140,8 @@ impl Consumer<'_> {
             .ok_or_else(|| format!("topic '{}' does not exist", self.topic))
     }
 
-    /// Where `p` starts for `position`; out-of-range offsets go to the log start.
+    /// Where `p` starts for `position`; out-of-range offsets go to the log start. A sequence
+    /// number the shard never assigned is refused, saying so.
     async fn resolve(&self, p: PartitionId, position: Position) -> Result<Offset, String> {
         resolve_position(
             &self.store,
@@ -149,22 +150,33 @@ impl Consumer<'_> {
             OffsetResetPolicy::Earliest,
         )
         .await
-        .or_else(|e| match e {
-            // A sequence number of another shard: start this shard at its beginning.
-            PositionError::SequenceNumberOutOfRange { .. } => Ok(Offset(0)),
-            other => Err(other.to_string()),
-        })
+        .map_err(|e| e.to_string())
     }
 
-    /// Moves every partition it reads to `position` (replay).
+    /// Moves every partition it reads to `position` (replay): a sequence number's own shard to
+    /// it, the other shards to TRIM_HORIZON.
     async fn seek(&mut self, position: &WirePosition) -> Result<(), String> {
-        let position = position.to_position().map_err(|e| e.to_string())?;
         let meta = self.metadata().await?;
+        if let WirePosition::AtSequenceNumber { shard, .. }
+        | WirePosition::AfterSequenceNumber { shard, .. } = position
+        {
+            if !meta.partitions.iter().any(|p| p.partition().0 == *shard) {
+                return Err(format!(
+                    "{} is not a shard of '{}' (it has {})",
+                    streamlab_log::ShardId(*shard),
+                    self.topic,
+                    meta.partitions.len()
+                ));
+            }
+        }
         self.positions.clear();
         self.finished.clear();
         for p in &meta.partitions {
             if self.reads(p.partition()) {
-                let at = self.resolve(p.partition(), position).await?;
+                let at = position
+                    .in_partition(p.partition())
+                    .map_err(|e| e.to_string())?;
+                let at = self.resolve(p.partition(), at).await?;
                 self.positions.insert(p.partition(), at);
             }
         }

@@ -31,7 +31,8 @@
 //!   turn; `${n}` is the record's number from 0, `${key}` its key, `${ts}` the time.
 //! - `consume`: starts a consumer shown in the dashboard; `from` is `earliest`, `latest`,
 //!   `offset N`, `timestamp MS`, or a Kinesis iterator (`TRIM_HORIZON`, `LATEST`,
-//!   `AT_SEQUENCE_NUMBER N`, `AFTER_SEQUENCE_NUMBER N`, `AT_TIMESTAMP MS`); `group` is optional.
+//!   `AT_SEQUENCE_NUMBER SHARD:N`, `AFTER_SEQUENCE_NUMBER SHARD:N` (that shard from N, the
+//!   others from TRIM_HORIZON), `AT_TIMESTAMP MS`); `group` is optional.
 //! - `split_shard` (at the middle of the shard's hash-key range), `merge_shards`,
 //!   `add_partitions`: Kinesis resharding and Kafka's partition increase.
 //! - `sql`: statements in ksqlDB's dialect, run in the database's processor (streams, tables,

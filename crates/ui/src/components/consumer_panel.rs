@@ -173,7 +173,7 @@ pub fn ConsumerPanel(props: &ConsumerPanelProps) -> Html {
                         </select>
                     </label>
                     <label>{ if kinesis { "Sequence number or time" } else { "Offset or time" } }
-                        <input ref={value} data-testid="consumer-offset" placeholder={if kinesis { "only for AT_/AFTER_/AT_TIMESTAMP" } else { "only for offset N or timestamp T" }} autocomplete="off" />
+                        <input ref={value} data-testid="consumer-offset" placeholder={if kinesis { "AT_/AFTER_: shard:number (1:42); AT_TIMESTAMP: a time" } else { "only for offset N or timestamp T" }} autocomplete="off" />
                     </label>
                     <label>{ if kinesis { "Application (group)" } else { "Consumer group (optional)" } }
                         <input ref={group} data-testid="consumer-group" placeholder="billing" autocomplete="off" />
