@@ -102,3 +102,34 @@ test('a Kinesis stream named "." lists beside Kafka topics after a reload; a dam
   assert.deepEqual(await listed(), ['.', 'orders']);
   assert.deepEqual(errors, []);
 }));
+
+test('a lab that stores data asks for persistent storage and says what the browser granted', async (t) => withBrowser(t, async ({ context, page, errors }) => {
+  await page.goto(server.url);
+  const usage = page.locator('[data-testid="storage-usage"][data-persisted]');
+  const granted = async () => {
+    await usage.waitFor();
+    return [await usage.getAttribute('data-persisted'), await usage.innerText()];
+  };
+  await createTopic(page, 'kept', 1, 'kafka');
+  // Whatever this profile was granted, the line says it, and the page's own answer agrees.
+  const [first, text] = await granted();
+  assert.equal(first, String(await page.evaluate(() => navigator.storage.persisted())));
+  assert.match(text, first === 'true'
+    ? /Persistent: the browser keeps it until you \(or the site's settings\) delete it\.$/
+    : /Best-effort: when the device runs short of space the browser may delete this site's data, every topic at once, without asking; export the topics you want to keep\.$/);
+  // A browser that grants it when asked (headless Chromium does not, so the answer is given
+  // here): the lab asks once it stores data, and says it is kept.
+  const page2 = await context.newPage();
+  await page2.addInitScript(() => {
+    window.__persistAsked = 0;
+    StorageManager.prototype.persisted = () => Promise.resolve(false);
+    StorageManager.prototype.persist = () => { window.__persistAsked += 1; return Promise.resolve(true); };
+  });
+  await page2.goto(server.url);
+  await page2.locator('[data-testid="topic-item"][data-topic="kept"]').click();
+  const kept = page2.locator('[data-testid="storage-usage"][data-persisted="true"]');
+  await kept.waitFor();
+  assert.match(await kept.innerText(), /Persistent: the browser keeps it until you \(or the site's settings\) delete it\.$/);
+  assert.equal(await page2.evaluate(() => window.__persistAsked), 1);
+  assert.deepEqual(errors, []);
+}));

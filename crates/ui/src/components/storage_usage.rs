@@ -1,4 +1,6 @@
-//! How much of the browser's storage this site uses, and how to free it (`storage-usage`).
+//! How much of the browser's storage this site uses, and how to free it (`storage-usage`); and
+//! whether the browser keeps it for good: once the lab stores data it asks for persistent
+//! storage (`navigator.storage.persist()`) and says what best-effort storage would mean.
 
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::{spawn_local, JsFuture};
@@ -18,6 +20,23 @@ async fn estimate() -> Option<(f64, f64)> {
         .ok()?
         .unchecked_into();
     Some((estimate.get_usage()?, estimate.get_quota()?))
+}
+
+/// Whether the site's storage is persistent, asking for it first when it is not
+/// (`navigator.storage.persisted()`, then `persist()`; the browser decides).
+async fn persisted() -> Option<bool> {
+    let storage = web_sys::window()?.navigator().storage();
+    let already = JsFuture::from(storage.persisted().ok()?)
+        .await
+        .ok()?
+        .as_bool()?;
+    if already {
+        return Some(true);
+    }
+    JsFuture::from(storage.persist().ok()?)
+        .await
+        .ok()?
+        .as_bool()
 }
 
 /// `bytes` in a unit that suits it.
@@ -53,6 +72,17 @@ pub fn StorageUsage(props: &StorageUsageProps) -> Html {
         return Html::default();
     };
     let usage = use_state(|| None::<(f64, f64)>);
+    let persistent = use_state(|| None::<bool>);
+    {
+        // Asked once the lab holds data (and not by an alert, which the line already asks for).
+        let persistent = persistent.clone();
+        let stores = !props.alert && !lab.state.topics.is_empty();
+        use_effect_with(stores, move |stores| {
+            if *stores {
+                spawn_local(async move { persistent.set(persisted().await) });
+            }
+        });
+    }
     // Set from the producer's typed report (`storage_full`), not read from the message.
     let refused = lab.state.storage_full;
     {
@@ -80,9 +110,15 @@ pub fn StorageUsage(props: &StorageUsageProps) -> Html {
         size(quota)
     );
     if !props.alert {
+        let kept = match *persistent {
+            Some(true) => " Persistent: the browser keeps it until you (or the site's settings) delete it.",
+            Some(false) => " Best-effort: when the device runs short of space the browser may delete this site's data, every topic at once, without asking; export the topics you want to keep.",
+            None => "",
+        };
         return html! {
             <div class="sl-storage" data-testid="storage-usage" data-used={(used as u64).to_string()}
-                 data-quota={(quota as u64).to_string()} data-full={full.to_string()}>{ line }</div>
+                 data-quota={(quota as u64).to_string()} data-full={full.to_string()}
+                 data-persisted={persistent.map(|p| p.to_string())}>{ line }{ kept }</div>
         };
     }
     if !full {
