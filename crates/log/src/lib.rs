@@ -38,8 +38,6 @@
 #![deny(clippy::unwrap_used, clippy::expect_used)]
 
 mod batch;
-#[cfg(any(test, feature = "conformance"))]
-pub mod conformance;
 mod crc;
 mod errors;
 mod fetch;

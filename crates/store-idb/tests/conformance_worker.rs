@@ -4,8 +4,9 @@
 
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 
+use streamlab_conformance as conformance;
+use streamlab_conformance::for_each_check;
 use streamlab_idb::IdbStore;
-use streamlab_log::{conformance, for_each_check};
 
 wasm_bindgen_test_configure!(run_in_dedicated_worker);
 

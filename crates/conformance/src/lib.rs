@@ -1,4 +1,5 @@
-//! The behavioural suite every [`Storage`] implementation must pass.
+//! The behavioural suite every [`Storage`] implementation of `streamlab-log` must pass: a crate
+//! of its own, used by the stores' tests as a dev-dependency.
 //!
 //! Each check takes a fresh, empty store and asserts what the log promises on top of it. The
 //! memory store runs the suite natively (`tests/conformance.rs`); the IndexedDB store runs the same
@@ -13,17 +14,17 @@ pub use transactions::{
     transactions_append_and_commit_all_or_nothing,
 };
 
-use crate::partitioner::{kafka_partition, kinesis_hash_key, uniform_hash_key_ranges};
 use std::collections::{BTreeMap, BTreeSet};
+use streamlab_log::{kafka_partition, kinesis_hash_key, uniform_hash_key_ranges};
 
-use crate::{
+use streamlab_log::{
     add_partitions, clean_partition, lag, merge, millis_behind_latest, readable_shards,
     reset_group_offsets, split, starting_offset, truncate_partition, update_shard_count,
     AppendInfo, CleanupError, CleanupPolicy, CommittedOffset, GroupId, HashKey, MemberId,
     OffsetReset, ResetOffsetsError, ReshardError, ShardId, ShardState, TableView,
     TransactionCommit, UpdateTopicError,
 };
-use crate::{
+use streamlab_log::{
     fetch, produce, resolve_position, sequence_number_at, AppendError, CreateTopicError,
     FetchError, FetchLimits, Header, KeylessPartitioner, Mode, Offset, OffsetOutOfRange,
     OffsetResetPolicy, PartitionId, PartitionScan, Position, PositionError, ProduceError,
@@ -331,11 +332,15 @@ pub async fn overlapped_appends_run_their_work_once_whatever_the_outcome<S: Stor
     let records: Vec<ProduceRecord> = (0..30)
         .map(|i| ProduceRecord::new(Some(&format!("key-{i}")), "v"))
         .collect();
-    let (acks, done) =
-        crate::produce_to_overlapped(store, &metadata, &records, &keyless, Timestamp(2), || {
-            work("produced")
-        })
-        .await;
+    let (acks, done) = streamlab_log::produce_to_overlapped(
+        store,
+        &metadata,
+        &records,
+        &keyless,
+        Timestamp(2),
+        || work("produced"),
+    )
+    .await;
     let acks = acks.unwrap();
     assert_eq!((acks.len(), done, runs.get()), (30, "produced", 4));
     let partitions: BTreeSet<PartitionId> = acks.iter().map(|a| a.partition).collect();
@@ -346,7 +351,7 @@ pub async fn overlapped_appends_run_their_work_once_whatever_the_outcome<S: Stor
     }
     // A request refused before any append (empty): once.
     let (empty, _) =
-        crate::produce_to_overlapped(store, &metadata, &[], &keyless, Timestamp(3), || {
+        streamlab_log::produce_to_overlapped(store, &metadata, &[], &keyless, Timestamp(3), || {
             work("empty")
         })
         .await;
@@ -583,7 +588,7 @@ pub async fn positions_resolve_in_both_vocabularies<S: Storage>(store: &S) {
         );
     }
     // Kinesis' iterator types are the same positions.
-    use crate::ShardIteratorType as It;
+    use streamlab_log::ShardIteratorType as It;
     assert_eq!(
         resolve(It::TrimHorizon.into(), none).await.unwrap(),
         Offset(0)
@@ -707,7 +712,7 @@ pub async fn timestamps_follow_the_topic_timestamp_type<S: Storage>(store: &S) {
     }
 }
 
-async fn all_records<S: Storage>(store: &S, tp: &TopicPartition) -> Vec<crate::Record> {
+async fn all_records<S: Storage>(store: &S, tp: &TopicPartition) -> Vec<streamlab_log::Record> {
     let state = store.partition_state(tp).await.unwrap().unwrap();
     let mut out = Vec::new();
     let mut offset = state.log_start_offset();
@@ -1013,7 +1018,7 @@ pub async fn splits_and_merges_keep_lineage_and_replay_in_order<S: Storage>(stor
         .unwrap();
     // Split shard 0 in the middle of its range.
     let r0 = *meta.partitions[0].hash_key_range().unwrap();
-    let mid = crate::middle_hash_key(&r0).unwrap();
+    let mid = streamlab_log::middle_hash_key(&r0).unwrap();
     let after_split = split(store, &name, PartitionId(0), mid).await.unwrap();
     let parent = &after_split.partitions[0];
     assert_eq!(parent.shard_state(), ShardState::Closed);
@@ -1162,7 +1167,7 @@ pub async fn update_shard_count_scales_uniformly_within_limits<S: Storage>(store
         .collect();
     assert_eq!(open.len(), 4);
     let ranges: Vec<_> = open.iter().map(|p| *p.hash_key_range().unwrap()).collect();
-    assert_eq!(ranges, crate::uniform_hash_key_ranges(4));
+    assert_eq!(ranges, streamlab_log::uniform_hash_key_ranges(4));
     assert_eq!(open[0].parents(), [PartitionId(0)]);
     assert_eq!(open[3].parents(), [PartitionId(1)]);
     assert!(matches!(
@@ -1308,8 +1313,8 @@ pub async fn group_membership_is_kept_per_group_and_topic<S: Storage>(store: &S)
     );
     let group = GroupId::new("billing").unwrap();
     let (a, b) = (
-        crate::MemberId::new("a").unwrap(),
-        crate::MemberId::new("b").unwrap(),
+        streamlab_log::MemberId::new("a").unwrap(),
+        streamlab_log::MemberId::new("b").unwrap(),
     );
     let joined = store
         .update_membership(&group, &t, &|m| m.heartbeat(&a, Timestamp(0), 3_000))
@@ -1323,7 +1328,7 @@ pub async fn group_membership_is_kept_per_group_and_topic<S: Storage>(store: &S)
     assert_eq!((both.generation, both.members.len()), (2, 2));
     // Another topic and another group are separate memberships.
     let other = store.update_membership(&group, &u, &|m| m).await.unwrap();
-    assert_eq!(other, crate::GroupMembership::default());
+    assert_eq!(other, streamlab_log::GroupMembership::default());
     // b is silent past the session timeout: a's heartbeat removes it.
     let expired = store
         .update_membership(&group, &t, &|m| m.heartbeat(&a, Timestamp(5_000), 3_000))
@@ -1357,7 +1362,7 @@ pub async fn deleting_a_topic_removes_everything_it_held<S: Storage>(store: &S) 
         .commit_offsets(&group, &[(p.clone(), c.clone()), (k.clone(), c)])
         .await
         .unwrap();
-    let member = crate::MemberId::new("m").unwrap();
+    let member = streamlab_log::MemberId::new("m").unwrap();
     store
         .update_membership(&group, doomed.config.name(), &|m| {
             m.heartbeat(&member, Timestamp(0), 3_000)
@@ -1390,7 +1395,7 @@ pub async fn deleting_a_topic_removes_everything_it_held<S: Storage>(store: &S) 
         .update_membership(&group, doomed.config.name(), &|m| m)
         .await
         .unwrap();
-    assert_eq!(membership, crate::GroupMembership::default());
+    assert_eq!(membership, streamlab_log::GroupMembership::default());
     // The other topic is untouched.
     assert_eq!(values(store, &k, 0).await, ["k"]);
     assert_eq!(
@@ -1611,11 +1616,11 @@ pub async fn truncation_removes_a_batch_and_everything_after_it<S: Storage>(stor
     let last = bytes.len() - 1;
     bytes[last] ^= 0x01;
     let state = store.partition_state(&p).await.unwrap().unwrap();
-    let damage = crate::BatchRewrite {
+    let damage = streamlab_log::BatchRewrite {
         epoch: state.rewrite_epoch(),
         replaced: vec![(index[1], bytes)],
         replaced_before: vec![index[1]],
-        ..crate::BatchRewrite::default()
+        ..streamlab_log::BatchRewrite::default()
     };
     store.rewrite_batches(&p, &damage).await.unwrap();
     let mut scan = PartitionScan::new(store, p.clone(), Offset(0), Offset(6), 1 << 20);
