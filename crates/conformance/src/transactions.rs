@@ -3,15 +3,22 @@
 
 use super::*;
 
-pub async fn transactions_append_and_commit_all_or_nothing<S: Storage>(store: &S) {
-    let config = TopicConfig::new("out", Mode::Kafka, 2)
+/// A sink topic (records of at most 10 bytes), a one-partition input, the step's group, and how
+/// to commit an offset of the input read from `from`.
+async fn step_topics<S: Storage>(
+    store: &S,
+    out: &str,
+    partitions: u32,
+    input: &'static str,
+    group: &str,
+) -> (GroupId, impl Fn(Option<u64>, u64) -> TransactionCommit) {
+    let config = TopicConfig::new(out, Mode::Kafka, partitions)
         .unwrap()
         .with_max_record_bytes(10);
     store.create_topic(&config).await.unwrap();
-    topic(store, "in", Mode::Kafka, 1).await;
-    let group = GroupId::new("query").unwrap();
-    let commit = |from: Option<u64>, to: u64| TransactionCommit {
-        topic_partition: tp("in", 0),
+    topic(store, input, Mode::Kafka, 1).await;
+    let commit = move |from: Option<u64>, to: u64| TransactionCommit {
+        topic_partition: tp(input, 0),
         expected: from.map(Offset),
         committed: CommittedOffset {
             offset: Offset(to),
@@ -19,6 +26,11 @@ pub async fn transactions_append_and_commit_all_or_nothing<S: Storage>(store: &S
             commit_time: Timestamp(5),
         },
     };
+    (GroupId::new(group).unwrap(), commit)
+}
+
+pub async fn transactions_append_and_commit_all_or_nothing<S: Storage>(store: &S) {
+    let (group, commit) = step_topics(store, "out", 2, "in", "query").await;
     let (out0, out1, input) = (tp("out", 0), tp("out", 1), tp("in", 0));
     // Several partitions (one twice) and the group's offset, in one step.
     let first = [data("a"), data("b")];
@@ -144,21 +156,7 @@ pub async fn transactions_append_and_commit_all_or_nothing<S: Storage>(store: &S
 pub async fn overlapped_transactions_run_their_work_once_whatever_the_outcome<S: Storage>(
     store: &S,
 ) {
-    let config = TopicConfig::new("o-out", Mode::Kafka, 1)
-        .unwrap()
-        .with_max_record_bytes(10);
-    store.create_topic(&config).await.unwrap();
-    topic(store, "o-in", Mode::Kafka, 1).await;
-    let group = GroupId::new("o-query").unwrap();
-    let commit = |from: Option<u64>, to: u64| TransactionCommit {
-        topic_partition: tp("o-in", 0),
-        expected: from.map(Offset),
-        committed: CommittedOffset {
-            offset: Offset(to),
-            metadata: String::new(),
-            commit_time: Timestamp(5),
-        },
-    };
+    let (group, commit) = step_topics(store, "o-out", 1, "o-in", "o-query").await;
     let runs = std::cell::Cell::new(0);
     let work = |label: &'static str| {
         runs.set(runs.get() + 1);
