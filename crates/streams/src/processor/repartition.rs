@@ -112,7 +112,8 @@ impl<S: Storage> Processor<'_, S> {
                     }
                 }
             }
-            self.commit_step(index, &id, through, read, time).await?;
+            self.commit_step(index, &id, through, read, time, |_| ())
+                .await?;
             *report.read.entry(id.clone()).or_default() += batch.len();
             *report.skipped.entry(id.clone()).or_default() += skipped;
         }
@@ -205,7 +206,7 @@ impl<S: Storage> Processor<'_, S> {
         else {
             return Ok(());
         };
-        self.commit_step(index, id, vec![(sink, outputs)], read, time)
+        self.commit_step(index, id, vec![(sink, outputs)], read, time, |_| ())
             .await?;
         *report.repartitioned.entry(id.to_owned()).or_default() += through_records;
         *report.read.entry(id.to_owned()).or_default() += batch.len() - through_records;

@@ -231,7 +231,7 @@ impl<S: Storage> Processor<'_, S> {
         } = current;
         let written = outputs.len();
         let next = self
-            .commit_step_overlapped(
+            .commit_step(
                 index,
                 &id,
                 vec![(sink_topic, outputs)],
@@ -278,6 +278,7 @@ impl<S: Storage> Processor<'_, S> {
                 vec![(sink, pending.outputs)],
                 pending.read,
                 time,
+                |_| (),
             )
             .await?;
         }
@@ -288,21 +289,9 @@ impl<S: Storage> Processor<'_, S> {
     /// topics' partitions (Kafka's murmur2 of the key, keyless round robin), its changelog
     /// records, and the offsets `read` reached, each committed only if it is still the one this
     /// step read from (a second processor of the database, in another tab, is fenced instead of
-    /// duplicating).
-    pub(super) async fn commit_step(
-        &mut self,
-        index: usize,
-        id: &str,
-        outputs: Vec<(String, Vec<RecordData>)>,
-        read: Vec<(TopicPartition, Offset)>,
-        time: Timestamp,
-    ) -> Result<(), ProcessorError<S::Error>> {
-        self.commit_step_overlapped(index, id, outputs, read, time, |_| ())
-            .await
-    }
-
-    /// [`Processor::commit_step`], running `meanwhile` on the engine while the store commits.
-    async fn commit_step_overlapped<T>(
+    /// duplicating). `meanwhile` runs on the engine while the store commits (the next step's processing, or
+    /// nothing).
+    pub(super) async fn commit_step<T>(
         &mut self,
         index: usize,
         id: &str,
