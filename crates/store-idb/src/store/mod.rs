@@ -28,8 +28,11 @@ use crate::idb::{open, request, requested, Migration, Tx};
 
 mod append;
 mod listing;
+mod read;
+mod schema;
 use append::write_batch_in;
 pub use listing::{DamagedTopic, TopicListing};
+use schema::upgrade;
 
 /// The schema version this code writes. Version 1 is the first released schema; version 2 adds
 /// the batch index (seek by sequence number and by time in O(log n)).
@@ -50,91 +53,6 @@ const READ_CHUNK: u32 = 64;
 /// that decoding one group overlaps the fetching of the next, large enough that the requests'
 /// fixed cost stays small.
 const STREAM_GROUP_BYTES: usize = 1 << 20;
-
-fn upgrade(
-    db: &IdbDatabase,
-    tx: &IdbTransaction,
-    old_version: u32,
-) -> Result<Option<Migration>, JsValue> {
-    if old_version < 1 {
-        db.create_object_store(TOPICS)?;
-        db.create_object_store(PARTITIONS)?;
-        db.create_object_store(BATCHES)?;
-        db.create_object_store(GROUPS)?;
-    }
-    if old_version < 2 {
-        let index = db.create_object_store(BATCH_INDEX)?;
-        let path = |last: &str| -> JsValue {
-            Array::of3(
-                &JsValue::from_str("topic"),
-                &JsValue::from_str("partition"),
-                &JsValue::from_str(last),
-            )
-            .into()
-        };
-        index.create_index_with_str_sequence(BY_SEQUENCE, &path("baseSequence"))?;
-        index.create_index_with_str_sequence(BY_TIME, &path("maxTimestampSoFar"))?;
-        if old_version == 1 {
-            // Schema 1 stored batches without an index: build it from the batch headers.
-            let tx = tx.clone();
-            return Ok(Some(Box::pin(
-                async move { index_existing_batches(&tx).await },
-            )));
-        }
-    }
-    Ok(None)
-}
-
-/// Writes a `batch_index` entry for every stored batch (the v1 → v2 migration). Batches come in
-/// key order, so each partition's running max timestamp accumulates as it would have on append.
-/// A batch whose header fails its checks gets no entry; reads still report it as corrupt.
-async fn index_existing_batches(tx: &IdbTransaction) -> Result<(), IdbError> {
-    let batches = tx.object_store(BATCHES).map_err(IdbError::from_js)?;
-    let index = tx.object_store(BATCH_INDEX).map_err(IdbError::from_js)?;
-    let cursor_req = batches.open_cursor().map_err(IdbError::from_js)?;
-    let mut current: Option<(String, u32)> = None;
-    let mut running_max = Timestamp(i64::MIN);
-    loop {
-        let cursor = request(&cursor_req).await?;
-        let Ok(cursor) = cursor.dyn_into::<IdbCursorWithValue>() else {
-            return Ok(());
-        };
-        let key: Array = cursor.key().map_err(IdbError::from_js)?.unchecked_into();
-        let topic = key.get(0).as_string().unwrap_or_default();
-        let partition = key.get(1).as_f64().unwrap_or(-1.0);
-        let bytes = cursor
-            .value()
-            .map_err(IdbError::from_js)?
-            .dyn_into::<Uint8Array>()
-            .map(|b| b.to_vec());
-        if let (Ok(bytes), true) = (bytes, (0.0..=u32::MAX as f64).contains(&partition)) {
-            let partition = partition as u32;
-            if current.as_ref() != Some(&(topic.clone(), partition)) {
-                current = Some((topic.clone(), partition));
-                running_max = Timestamp(i64::MIN);
-            }
-            if let Ok(header) = RecordBatch::decode_header(&bytes) {
-                running_max = running_max.max(header.max_timestamp);
-                let entry = BatchIndexEntry {
-                    base_offset: header.base_offset,
-                    next_offset: header.next_offset(),
-                    base_sequence: header.base_sequence,
-                    max_timestamp_so_far: running_max,
-                    record_count: header.record_count,
-                    size_bytes: bytes.len() as u64,
-                };
-                let tp_key = batch_key_raw(&topic, partition, header.base_offset.0 as f64);
-                let _ = index
-                    .put_with_key(
-                        &index_entry_to_js(&topic, partition, &entry)?.into(),
-                        &tp_key,
-                    )
-                    .map_err(IdbError::from_js)?;
-            }
-        }
-        cursor.continue_().map_err(IdbError::from_js)?;
-    }
-}
 
 /// A Streamlab log in one IndexedDB database.
 pub struct IdbStore {
@@ -609,47 +527,7 @@ impl Storage for IdbStore {
         tp: &TopicPartition,
         lookup: BatchLookup,
     ) -> Result<Option<BatchIndexEntry>, IdbError> {
-        let tx = self.tx(&[BATCH_INDEX], IdbTransactionMode::Readonly)?;
-        let store = tx.store(BATCH_INDEX)?;
-        let bound = |lower: &JsValue, upper: &JsValue| {
-            IdbKeyRange::bound(lower, upper).map_err(IdbError::from_js)
-        };
-        // Each lookup is one cursor step over an ordered key range: O(log n).
-        let cursor_req = match lookup {
-            BatchLookup::Offset(offset) => {
-                let upper = number(offset.0, "offset")?.as_f64().unwrap_or_default();
-                store.open_cursor_with_range_and_direction(
-                    &bound(&batch_key(tp, 0.0), &batch_key(tp, upper))?.into(),
-                    IdbCursorDirection::Prev,
-                )
-            }
-            BatchLookup::Sequence(s) => {
-                let range = bound(
-                    &index_key(tp, &sequence_key(SequenceNumber(0)).into()),
-                    &index_key(tp, &sequence_key(s).into()),
-                )?;
-                store
-                    .index(BY_SEQUENCE)
-                    .map_err(IdbError::from_js)?
-                    .open_cursor_with_range_and_direction(&range, IdbCursorDirection::Prev)
-            }
-            BatchLookup::Timestamp(t) => {
-                let range = bound(
-                    &index_key(tp, &JsValue::from_f64(t.0 as f64)),
-                    &index_key(tp, &JsValue::from_f64(f64::INFINITY)),
-                )?;
-                store
-                    .index(BY_TIME)
-                    .map_err(IdbError::from_js)?
-                    .open_cursor_with_range_and_direction(&range, IdbCursorDirection::Next)
-            }
-        }
-        .map_err(IdbError::from_js)?;
-        let cursor = request(&cursor_req).await?;
-        let Ok(cursor) = cursor.dyn_into::<IdbCursorWithValue>() else {
-            return Ok(None);
-        };
-        index_entry_from_js(&cursor.value().map_err(IdbError::from_js)?).map(Some)
+        read::lookup_batch(self, tp, lookup).await
     }
 
     async fn read_batches(
@@ -671,158 +549,6 @@ impl Storage for IdbStore {
         max_bytes: usize,
         each: &mut dyn FnMut(Vec<StoredBatch>),
     ) -> Result<(), IdbError> {
-        let tx = self.tx(&[BATCHES, BATCH_INDEX], IdbTransactionMode::Readonly)?;
-        let index = tx.store(BATCH_INDEX)?;
-        let from_f = number(from.0, "offset")?.as_f64().unwrap_or_default();
-        let after = |lower: f64, lower_open: bool| {
-            IdbKeyRange::bound_with_lower_open_and_upper_open(
-                &batch_key(tp, lower),
-                &batch_key(tp, f64::INFINITY),
-                lower_open,
-                false,
-            )
-            .map_err(IdbError::from_js)
-        };
-
-        // Asked for at once: the batch below `from` (it holds `from` unless it ends at or before
-        // it, where compaction deleted the batch that held it) and the index entries from `from`
-        // on. The index entries are small; they say which batch values fit the byte budget, as
-        // batch values can be a megabyte each and reading ones a read will not return costs as
-        // much as reading the ones it does.
-        // (Nothing lies below offset 0, and a range may not be empty.)
-        let holder = if from_f > 0.0 {
-            let below = IdbKeyRange::bound_with_lower_open_and_upper_open(
-                &batch_key(tp, 0.0),
-                &batch_key(tp, from_f),
-                false,
-                true,
-            )
-            .map_err(IdbError::from_js)?;
-            let cursor = index
-                .open_cursor_with_range_and_direction(&below, IdbCursorDirection::Prev)
-                .map_err(IdbError::from_js)?;
-            Some(requested(cursor.unchecked_into()))
-        } else {
-            None
-        };
-        let from_on = after(from_f, false)?;
-        let mut next_entries = requested(
-            index
-                .get_all_with_key_and_limit(&from_on, READ_CHUNK)
-                .map_err(IdbError::from_js)?,
-        );
-        let mut taken: Vec<BatchIndexEntry> = Vec::new();
-        if let Some(holder) = holder {
-            if let Ok(cursor) = holder.await?.dyn_into::<IdbCursorWithValue>() {
-                let entry = index_entry_from_js(&cursor.value().map_err(IdbError::from_js)?)?;
-                if entry.next_offset > from {
-                    taken.push(entry);
-                }
-            }
-        }
-        let mut total = taken.iter().map(entry_size).fold(0, usize::saturating_add);
-        loop {
-            let entries: Array = next_entries.await?.unchecked_into();
-            let count = entries.length();
-            let mut full = false;
-            for entry in entries.iter() {
-                let entry = index_entry_from_js(&entry)?;
-                let size = entry_size(&entry);
-                if !taken.is_empty() && total.saturating_add(size) > max_bytes {
-                    full = true;
-                    break;
-                }
-                total = total.saturating_add(size);
-                taken.push(entry);
-            }
-            let Some(last) = taken.last() else { break };
-            if full || count < READ_CHUNK {
-                break;
-            }
-            let last = number(last.base_offset.0, "offset")?
-                .as_f64()
-                .unwrap_or_default();
-            let past_last = after(last, true)?;
-            next_entries = requested(
-                index
-                    .get_all_with_key_and_limit(&past_last, READ_CHUNK)
-                    .map_err(IdbError::from_js)?,
-            );
-        }
-
-        // The values, in groups of about STREAM_GROUP_BYTES, every group asked for at once and
-        // each handed over as soon as it is in: IndexedDB reads the next groups on its own
-        // thread while this one decodes.
-        let batches = tx.store(BATCHES)?;
-        let mut groups = Vec::new();
-        let mut rest = taken.as_slice();
-        while !rest.is_empty() {
-            let mut bytes = 0usize;
-            let len = rest
-                .iter()
-                .take_while(|e| {
-                    let fits = bytes == 0 || bytes < STREAM_GROUP_BYTES;
-                    bytes = bytes.saturating_add(entry_size(e));
-                    fits
-                })
-                .count();
-            let (group, after_group) = rest.split_at(len);
-            rest = after_group;
-            let (Some(first), Some(last)) = (group.first(), group.last()) else {
-                break;
-            };
-            let range = IdbKeyRange::bound(
-                &batch_key(
-                    tp,
-                    number(first.base_offset.0, "offset")?
-                        .as_f64()
-                        .unwrap_or_default(),
-                ),
-                &batch_key(
-                    tp,
-                    number(last.base_offset.0, "offset")?
-                        .as_f64()
-                        .unwrap_or_default(),
-                ),
-            )
-            .map_err(IdbError::from_js)?;
-            let values = batches
-                .get_all_with_key_and_limit(&range, group.len() as u32)
-                .map_err(IdbError::from_js)?;
-            groups.push((group, requested(values)));
-        }
-        for (group, values) in groups {
-            let values: Array = values.await?.unchecked_into();
-            if values.length() as usize != group.len() {
-                return Err(IdbError::malformed(
-                    "batch",
-                    format!(
-                        "{} index entries from offset {} but {} batch values",
-                        group.len(),
-                        group.first().map_or(0, |e| e.base_offset.0),
-                        values.length()
-                    ),
-                ));
-            }
-            let mut out = Vec::with_capacity(group.len());
-            for (entry, value) in group.iter().zip(values.iter()) {
-                let bytes = value
-                    .dyn_into::<Uint8Array>()
-                    .map_err(|_| IdbError::malformed("batch", "value is not bytes"))?
-                    .to_vec();
-                out.push(StoredBatch {
-                    base_offset: entry.base_offset,
-                    next_offset: entry.next_offset,
-                    bytes,
-                });
-            }
-            each(out);
-        }
-        Ok(())
+        read::read_batches_streamed(self, tp, from, max_bytes, each).await
     }
-}
-
-/// A batch's stored size, as its index entry says.
-fn entry_size(entry: &BatchIndexEntry) -> usize {
-    usize::try_from(entry.size_bytes).unwrap_or(usize::MAX)
 }
