@@ -460,19 +460,13 @@ impl<'a, S: Storage> Processor<'a, S> {
     }
 }
 
-/// The topics a query reads: its source, a join's other side, and the repartition topic its
-/// aggregation reads.
+/// The topics a query reads: its source, a join's other side, and the repartition topics it
+/// re-keys them through.
 fn inputs_of(q: &crate::exec::RunningQuery) -> Vec<String> {
-    let mut inputs = vec![q.plan.source.topic.clone()];
-    if let Some(j) = &q.plan.join {
-        inputs.push(j.right.topic.clone());
-    }
-    for (side, rekeyed) in q.repartitioned_inputs().into_iter().enumerate() {
-        if rekeyed && side < inputs.len() {
-            inputs.push(q.repartition_topic_of(side));
-        }
-    }
-    inputs
+    let inputs = repartition::Inputs::of(q);
+    let mut topics = inputs.sources;
+    topics.extend(inputs.through.into_iter().flatten());
+    topics
 }
 
 fn input_of(r: &streamlab_log::Record) -> InputRecord {
