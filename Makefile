@@ -36,6 +36,7 @@ bench:
 	@cargo run --release -q -p streamlab-log --example bench_log
 	@node bench/browser.mjs
 	@node bench/streams.mjs
+	@node bench/renders.mjs
 	@node bench/bundle.mjs
 
 # 10^6 mutated record batches through the decoder, and 10^6 mutated JSON Lines through the

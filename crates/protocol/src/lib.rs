@@ -561,6 +561,10 @@ pub fn log_channel(db: &str) -> String {
     format!("streamlab:{db}")
 }
 
+/// The start of a message on the log channel that tells a consumer group's members that its
+/// membership changed (`group:<group>:<topic>`): the log itself did not change.
+pub const GROUP_NOTICE_PREFIX: &str = "group:";
+
 /// A message that could not be encoded or decoded (a worker and a page from different builds, or
 /// a message that is not one of ours).
 #[derive(Debug, thiserror::Error)]

@@ -9,8 +9,10 @@
 //! element, in the element's shadow root.
 #![deny(clippy::unwrap_used, clippy::expect_used)]
 
+mod browser;
 mod components;
 mod hooks;
+mod renders;
 mod state;
 mod tools;
 mod view;

@@ -2,19 +2,21 @@
 
 use std::rc::Rc;
 
-use yew::Reducible;
+use yew::{Reducible, UseReducerDispatcher};
 
-use streamlab_idb::IdbStore;
 use streamlab_log::{TopicMetadata, TopicName};
 use streamlab_protocol::{BatchAck, ConsumedRecord, ConsumerEvent, ProduceAck, ProducerEvent};
+pub use streamlab_views::RecordsQuery;
+use streamlab_views::{RecordRow, TopicViews};
 
-use crate::view::RecordRow;
+/// What the lab's hooks and actions send the state.
+pub type Dispatch = UseReducerDispatcher<LabState>;
 
 /// Everything one `<stream-lab>` element shows.
 #[derive(Clone, Default)]
 pub struct LabState {
-    /// The open database, once opened.
-    pub store: Option<Rc<IdbStore>>,
+    /// The database is open (the handle itself is `hooks::use_store`'s, not the state's).
+    pub ready: bool,
     /// Every topic with its partitions, as last read.
     pub topics: Vec<TopicMetadata>,
     /// The topic the user opened.
@@ -29,14 +31,12 @@ pub struct LabState {
     pub error: Option<String>,
     /// Bumped whenever the log may have changed, so views reload.
     pub generation: u64,
-    /// Bumped by every action, so context consumers can tell one state from the next.
-    pub revision: u64,
     /// The generation the shown views were loaded at; an older load finishing late is ignored.
     pub loaded_generation: u64,
     /// The consumers started from this dashboard.
     pub consumers: Vec<ConsumerView>,
     /// The open topic's table view (latest value per key), when it is small enough to build.
-    pub table: Option<streamlab_log::TableView>,
+    pub table: Option<Rc<streamlab_log::TableView>>,
     /// What the last cleanup did.
     pub cleanup: Option<String>,
     /// The producer runs started from this dashboard.
@@ -117,17 +117,6 @@ pub struct InspectedBatch {
     pub base_offset: u64,
     /// Its bytes, exactly as stored.
     pub bytes: Rc<Vec<u8>>,
-}
-
-/// Which records the records table shows.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
-pub struct RecordsQuery {
-    /// One partition, or the newest records of every partition (`None`).
-    pub partition: Option<u32>,
-    /// The page's first offset; `None` follows the log end (live tail).
-    pub from: Option<u64>,
-    /// Only records whose key contains this text (empty: every record).
-    pub key_search: String,
 }
 
 /// One producer run (a producer worker sending at a rate) as the dashboard shows it.
@@ -245,15 +234,12 @@ impl ConsumerView {
 /// What can happen to the dashboard.
 pub enum Action {
     /// The database is open.
-    StoreOpened(Rc<IdbStore>),
+    StoreOpened,
     /// Fresh views were read from the store, for the state at `generation`.
     Loaded {
         generation: u64,
         topics: Vec<TopicMetadata>,
-        records: Vec<RecordRow>,
-        table: Option<streamlab_log::TableView>,
-        sequences: Vec<Option<(String, String)>>,
-        corrupt: Vec<streamlab_log::CorruptBatch>,
+        views: TopicViews,
         damaged: Vec<streamlab_idb::DamagedTopic>,
     },
     /// The user opened a topic.
@@ -377,19 +363,15 @@ impl Reducible for LabState {
 
     fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
         let mut next = (*self).clone();
-        next.revision += 1;
         match action {
-            Action::StoreOpened(store) => {
-                next.store = Some(store);
+            Action::StoreOpened => {
+                next.ready = true;
                 next.generation += 1;
             }
             Action::Loaded {
                 generation,
                 topics,
-                records,
-                table,
-                sequences,
-                corrupt,
+                views,
                 damaged,
             } => {
                 // Loads run concurrently; one started earlier may finish later. Keep the newest.
@@ -398,10 +380,10 @@ impl Reducible for LabState {
                 }
                 next.loaded_generation = generation;
                 next.topics = topics;
-                next.records = records;
-                next.table = table;
-                next.sequences = sequences;
-                next.corrupt = corrupt;
+                next.records = views.records;
+                next.table = views.table.map(Rc::new);
+                next.sequences = views.sequences;
+                next.corrupt = views.corrupt;
                 next.damaged = damaged;
             }
             Action::OpenTopic(topic) => {

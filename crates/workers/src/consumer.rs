@@ -19,7 +19,7 @@ use streamlab_log::{
     TopicName, TopicPartition,
 };
 use streamlab_protocol::{
-    log_channel, ConsumedRecord, ConsumerCommand, ConsumerEvent, WirePosition,
+    log_channel, ConsumedRecord, ConsumerCommand, ConsumerEvent, WirePosition, GROUP_NOTICE_PREFIX,
 };
 
 use crate::port::{Responder, Served, WorkerBridge};
@@ -375,7 +375,7 @@ fn channel_for(db: &str) -> Result<web_sys::BroadcastChannel, String> {
 
 /// The message that tells a group's members that its membership changed.
 fn group_notice(group: &GroupId, topic: &TopicName) -> String {
-    format!("group:{group}:{topic}")
+    format!("{GROUP_NOTICE_PREFIX}{group}:{topic}")
 }
 
 fn announce_group(channel: &web_sys::BroadcastChannel, consumer: &Consumer<'_>) {

@@ -5,7 +5,7 @@ use yew::prelude::*;
 
 use streamlab_log::{batch_fields, RecordBatch, BATCH_HEADER_LEN};
 
-use crate::hooks::use_lab::LabHandle;
+use crate::hooks::use_lab::LabActions;
 use crate::state::InspectedBatch;
 use crate::view::typed;
 
@@ -24,7 +24,8 @@ pub struct ByteInspectorProps {
 /// A batch's bytes, labelled; flipping a byte changes only a copy held here, never the store.
 #[function_component]
 pub fn ByteInspector(props: &ByteInspectorProps) -> Html {
-    let lab = use_context::<LabHandle>();
+    crate::renders::count("ByteInspector");
+    let lab = use_context::<LabActions>();
     // Flipped byte positions in the demo copy; a new batch starts clean.
     let flipped = use_state(Vec::<usize>::new);
     let flip_at = use_state(|| BATCH_HEADER_LEN.to_string());
@@ -78,7 +79,7 @@ pub fn ByteInspector(props: &ByteInspectorProps) -> Html {
         let lab = lab.clone();
         Callback::from(move |_: MouseEvent| {
             if let Some(lab) = lab.as_ref() {
-                lab.close_inspector();
+                lab.records.close_inspector();
             }
         })
     };

@@ -6,7 +6,8 @@ use yew::prelude::*;
 use streamlab_log::{Mode, TopicMetadata};
 
 use crate::components::group_reset::GroupReset;
-use crate::hooks::use_lab::LabHandle;
+use crate::hooks::use_lab::LabActions;
+use crate::state::ConsumerView;
 use crate::view::shard_id;
 
 /// Properties of [`ConsumerPanel`].
@@ -16,13 +17,18 @@ pub struct ConsumerPanelProps {
     pub topic: TopicMetadata,
     /// The vocabulary to show it in.
     pub words: Mode,
+    /// The lab's consumers (those of the topic are shown).
+    pub consumers: Vec<ConsumerView>,
+    /// What the last group offset reset did.
+    pub group_reset: Option<String>,
 }
 
 /// Start consumers (Web Workers) at any position of the topic's mode; each shows what it read,
 /// where it is, its lag, and its group's last commit.
 #[function_component]
 pub fn ConsumerPanel(props: &ConsumerPanelProps) -> Html {
-    let lab = use_context::<LabHandle>();
+    crate::renders::count("ConsumerPanel");
+    let lab = use_context::<LabActions>();
     let position = use_node_ref();
     let value = use_node_ref();
     let group = use_node_ref();
@@ -38,6 +44,7 @@ pub fn ConsumerPanel(props: &ConsumerPanelProps) -> Html {
     let onsubmit = {
         let (position, value, group, lab) =
             (position.clone(), value.clone(), group.clone(), lab.clone());
+        let topic = props.topic.config.name().clone();
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
             let (Some(lab), Some(p), Some(v), Some(g)) = (
@@ -48,7 +55,8 @@ pub fn ConsumerPanel(props: &ConsumerPanelProps) -> Html {
             ) else {
                 return;
             };
-            lab.start_consumer(&p.value(), &v.value(), &g.value());
+            lab.consumers
+                .start(&topic, &p.value(), &v.value(), &g.value());
         })
     };
     let Some(lab) = lab else {
@@ -77,8 +85,7 @@ pub fn ConsumerPanel(props: &ConsumerPanelProps) -> Html {
         .find(|v| **v == **chosen)
         .unwrap_or(positions[0].0);
     let name = props.topic.config.name();
-    let rows = lab
-        .state
+    let rows = props
         .consumers
         .iter()
         .filter(|c| &c.topic == name)
@@ -93,9 +100,9 @@ pub fn ConsumerPanel(props: &ConsumerPanelProps) -> Html {
             // The at-least-once window: read, not yet committed.
             let uncommitted = c.uncommitted();
             let id = c.id;
-            let onreplay = { let lab = lab.clone(); Callback::from(move |_| lab.replay_consumer(id)) };
-            let oncommit = { let lab = lab.clone(); Callback::from(move |_| lab.commit_consumer(id)) };
-            let onstop = { let lab = lab.clone(); Callback::from(move |_| lab.stop_consumer(id)) };
+            let onreplay = { let lab = lab.clone(); Callback::from(move |_| lab.consumers.replay(id)) };
+            let oncommit = { let lab = lab.clone(); Callback::from(move |_| lab.consumers.commit(id)) };
+            let onstop = { let lab = lab.clone(); Callback::from(move |_| lab.consumers.stop(id)) };
             let place = |p: u32| if kinesis { shard_id(p) } else { format!("p{p}") };
             let recent = c.recent.iter().rev().map(|r| {
                 html! {
@@ -183,7 +190,7 @@ pub fn ConsumerPanel(props: &ConsumerPanelProps) -> Html {
                 <p class="sl-muted sl-hint">{ "Each consumer is its own Web Worker reading from IndexedDB. It wakes when a producer appends (BroadcastChannel), so it never polls." }</p>
             </form>
             { for rows }
-            <GroupReset mode={props.words} />
+            <GroupReset topic={name.clone()} mode={props.words} summary={props.group_reset.clone()} />
         </div>
     }
 }

@@ -2,15 +2,23 @@
 
 use yew::prelude::*;
 
-use crate::hooks::use_lab::LabHandle;
+use crate::hooks::use_lab::LabActions;
+
+/// Properties of [`ErrorBanner`].
+#[derive(Properties, PartialEq)]
+pub struct ErrorBannerProps {
+    /// The error to show, if any.
+    pub error: Option<String>,
+}
 
 /// Shows the current error, if any, with a dismiss button.
 #[function_component]
-pub fn ErrorBanner() -> Html {
-    let Some(lab) = use_context::<LabHandle>() else {
+pub fn ErrorBanner(props: &ErrorBannerProps) -> Html {
+    crate::renders::count("ErrorBanner");
+    let Some(lab) = use_context::<LabActions>() else {
         return Html::default();
     };
-    let Some(message) = lab.state.error.clone() else {
+    let Some(message) = props.error.clone() else {
         return Html::default();
     };
     let ondismiss = {

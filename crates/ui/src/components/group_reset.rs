@@ -4,22 +4,27 @@
 use web_sys::HtmlSelectElement;
 use yew::prelude::*;
 
-use streamlab_log::Mode;
+use streamlab_log::{Mode, TopicName};
 
-use crate::hooks::use_lab::LabHandle;
+use crate::hooks::use_lab::LabActions;
 use crate::view::typed;
 
 /// Properties of [`GroupReset`].
 #[derive(Properties, PartialEq)]
 pub struct GroupResetProps {
+    /// The open topic, whose offsets are reset.
+    pub topic: TopicName,
     /// The open topic's mode, for its words.
     pub mode: Mode,
+    /// What the last reset did, in words.
+    pub summary: Option<String>,
 }
 
 /// The reset form and what the last reset did (`reset-result`).
 #[function_component]
 pub fn GroupReset(props: &GroupResetProps) -> Html {
-    let lab = use_context::<LabHandle>();
+    crate::renders::count("GroupReset");
+    let lab = use_context::<LabActions>();
     let kinesis = props.mode == Mode::Kinesis;
     // Yew re-applies an input's `value` on every render, so what the user types is state.
     let group = use_state(String::new);
@@ -34,16 +39,17 @@ pub fn GroupReset(props: &GroupResetProps) -> Html {
     let onsubmit = {
         let (group, target, value, lab) =
             (group.clone(), target.clone(), value.clone(), lab.clone());
+        let topic = props.topic.clone();
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
             if let Some(lab) = lab.as_ref() {
-                lab.reset_group(&group, &target, &value);
+                lab.topics.reset_group(&topic, &group, &target, &value);
             }
         })
     };
-    let Some(lab) = lab else {
+    if lab.is_none() {
         return Html::default();
-    };
+    }
     let targets: &[(&str, &str)] = if kinesis {
         &[
             ("TRIM_HORIZON", "TRIM_HORIZON"),
@@ -82,7 +88,7 @@ pub fn GroupReset(props: &GroupResetProps) -> Html {
             <p class="sl-muted sl-hint">
                 { "Stop the group's consumers first: a group is reset only while no member is active. The next member to start reads from the new offsets, so those records flow again." }
             </p>
-            if let Some(summary) = &lab.state.group_reset {
+            if let Some(summary) = &props.summary {
                 <p class="sl-hint" data-testid="reset-result">{ summary }</p>
             }
         </form>

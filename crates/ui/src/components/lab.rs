@@ -20,7 +20,7 @@ use crate::components::topic_create::TopicCreate;
 use crate::components::topic_delete::TopicDelete;
 use crate::components::topic_io::TopicIo;
 use crate::components::topic_list::TopicList;
-use crate::hooks::use_lab::{use_lab, LabHandle};
+use crate::hooks::use_lab::{use_lab, LabActions};
 use crate::hooks::use_sql::use_sql;
 use crate::view::find_topic;
 
@@ -61,21 +61,26 @@ enum View {
 /// A Streamlab dashboard.
 #[function_component]
 pub fn Lab(props: &LabProps) -> Html {
+    crate::renders::count("Lab");
     let root = use_node_ref();
-    let lab = use_lab(
+    let (state, lab) = use_lab(
         props.db.clone(),
         props.ephemeral || props.scenario.is_some(),
     );
-    let ready = lab.state.store.is_some();
+    let ready = state.ready;
     // A database with statements has persistent queries: its processor runs while the lab is open.
-    let has_statements = lab
-        .state
+    let has_statements = state
         .topics
         .iter()
         .any(|t| t.config.name().as_str() == COMMAND_TOPIC);
     // The Streams panel in place of the open topic: a bundle of its own, loaded once the
     // database has statements (its queries run while the lab is open) or the panel is opened.
     let streams_open = use_state(|| false);
+    // Made once, so the topic list's props stay equal while the topics do.
+    let onopen = {
+        let streams_open = streams_open.setter();
+        use_callback((), move |(), _| streams_open.set(false))
+    };
     let ontopic = {
         let (lab, streams_open) = (lab.clone(), streams_open.clone());
         Callback::from(move |name: String| {
@@ -90,7 +95,7 @@ pub fn Lab(props: &LabProps) -> Html {
         props.db.clone(),
         has_statements,
         *streams_open && props.view.as_deref().map(str::trim) != Some("compact"),
-        lab.state
+        state
             .open_topic
             .as_ref()
             .map(|t| AttrValue::from(t.as_str().to_owned())),
@@ -112,7 +117,8 @@ pub fn Lab(props: &LabProps) -> Html {
         use_effect_with(deps, move |(ready, topic, partitions, mode, scenario)| {
             // With a scenario, the scenario makes the topics; `topic` only picks one to show.
             if let (true, false, Some(topic)) = (*ready, *scenario, topic) {
-                lab.ensure_topic(topic, partitions.as_deref(), mode.as_deref());
+                lab.topics
+                    .ensure(topic, partitions.as_deref(), mode.as_deref());
             }
         });
     }
@@ -121,7 +127,7 @@ pub fn Lab(props: &LabProps) -> Html {
         let topic = props.topic.clone();
         use_effect_with((ready, props.scenario.clone()), move |(ready, scenario)| {
             if let (true, Some(source)) = (*ready, scenario) {
-                lab.run_scenario(source.clone(), topic);
+                lab.scenario.run(source.clone(), topic);
             }
         });
     }
@@ -136,7 +142,7 @@ pub fn Lab(props: &LabProps) -> Html {
             }
         }
     };
-    let state = &*lab.state;
+    let state = &*state;
     let scenario = state.scenario.as_ref().map(|s| {
         let text = match &s.error {
             Some(e) => format!("stopped at {e}"),
@@ -172,6 +178,15 @@ pub fn Lab(props: &LabProps) -> Html {
                 let lab = lab.clone();
                 Callback::from(move |_: MouseEvent| lab.set_vocabulary(other))
             };
+            let partition_grid = html! {
+                <PartitionGrid topic={topic.clone()} {words} sequences={state.sequences.clone()}
+                               corrupt={state.corrupt.clone()} cleanup={state.cleanup.clone()} />
+            };
+            let consumer_panel = html! {
+                <ConsumerPanel topic={topic.clone()} {words} consumers={state.consumers.clone()}
+                               group_reset={state.group_reset.clone()} />
+            };
+            let table_view = html! { <TableViewCard mode={words} table={state.table.clone()} /> };
             let (unit, what) = if kinesis {
                 ("shards", "stream")
             } else {
@@ -196,25 +211,27 @@ pub fn Lab(props: &LabProps) -> Html {
                         </button>
                         <TopicDelete name={topic.config.name().clone()} />
                     </header>
-                    <ProducePanel mode={words} rules={topic.config.mode()} />
+                    <ProducePanel mode={words} rules={topic.config.mode()} topic={topic.config.name().clone()}
+                                  produced={state.produced.clone()} pending={state.pending} />
                     if view == View::Compact {
-                        <PartitionGrid topic={topic.clone()} {words} />
+                        { partition_grid }
                         // A compacted topic is a table's changelog: a lesson shows the table.
                         if topic.config.cleanup_policy() == CleanupPolicy::Compact {
-                            <TableViewCard mode={words} />
+                            { table_view }
                         }
-                        <ConsumerPanel topic={topic.clone()} {words} />
+                        { consumer_panel }
                     } else {
-                    <ProducerRuns key={topic.config.name().as_str().to_owned()} mode={topic.config.mode()} />
-                    <PartitionGrid topic={topic.clone()} {words} />
-                    <ConsumerPanel topic={topic.clone()} {words} />
-                    <Charts topic={topic.clone()} {words} />
+                    <ProducerRuns key={topic.config.name().as_str().to_owned()} mode={topic.config.mode()}
+                                  topic={topic.config.name().clone()} runs={state.runs.clone()} />
+                    { partition_grid }
+                    { consumer_panel }
+                    <Charts topic={topic.clone()} {words} consumers={state.consumers.clone()} />
                     <RecordsTable topic={topic.clone()} mode={words} rows={state.records.clone()} query={state.records_query.clone()} />
                     if let Some(batch) = state.inspected.clone() {
                         <ByteInspector {batch} />
                     }
-                    <TableViewCard mode={words} />
-                    <TopicIo />
+                    { table_view }
+                    <TopicIo topic={topic.clone()} import={state.import.clone()} exported={state.exported.clone()} />
                     <p class="sl-muted sl-footnote">
                         { format!("Everything on this {what} lives in IndexedDB database '{}'; reload the page and it is still here.", props.db) }
                     </p>
@@ -237,6 +254,7 @@ pub fn Lab(props: &LabProps) -> Html {
     };
 
     let compact = view == View::Compact;
+    let stores = !state.topics.is_empty();
     // The element becomes a console of a Kinesis endpoint: it gets an (empty) endpoint
     // attribute, and the loader mounts the endpoint bundle, which asks for the URL and keys.
     let onkinesis = {
@@ -253,7 +271,7 @@ pub fn Lab(props: &LabProps) -> Html {
         })
     };
     html! {
-        <ContextProvider<LabHandle> context={lab.clone()}>
+        <ContextProvider<LabActions> context={lab.clone()}>
             <div ref={root} class={classes!("sl-lab", compact.then_some("sl-compact"))}
                  data-view={if compact { "compact" } else { "dashboard" }}>
                 if !compact {
@@ -262,7 +280,7 @@ pub fn Lab(props: &LabProps) -> Html {
                             <span class="sl-logo">{ "▤" }</span>
                             <span>{ "Streamlab" }</span>
                         </div>
-                        <TopicCreate />
+                        <TopicCreate opened={ready} field_error={state.field_error.clone()} />
                         <button class={classes!("sl-card", "sl-nav", streams_open.then_some("selected"))} data-testid="nav-streams"
                                 onclick={{ let s = streams_open.clone(); Callback::from(move |_: MouseEvent| s.set(true)) }}>
                             <strong>{ "Streams (SQL)" }</strong>
@@ -272,8 +290,9 @@ pub fn Lab(props: &LabProps) -> Html {
                                 n => format!("{n} persistent queries"),
                             } }</span>
                         </button>
-                        <TopicList showing={!*streams_open}
-                                   onopen={{ let s = streams_open.clone(); Callback::from(move |()| s.set(false)) }} />
+                        <TopicList topics={state.topics.clone()} damaged={state.damaged.clone()} open={state.open_topic.clone()}
+                                   showing={!*streams_open}
+                                   onopen={onopen} />
                         <div class="sl-card sl-backend">
                             <span class="sl-muted">{ "Backend: this browser's IndexedDB" }</span>
                             <button class="sl-small" data-testid="backend-kinesis" onclick={onkinesis}
@@ -284,15 +303,15 @@ pub fn Lab(props: &LabProps) -> Html {
                     </aside>
                 }
                 <main class="sl-main">
-                    <ErrorBanner />
-                    <StorageUsage alert=true />
+                    <ErrorBanner error={state.error.clone()} />
+                    <StorageUsage alert=true {stores} generation={state.generation} storage_full={state.storage_full} />
                     { scenario }
                     { main }
                     if !compact {
-                        <StorageUsage />
+                        <StorageUsage {stores} generation={state.generation} storage_full={state.storage_full} />
                     }
                 </main>
             </div>
-        </ContextProvider<LabHandle>>
+        </ContextProvider<LabActions>>
     }
 }

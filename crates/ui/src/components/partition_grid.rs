@@ -2,12 +2,14 @@
 
 use yew::prelude::*;
 
-use streamlab_log::{merge_partner, middle_hash_key, Mode, ShardState, TopicMetadata};
+use streamlab_log::{
+    merge_partner, middle_hash_key, CorruptBatch, Mode, ShardState, TopicMetadata,
+};
 
 use std::collections::VecDeque;
 
 use crate::hooks::every;
-use crate::hooks::use_lab::LabHandle;
+use crate::hooks::use_lab::LabActions;
 use crate::view::shard_id;
 
 /// How far back the throughput column looks, in ms.
@@ -103,13 +105,19 @@ pub struct PartitionGridProps {
     pub topic: TopicMetadata,
     /// The vocabulary to show it in.
     pub words: Mode,
+    /// Each partition's first and last sequence numbers.
+    pub sequences: Vec<Option<(String, String)>>,
+    /// Stored batches that failed their checks when last read.
+    pub corrupt: Vec<CorruptBatch>,
+    /// What the last cleanup did.
+    pub cleanup: Option<String>,
 }
 
 /// One row per partition: log start and end offsets, records, bytes; in Kinesis mode the shard
 /// id, hash-key range and state.
 #[function_component]
 pub fn PartitionGrid(props: &PartitionGridProps) -> Html {
-    let lab = use_context::<LabHandle>();
+    let lab = use_context::<LabActions>();
     // Words follow the toggle; what can be done (split, merge, add) follows the topic's mode.
     let kinesis = props.words == Mode::Kinesis;
     let kinesis_topic = props.topic.config.mode() == Mode::Kinesis;
@@ -117,9 +125,21 @@ pub fn PartitionGrid(props: &PartitionGridProps) -> Html {
     // to zero when appends stop.
     let history = use_mut_ref(VecDeque::<(f64, Vec<u64>)>::new);
     let redraw = use_force_update();
-    use_effect_with(props.topic.config.name().clone(), move |_| {
-        every(1_000, move || redraw.force_update())
+    let ticked = use_mut_ref(|| false);
+    crate::renders::count(if ticked.replace(false) {
+        "PartitionGrid, by its clock"
+    } else {
+        "PartitionGrid"
     });
+    {
+        let ticked = ticked.clone();
+        use_effect_with(props.topic.config.name().clone(), move |_| {
+            every(1_000, move || {
+                *ticked.borrow_mut() = true;
+                redraw.force_update();
+            })
+        });
+    }
     let rate = {
         let mut history = history.borrow_mut();
         let now = js_sys::Date::now();
@@ -145,29 +165,25 @@ pub fn PartitionGrid(props: &PartitionGridProps) -> Html {
         }
         rates(&history, props.topic.partitions.len())
     };
-    let sequences = lab
-        .as_ref()
-        .map(|l| l.state.sequences.clone())
-        .unwrap_or_default();
-    let corrupt = lab
-        .as_ref()
-        .map(|l| l.state.corrupt.clone())
-        .unwrap_or_default();
+    let (sequences, corrupt) = (&props.sequences, &props.corrupt);
+    let topic = props.topic.config.name().clone();
     let rows = props.topic.partitions.iter().map(|p| {
         let range = p.hash_key_range();
         let open = p.shard_state() == ShardState::Open;
         let split = match (lab.clone(), range.and_then(middle_hash_key)) {
             (Some(lab), Some(mid)) if open => {
+                let topic = topic.clone();
                 let shard = p.partition();
-                let onclick = Callback::from(move |_| lab.split_shard(shard, mid));
+                let onclick = Callback::from(move |_| lab.topics.split_shard(&topic, shard, mid));
                 html! { <button class="sl-small" data-testid="shard-split" title="SplitShard at the middle of the hash-key range" {onclick}>{ "Split" }</button> }
             }
             _ => Html::default(),
         };
         let merge = match (lab.clone(), merge_partner(&props.topic.partitions, p.partition())) {
             (Some(lab), Some(partner)) => {
+                let topic = topic.clone();
                 let (shard, next) = (p.partition(), partner.0);
-                let onclick = Callback::from(move |_| lab.merge_shards(shard, partner));
+                let onclick = Callback::from(move |_| lab.topics.merge_shards(&topic, shard, partner));
                 let title = format!("MergeShards with {}, whose hash-key range starts where this one ends", shard_id(next));
                 html! { <button class="sl-small" data-testid="shard-merge" {title} {onclick}>{ format!("Merge with #{next}") }</button> }
             }
@@ -258,10 +274,10 @@ pub fn PartitionGrid(props: &PartitionGridProps) -> Html {
             { for corrupt.iter().map(|bad| {
                 let (partition, base) = (bad.topic_partition.partition().0, bad.base_offset.0);
                 let ontruncate = {
-                    let lab = lab.clone();
+                    let (lab, topic) = (lab.clone(), topic.clone());
                     Callback::from(move |_: MouseEvent| {
                         if let Some(lab) = lab.as_ref() {
-                            lab.truncate_at(partition, base);
+                            lab.topics.truncate_at(&topic, partition, base);
                         }
                     })
                 };
@@ -285,11 +301,11 @@ pub fn PartitionGrid(props: &PartitionGridProps) -> Html {
             if let Some(lab) = lab {
                 <div class="sl-row sl-actions sl-below">
                     if !kinesis_topic {
-                        <button class="sl-small" data-testid="partition-add" onclick={{ let lab = lab.clone(); Callback::from(move |_| lab.add_partition()) }}>
+                        <button class="sl-small" data-testid="partition-add" onclick={{ let (lab, topic) = (lab.clone(), topic.clone()); Callback::from(move |_| lab.topics.add_partition(&topic)) }}>
                             { "Add partition" }
                         </button>
                     }
-                    <button class="sl-small" data-testid="topic-clean" onclick={{ let lab = lab.clone(); Callback::from(move |_| lab.clean_topic()) }}>
+                    <button class="sl-small" data-testid="topic-clean" onclick={{ let (lab, topic) = (lab.clone(), topic.clone()); Callback::from(move |_| lab.topics.clean(&topic)) }}>
                         { match props.topic.config.cleanup_policy() {
                             streamlab_log::CleanupPolicy::Compact => "Compact now",
                             streamlab_log::CleanupPolicy::Delete => "Apply retention now",
@@ -297,7 +313,7 @@ pub fn PartitionGrid(props: &PartitionGridProps) -> Html {
                     </button>
                     <span class="sl-muted sl-hint">
                         { retention_words(&props.topic) }
-                        if let Some(done) = lab.state.cleanup.clone() {
+                        if let Some(done) = props.cleanup.clone() {
                             <span data-testid="cleanup-result">{ format!(" · {done}") }</span>
                         }
                     </span>

@@ -3,9 +3,11 @@
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
-use streamlab_log::Mode;
+use streamlab_log::{Mode, TopicName};
+use streamlab_protocol::form::{ProduceForm, MAX_PRODUCE_COUNT};
+use streamlab_protocol::ProduceAck;
 
-use crate::hooks::use_lab::{LabHandle, MAX_PRODUCE_COUNT};
+use crate::hooks::use_lab::LabActions;
 use crate::view::shard_id;
 
 /// Properties of [`ProducePanel`].
@@ -15,12 +17,19 @@ pub struct ProducePanelProps {
     pub mode: Mode,
     /// The open topic's own mode: what the target field means.
     pub rules: Mode,
+    /// The open topic.
+    pub topic: TopicName,
+    /// Where produced records went, oldest first.
+    pub produced: Vec<ProduceAck>,
+    /// Produce requests not yet answered.
+    pub pending: usize,
 }
 
 /// The produce form and where each produced record went (`produce-result`).
 #[function_component]
 pub fn ProducePanel(props: &ProducePanelProps) -> Html {
-    let lab = use_context::<LabHandle>();
+    crate::renders::count("ProducePanel");
+    let lab = use_context::<LabActions>();
     let key = use_node_ref();
     let value = use_node_ref();
     let count = use_node_ref();
@@ -39,6 +48,7 @@ pub fn ProducePanel(props: &ProducePanelProps) -> Html {
         let (key, value, count) = (key.clone(), value.clone(), count.clone());
         let (headers, target) = (headers.clone(), target.clone());
         let lab = lab.clone();
+        let (topic, rules) = (props.topic.clone(), props.rules);
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
             let (Some(lab), Some(k), Some(v), Some(c)) = (
@@ -54,19 +64,20 @@ pub fn ProducePanel(props: &ProducePanelProps) -> Html {
                     .map(|i| i.value())
                     .unwrap_or_default()
             };
-            lab.produce(
-                &k.value(),
-                &v.value(),
-                &c.value(),
-                &text(&headers),
-                &text(&target),
-            );
+            let form = ProduceForm {
+                key: k.value(),
+                value: v.value(),
+                count: c.value(),
+                headers: text(&headers),
+                target: text(&target),
+            };
+            lab.producer.produce(&topic, rules, &form);
         })
     };
-    let Some(lab) = lab else {
+    if lab.is_none() {
         return Html::default();
-    };
-    let state = &*lab.state;
+    }
+    let state = props;
     let results = state.produced.iter().rev().take(8).rev().map(|ack| {
         let key_text = ack.key.clone().unwrap_or_default();
         let place = if kinesis {

@@ -4,9 +4,11 @@
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
-use streamlab_log::Mode;
+use streamlab_log::{Mode, TopicName};
+use streamlab_protocol::form::{RunForm, MAX_RUN_RATE};
 
-use crate::hooks::use_lab::{LabHandle, RunForm, MAX_RUN_RATE};
+use crate::hooks::use_lab::LabActions;
+use crate::hooks::use_runs::Runs;
 use crate::state::{RunStatus, RunView};
 use crate::view::shard_id;
 use crate::view::typed;
@@ -14,14 +16,19 @@ use crate::view::typed;
 /// Properties of [`ProducerRuns`].
 #[derive(Properties, PartialEq)]
 pub struct ProducerRunsProps {
-    /// The open topic's mode, for its words.
+    /// The open topic's mode, for its words and its rules.
     pub mode: Mode,
+    /// The open topic.
+    pub topic: TopicName,
+    /// The lab's runs (those of the open topic are shown).
+    pub runs: Vec<RunView>,
 }
 
 /// The start-a-producer form (`run-*`) and one row per run (`run-row`).
 #[function_component]
 pub fn ProducerRuns(props: &ProducerRunsProps) -> Html {
-    let lab = use_context::<LabHandle>();
+    crate::renders::count("ProducerRuns");
+    let lab = use_context::<LabActions>();
     let kinesis = props.mode == Mode::Kinesis;
     let pattern = use_state(|| if kinesis { "random" } else { "sequential" }.to_owned());
     let rate = use_state(|| "100".to_owned());
@@ -66,36 +73,39 @@ pub fn ProducerRuns(props: &ProducerRunsProps) -> Html {
             unlimited.clone(),
             lab.clone(),
         );
+        let (topic, rules) = (props.topic.clone(), props.mode);
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
             if let Some(lab) = lab.as_ref() {
-                lab.start_run(&RunForm {
-                    pattern: (*pattern).clone(),
-                    keys: (*keys).clone(),
-                    template: (*template).clone(),
-                    rate: (*rate).clone(),
-                    unlimited: *unlimited,
-                    batch_size: (*batch).clone(),
-                    linger_ms: (*linger).clone(),
-                });
+                lab.runs.start(
+                    &topic,
+                    rules,
+                    &RunForm {
+                        pattern: (*pattern).clone(),
+                        keys: (*keys).clone(),
+                        template: (*template).clone(),
+                        rate: (*rate).clone(),
+                        unlimited: *unlimited,
+                        batch_size: (*batch).clone(),
+                        linger_ms: (*linger).clone(),
+                    },
+                );
             }
         })
     };
-    let Some(lab) = lab else {
+    if lab.is_none() {
         return Html::default();
-    };
+    }
     let keys_label = match pattern.as_str() {
         "fixed" => "Key",
         "sequential" => "Key prefix",
         "random" => "Keys (comma-separated)",
         _ => "Keys",
     };
-    let open = lab.state.open_topic.clone();
-    let runs = lab
-        .state
+    let runs = props
         .runs
         .iter()
-        .filter(|r| Some(&r.topic) == open.as_ref())
+        .filter(|r| r.topic == props.topic)
         .map(|run| html! { <RunRow run={run.clone()} {kinesis} /> });
     let pattern_option = |value: &'static str, label: &'static str| {
         html! { <option {value} selected={*pattern == value}>{ label }</option> }
@@ -167,14 +177,15 @@ struct RunRowProps {
 /// One run: what it sends, how much it has, its latest batches, its controls.
 #[function_component]
 fn RunRow(props: &RunRowProps) -> Html {
-    let lab = use_context::<LabHandle>();
+    crate::renders::count("RunRow");
+    let lab = use_context::<LabActions>();
     let run = &props.run;
     let id = run.id;
-    let control = |f: fn(&LabHandle, u64)| {
+    let control = |f: fn(&Runs, u64)| {
         let lab = lab.clone();
         Callback::from(move |_: MouseEvent| {
             if let Some(lab) = lab.as_ref() {
-                f(lab, id);
+                f(&lab.runs, id);
             }
         })
     };
@@ -183,7 +194,7 @@ fn RunRow(props: &RunRowProps) -> Html {
         Callback::from(move |e: Event| {
             let value = e.target_unchecked_into::<HtmlInputElement>().value();
             if let (Some(lab), Ok(rate)) = (lab.as_ref(), value.parse::<u32>()) {
-                lab.set_run_rate(id, Some(rate));
+                lab.runs.set_rate(id, Some(rate));
             }
         })
     };
@@ -235,11 +246,11 @@ fn RunRow(props: &RunRowProps) -> Html {
                         <input data-testid="run-rate-live" type="range" min="1" max={MAX_RUN_RATE.to_string()} value={run.rate.unwrap_or(MAX_RUN_RATE).to_string()} onchange={onrate} />
                     </label>
                     if run.status == RunStatus::Paused {
-                        <button data-testid="run-resume" onclick={control(LabHandle::resume_run)}>{ "Resume" }</button>
+                        <button data-testid="run-resume" onclick={control(Runs::resume)}>{ "Resume" }</button>
                     } else {
-                        <button data-testid="run-pause" onclick={control(LabHandle::pause_run)}>{ "Pause" }</button>
+                        <button data-testid="run-pause" onclick={control(Runs::pause)}>{ "Pause" }</button>
                     }
-                    <button data-testid="run-stop" onclick={control(LabHandle::stop_run)}>{ "Stop" }</button>
+                    <button data-testid="run-stop" onclick={control(Runs::stop)}>{ "Stop" }</button>
                 </div>
             }
             if !run.recent.is_empty() {

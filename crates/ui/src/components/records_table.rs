@@ -7,9 +7,11 @@ use yew::prelude::*;
 
 use streamlab_log::{Mode, TopicMetadata};
 
-use crate::hooks::use_lab::LabHandle;
+use crate::hooks::use_lab::LabActions;
 use crate::state::RecordsQuery;
-use crate::view::{iso_time, shard_id, text, typed, RecordRow, ValueFormat};
+use streamlab_views::RecordRow;
+
+use crate::view::{iso_time, shard_id, text, typed, ValueFormat};
 
 /// Records per page (the same number the live view keeps per partition).
 const PAGE: u64 = 50;
@@ -30,7 +32,8 @@ pub struct RecordsTableProps {
 /// Records by partition and offset (Kinesis: shard and sequence number). Values are text.
 #[function_component]
 pub fn RecordsTable(props: &RecordsTableProps) -> Html {
-    let lab = use_context::<LabHandle>();
+    crate::renders::count("RecordsTable");
+    let lab = use_context::<LabActions>();
     let format = use_state(|| ValueFormat::Text);
     let search = use_state(|| props.query.key_search.clone());
     let jump_kind = use_state(|| "offset".to_owned());
@@ -42,7 +45,7 @@ pub fn RecordsTable(props: &RecordsTableProps) -> Html {
         let lab = lab.clone();
         move |q: RecordsQuery| {
             if let Some(lab) = lab.as_ref() {
-                lab.query_records(q);
+                lab.records.query(q);
             }
         }
     };
@@ -88,10 +91,14 @@ pub fn RecordsTable(props: &RecordsTableProps) -> Html {
             jump_kind.clone(),
             jump_value.clone(),
         );
+        let topic = props.topic.config.name().clone();
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
             if let Some(lab) = lab.as_ref() {
-                lab.jump_records(query.partition.unwrap_or(0), &jump_kind, &jump_value);
+                let partition = query.partition.unwrap_or(0);
+                let search = query.key_search.clone();
+                lab.records
+                    .jump(&topic, partition, &jump_kind, &jump_value, search);
             }
         })
     };
@@ -157,11 +164,11 @@ pub fn RecordsTable(props: &RecordsTableProps) -> Html {
             .join(", ");
         let pre = format_now != ValueFormat::Text && exact;
         let oninspect = {
-            let lab = lab.clone();
+            let (lab, topic) = (lab.clone(), props.topic.config.name().clone());
             let (partition, offset) = (r.partition, r.offset);
             Callback::from(move |_: MouseEvent| {
                 if let Some(lab) = lab.as_ref() {
-                    lab.inspect_batch(partition, offset);
+                    lab.records.inspect(&topic, partition, offset);
                 }
             })
         };

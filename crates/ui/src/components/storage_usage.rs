@@ -6,8 +6,6 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::{spawn_local, JsFuture};
 use yew::prelude::*;
 
-use crate::hooks::use_lab::LabHandle;
-
 /// Above this share of the quota the lab says how to free space even before a write fails.
 const NEARLY_FULL: f64 = 0.9;
 
@@ -62,21 +60,25 @@ pub struct StorageUsageProps {
     /// Show only the warning, and only when the quota is (nearly) used up.
     #[prop_or_default]
     pub alert: bool,
+    /// The lab holds data (then it asks the browser to keep it).
+    pub stores: bool,
+    /// The log's generation: the usage is read again when it moves.
+    pub generation: u64,
+    /// A producer was refused because the quota is full.
+    pub storage_full: bool,
 }
 
 /// The storage line under a topic (`storage-usage`), or, with `alert`, the way out when the
 /// quota is (nearly) used up (`storage-full`, shown under the error).
 #[function_component]
 pub fn StorageUsage(props: &StorageUsageProps) -> Html {
-    let Some(lab) = use_context::<LabHandle>() else {
-        return Html::default();
-    };
+    crate::renders::count("StorageUsage");
     let usage = use_state(|| None::<(f64, f64)>);
     let persistent = use_state(|| None::<bool>);
     {
         // Asked once the lab holds data (and not by an alert, which the line already asks for).
         let persistent = persistent.clone();
-        let stores = !props.alert && !lab.state.topics.is_empty();
+        let stores = !props.alert && props.stores;
         use_effect_with(stores, move |stores| {
             if *stores {
                 spawn_local(async move { persistent.set(persisted().await) });
@@ -84,10 +86,10 @@ pub fn StorageUsage(props: &StorageUsageProps) -> Html {
         });
     }
     // Set from the producer's typed report (`storage_full`), not read from the message.
-    let refused = lab.state.storage_full;
+    let refused = props.storage_full;
     {
         let usage = usage.clone();
-        use_effect_with((lab.state.generation, refused), move |_| {
+        use_effect_with((props.generation, refused), move |_| {
             spawn_local(async move {
                 if let Some(found) = estimate().await {
                     usage.set(Some(found));

@@ -2,9 +2,10 @@
 
 use yew::prelude::*;
 
-use streamlab_log::Mode;
+use std::rc::Rc;
 
-use crate::hooks::use_lab::LabHandle;
+use streamlab_log::{Mode, TableView};
+
 use crate::view::shard_id;
 
 /// Properties of [`TableViewCard`].
@@ -12,16 +13,16 @@ use crate::view::shard_id;
 pub struct TableViewCardProps {
     /// The open topic's mode, for its words.
     pub mode: Mode,
+    /// The table; `None` when the topic is too big to build it on every change.
+    pub table: Option<Rc<TableView>>,
 }
 
 /// The latest value of every key, updating as records arrive (`table-row`).
 #[function_component]
 pub fn TableViewCard(props: &TableViewCardProps) -> Html {
+    crate::renders::count("TableViewCard");
     let kinesis = props.mode == Mode::Kinesis;
-    let Some(lab) = use_context::<LabHandle>() else {
-        return Html::default();
-    };
-    let body = match &lab.state.table {
+    let body = match props.table.as_deref() {
         None => {
             html! { <p class="sl-muted">{ "The topic holds more than 10,000 records; the table view is built for smaller topics." }</p> }
         }

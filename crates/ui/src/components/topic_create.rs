@@ -3,14 +3,26 @@
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
-use crate::hooks::use_lab::{LabHandle, TopicForm};
+use streamlab_protocol::form::TopicForm;
+
+use crate::hooks::use_lab::LabActions;
+
+/// Properties of [`TopicCreate`].
+#[derive(Properties, PartialEq)]
+pub struct TopicCreateProps {
+    /// The database is open.
+    pub opened: bool,
+    /// The field last refused, and why.
+    pub field_error: Option<(&'static str, String)>,
+}
 
 /// Name, partitions (shards) and mode; validated by the log, errors in `error-message`.
 #[function_component]
-pub fn TopicCreate() -> Html {
-    let lab = use_context::<LabHandle>();
-    let opened = lab.as_ref().is_some_and(|l| l.state.store.is_some());
-    let field_error = lab.as_ref().and_then(|l| l.state.field_error.clone());
+pub fn TopicCreate(props: &TopicCreateProps) -> Html {
+    crate::renders::count("TopicCreate");
+    let lab = use_context::<LabActions>();
+    let opened = props.opened;
+    let field_error = props.field_error.clone();
     let name = use_node_ref();
     let partitions = use_node_ref();
     let mode = use_node_ref();
@@ -60,7 +72,7 @@ pub fn TopicCreate() -> Html {
             ) else {
                 return;
             };
-            lab.create_topic(&TopicForm {
+            lab.topics.create(&TopicForm {
                 name: n.value(),
                 partitions: p.value(),
                 mode: m.value(),

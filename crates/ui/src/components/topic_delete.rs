@@ -4,7 +4,7 @@ use yew::prelude::*;
 
 use streamlab_log::TopicName;
 
-use crate::hooks::use_lab::LabHandle;
+use crate::hooks::use_lab::LabActions;
 
 /// Properties of [`TopicDelete`].
 #[derive(Properties, PartialEq)]
@@ -17,7 +17,8 @@ pub struct TopicDeleteProps {
 /// scripts and tests).
 #[function_component]
 pub fn TopicDelete(props: &TopicDeleteProps) -> Html {
-    let lab = use_context::<LabHandle>();
+    crate::renders::count("TopicDelete");
+    let lab = use_context::<LabActions>();
     let asking = use_state(|| false);
     let Some(lab) = lab else {
         return Html::default();
@@ -34,7 +35,7 @@ pub fn TopicDelete(props: &TopicDeleteProps) -> Html {
         let (asking, name) = (asking.clone(), props.name.clone());
         Callback::from(move |_| {
             asking.set(false);
-            lab.delete_topic(name.clone());
+            lab.topics.delete(name.clone());
         })
     };
     if *asking {

@@ -4,35 +4,50 @@
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
-use crate::hooks::use_lab::LabHandle;
+use streamlab_log::TopicMetadata;
+
+use crate::hooks::use_lab::LabActions;
+use crate::state::ImportView;
+
+/// Properties of [`TopicIo`].
+#[derive(Properties, PartialEq)]
+pub struct TopicIoProps {
+    /// The open topic.
+    pub topic: TopicMetadata,
+    /// The running or last import.
+    pub import: Option<ImportView>,
+    /// What the last export did.
+    pub exported: Option<String>,
+}
 
 /// The export button, the import file picker, and how the last import or export went.
 #[function_component]
-pub fn TopicIo() -> Html {
-    let lab = use_context::<LabHandle>();
+pub fn TopicIo(props: &TopicIoProps) -> Html {
+    crate::renders::count("TopicIo");
+    let lab = use_context::<LabActions>();
     let onexport = {
-        let lab = lab.clone();
+        let (lab, topic) = (lab.clone(), props.topic.config.name().clone());
         Callback::from(move |_: MouseEvent| {
             if let Some(lab) = lab.as_ref() {
-                lab.export_topic();
+                lab.records.export(&topic);
             }
         })
     };
     let onimport = {
-        let lab = lab.clone();
+        let (lab, topic) = (lab.clone(), props.topic.clone());
         Callback::from(move |e: Event| {
             let input = e.target_unchecked_into::<HtmlInputElement>();
             if let (Some(lab), Some(file)) = (lab.as_ref(), input.files().and_then(|f| f.get(0))) {
-                lab.import_file(file);
+                lab.records.import(&topic, file);
             }
             // The same file can be picked again.
             input.set_value("");
         })
     };
-    let Some(lab) = lab else {
+    if lab.is_none() {
         return Html::default();
-    };
-    let import = lab.state.import.clone();
+    }
+    let import = props.import.clone();
     html! {
         <div class="sl-card sl-io">
             <h3>{ "Export and import" }</h3>
@@ -41,7 +56,7 @@ pub fn TopicIo() -> Html {
                 <label class="sl-file">{ "Import a JSON Lines file" }
                     <input data-testid="topic-import" type="file" accept=".jsonl,.ndjson,.json,application/x-ndjson,text/plain" onchange={onimport} />
                 </label>
-                if let Some(done) = lab.state.exported.clone() {
+                if let Some(done) = props.exported.clone() {
                     <span class="sl-muted sl-hint" data-testid="export-result">{ done }</span>
                 }
             </div>

@@ -3,14 +3,23 @@
 
 use yew::prelude::*;
 
-use streamlab_log::Mode;
+use streamlab_idb::DamagedTopic;
+use streamlab_log::{Mode, TopicMetadata, TopicName};
 use streamlab_protocol::processor::INTERNAL_TOPIC_PREFIX;
 
-use crate::hooks::use_lab::LabHandle;
+use crate::hooks::use_lab::LabActions;
 
 /// Properties of [`TopicList`].
 #[derive(Properties, PartialEq)]
 pub struct TopicListProps {
+    /// Every topic, as last read.
+    pub topics: Vec<TopicMetadata>,
+    /// Stored topics whose rows do not decode.
+    #[prop_or_default]
+    pub damaged: Vec<DamagedTopic>,
+    /// The open topic.
+    #[prop_or_default]
+    pub open: Option<TopicName>,
     /// Called when a topic is opened.
     #[prop_or_default]
     pub onopen: Callback<()>,
@@ -22,11 +31,12 @@ pub struct TopicListProps {
 /// Every topic with its mode and record count; clicking one opens it.
 #[function_component]
 pub fn TopicList(props: &TopicListProps) -> Html {
+    crate::renders::count("TopicList");
     let internal = use_state(|| false);
-    let Some(lab) = use_context::<LabHandle>() else {
+    let Some(lab) = use_context::<LabActions>() else {
         return Html::default();
     };
-    let state = &*lab.state;
+    let state = props;
     if state.topics.is_empty() && state.damaged.is_empty() {
         return html! { <p class="sl-muted sl-card">{ "No topics yet." }</p> };
     }
@@ -41,7 +51,7 @@ pub fn TopicList(props: &TopicListProps) -> Html {
         .filter(|t| *internal || !t.config.name().as_str().starts_with(INTERNAL_TOPIC_PREFIX));
     let items = shown.map(|topic| {
         let name = topic.config.name().clone();
-        let selected = props.showing && state.open_topic.as_ref() == Some(&name);
+        let selected = props.showing && state.open.as_ref() == Some(&name);
         let records: u64 = topic.partitions.iter().map(|p| p.record_count()).sum();
         let onclick = {
             let (lab, name) = (lab.clone(), name.clone());
@@ -69,7 +79,7 @@ pub fn TopicList(props: &TopicListProps) -> Html {
     let damaged = state.damaged.iter().map(|topic| {
         let onclick = {
             let (lab, name) = (lab.clone(), topic.name.clone());
-            Callback::from(move |_| lab.delete_damaged_topic(name.clone()))
+            Callback::from(move |_| lab.topics.delete_damaged(name.clone()))
         };
         html! {
             <li key={format!("damaged {}", topic.name)} class="sl-topic-damaged"

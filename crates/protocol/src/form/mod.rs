@@ -1,7 +1,19 @@
 //! What the dashboard's forms hold, read into the log's terms: a consumer's start position and
-//! a consumer group's offset reset. Shared by the lab and the tools bundle (crates/script), so
-//! both give the same words for the same input. The browser reads dates (`Date.parse`), so the
-//! caller passes its date reader in.
+//! a consumer group's offset reset (here), a topic to create (`topic`), records to produce
+//! (`produce`), a producer run (`run`) and a jump of the records table (`jump`). The position and
+//! the reset are shared by the lab and the tools bundle (crates/script), so both give the same
+//! words for the same input. The browser reads dates (`Date.parse`), so the caller passes its
+//! date reader in. Every reader here is pure and tested natively.
+
+mod jump;
+mod produce;
+mod run;
+mod topic;
+
+pub use jump::parse_jump;
+pub use produce::{parse_headers, parse_target, ProduceForm, MAX_PRODUCE_COUNT};
+pub use run::{RunForm, MAX_RUN_RATE};
+pub use topic::{topic_from_attributes, FormError, TopicForm};
 
 use std::collections::BTreeMap;
 

@@ -1,0 +1,119 @@
+//! `use_scenario`: replaying a scenario file on the lab's database, step by step.
+
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::JsValue;
+use wasm_bindgen_futures::spawn_local;
+use yew::prelude::*;
+
+use streamlab_log::{Mode, TopicName};
+use streamlab_protocol::WirePosition;
+
+use crate::hooks::use_consumers::Consumers;
+use crate::state::{Action, Dispatch, ScenarioView};
+use crate::tools;
+
+/// Replays scenario files; a scenario under way stops at its next step once the lab unmounts.
+#[derive(Clone)]
+pub struct Scenario {
+    db: AttrValue,
+    dispatch: Dispatch,
+    consumers: Consumers,
+    mounted: Rc<Cell<bool>>,
+}
+
+/// A topic name of either mode (a scenario's steps name topics of both).
+fn any_topic(name: &str) -> Option<TopicName> {
+    TopicName::new(name, Mode::Kafka)
+        .or_else(|_| TopicName::new(name, Mode::Kinesis))
+        .ok()
+}
+
+impl Scenario {
+    /// Replays the scenario file at `source` (relative to the page) on this lab's (emptied)
+    /// database, step by step (the tools bundle's `run_scenario`), then opens `open` or the
+    /// scenario's topic. Its `consume` steps start consumers here, as if started by hand.
+    pub fn run(&self, source: AttrValue, open: Option<AttrValue>) {
+        let scenario = self.clone();
+        spawn_local(async move {
+            let dispatch = scenario.dispatch.clone();
+            let view = Rc::new(RefCell::new(ScenarioView {
+                source: source.to_string(),
+                total: 0,
+                done: 0,
+                step: "reading the file".into(),
+                error: None,
+            }));
+            dispatch.dispatch(Action::Scenario(view.borrow().clone()));
+            let on_progress = {
+                let (view, dispatch, mounted) = (
+                    Rc::clone(&view),
+                    dispatch.clone(),
+                    Rc::clone(&scenario.mounted),
+                );
+                Closure::<dyn FnMut(f64, f64, String) -> bool>::new(move |total, done, step| {
+                    let mut view = view.borrow_mut();
+                    (view.total, view.done, view.step) = (total as usize, done as usize, step);
+                    dispatch.dispatch(Action::Scenario(view.clone()));
+                    mounted.get()
+                })
+            };
+            let on_consume = {
+                let consumers = scenario.consumers.clone();
+                Closure::<dyn FnMut(String, String, Option<String>) -> Result<(), JsValue>>::new(
+                    move |topic: String, from: String, group: Option<String>| {
+                        let (kind, value) = from.split_once(' ').unwrap_or((&from, ""));
+                        let fail = |e: String| JsValue::from(js_sys::Error::new(&e));
+                        let position =
+                            WirePosition::parse(kind, value).map_err(|e| fail(e.to_string()))?;
+                        let topic = TopicName::new(&topic, Mode::Kafka)
+                            .or_else(|_| TopicName::new(&topic, Mode::Kinesis))
+                            .map_err(|e| fail(e.to_string()))?;
+                        consumers.spawn(topic, position, from, group);
+                        Ok(())
+                    },
+                )
+            };
+            let open = open.map_or(JsValue::UNDEFINED, |o| JsValue::from_str(&o));
+            let (db, source_arg) = (JsValue::from_str(&scenario.db), JsValue::from_str(&source));
+            let args = [
+                &db,
+                &source_arg,
+                &open,
+                on_progress.as_ref(),
+                on_consume.as_ref(),
+            ];
+            let ran = tools::call("run_scenario", &args).await;
+            let mut view = view.borrow().clone();
+            match ran {
+                Ok(shown) => {
+                    if let Some(topic) = shown.as_string().as_deref().and_then(any_topic) {
+                        dispatch.dispatch(Action::OpenTopic(topic));
+                    }
+                    view.done = view.total;
+                    view.step = "done".into();
+                }
+                Err(e) => view.error = Some(e),
+            }
+            dispatch.dispatch(Action::Scenario(view));
+        });
+    }
+}
+
+/// The lab's scenario replays; they stop at their next step once the lab unmounts.
+#[hook]
+pub fn use_scenario(db: AttrValue, dispatch: Dispatch, consumers: Consumers) -> Scenario {
+    let mounted = use_memo((), |_| Cell::new(true));
+    {
+        let mounted = Rc::clone(&mounted);
+        use_effect_with((), move |_| move || mounted.set(false));
+    }
+    Scenario {
+        db,
+        dispatch,
+        consumers,
+        mounted,
+    }
+}
