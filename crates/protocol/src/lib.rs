@@ -26,6 +26,7 @@ pub mod form;
 pub mod jsonl;
 pub mod processor;
 pub mod scenario;
+pub mod tools;
 
 use serde::{Deserialize, Serialize};
 

@@ -15,6 +15,7 @@
 
 #![deny(clippy::unwrap_used, clippy::expect_used)]
 
+mod lab_tool;
 pub mod sql;
 pub mod tools;
 

@@ -1,30 +1,32 @@
 //! The lab's less used operations: JSON Lines export and import, a consumer group's offset
 //! reset, running a topic's cleanup now, and scenario files. They live in this bundle, which the
 //! lab fetches the first time one is asked for (`crates/ui/src/tools.rs`), so a page that only
-//! shows a lab does not download them (about 50 KB gzipped). Each works on its own connection to
-//! the lab's database and answers in the words the dashboard shows; a failure is a JavaScript
-//! `Error` whose message is those words.
+//! shows a lab does not download them (about 50 KB gzipped); the lab asks for them through
+//! `lab_tool` (`crate::lab_tool`, the typed requests of `streamlab_protocol::tools`). Each works
+//! on its own connection to the lab's database and answers in the words the dashboard shows; a
+//! failure is a JavaScript `Error` whose message is those words.
 
 use std::rc::Rc;
 
-use js_sys::{Array, Function};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
 use streamlab_idb::IdbStore;
 use streamlab_log::{
     add_partitions, clean_partition, merge_shards, middle_hash_key, reset_group_offsets,
-    split_shard, GroupId, HashKey, Mode, PartitionScan, ReshardError, Storage, Timestamp,
-    TopicMetadata, TopicName, TopicPartition,
+    split_shard, GroupId, HashKey, PartitionScan, ReshardError, Storage, Timestamp, TopicMetadata,
+    TopicName, TopicPartition,
 };
 use streamlab_protocol::{
     form::parse_offset_reset,
     jsonl,
     scenario::{Scenario, ScenarioStep},
+    tools::{EventAnswer, ToolEvent},
     ProducerCommand, ProducerEvent, WireRecord, WireTarget,
 };
 use streamlab_workers::{ProducerBridge, SESSION_TIMEOUT_MS};
 
+use crate::lab_tool::Events;
 use crate::{js_error, next_event, spawn_producer};
 
 /// Records per produce request of an import or a scenario step (Kinesis' PutRecords limit).
@@ -84,9 +86,8 @@ where
 
 /// Runs `topic`'s cleanup policy (retention or compaction) on every partition now; resolves with
 /// what it did, in words.
-#[wasm_bindgen]
-pub async fn clean_topic(db: String, topic: String) -> Result<String, JsValue> {
-    with_topic(&db, &topic, |store, metadata| async move {
+pub(crate) async fn clean_topic(db: &str, topic: &str) -> Result<String, JsValue> {
+    with_topic(db, topic, |store, metadata| async move {
         let (mut deleted, mut rewritten) = (0, 0);
         for state in &metadata.partitions {
             let tp = TopicPartition::new(metadata.config.name().clone(), state.partition());
@@ -106,18 +107,17 @@ pub async fn clean_topic(db: String, topic: String) -> Result<String, JsValue> {
 /// Resets `group`'s committed offsets on `topic` (see [`parse_offset_reset`] for `target` and
 /// `value`); refused while a member of the group is active. Resolves with where the group now
 /// starts, in words.
-#[wasm_bindgen]
-pub async fn reset_group(
-    db: String,
-    topic: String,
-    group: String,
-    target: String,
-    value: String,
+pub(crate) async fn reset_group(
+    db: &str,
+    topic: &str,
+    group: &str,
+    target: &str,
+    value: &str,
 ) -> Result<String, JsValue> {
-    with_topic(&db, &topic, |store, metadata| async move {
+    with_topic(db, topic, |store, metadata| async move {
         let group = GroupId::new(group.trim()).map_err(|e| format!("group: {e}"))?;
         let partitions = metadata.partitions.len() as u32;
-        let reset = parse_offset_reset(&target, value.trim(), partitions, parse_date)?;
+        let reset = parse_offset_reset(target, value.trim(), partitions, parse_date)?;
         let name = metadata.config.name();
         let moved = reset_group_offsets(
             store.as_ref(),
@@ -139,11 +139,10 @@ pub async fn reset_group(
     .await
 }
 
-/// The whole of `topic` as JSON Lines, every partition in offset order: resolves with
-/// `[text, records]`.
-#[wasm_bindgen]
-pub async fn export_topic(db: String, topic: String) -> Result<Array, JsValue> {
-    with_topic(&db, &topic, |store, metadata| async move {
+/// The whole of `topic` as JSON Lines, every partition in offset order, and how many records
+/// that is.
+pub(crate) async fn export_topic(db: &str, topic: &str) -> Result<(String, u64), JsValue> {
+    with_topic(db, topic, |store, metadata| async move {
         let mut out = String::new();
         let mut count = 0u64;
         for state in &metadata.partitions {
@@ -171,52 +170,26 @@ pub async fn export_topic(db: String, topic: String) -> Result<Array, JsValue> {
                 }
             }
         }
-        Ok(Array::of2(
-            &JsValue::from_str(&out),
-            &JsValue::from_f64(count as f64),
-        ))
+        Ok((out, count))
     })
     .await
 }
 
-/// A JSON Lines import under way: its producer worker, which ends with `cancel()`.
-#[wasm_bindgen]
-pub struct ImportJob {
-    bridge: Option<ProducerBridge>,
-    total: u32,
-}
-
-#[wasm_bindgen]
-impl ImportJob {
-    /// How many records the file holds.
-    #[wasm_bindgen(getter)]
-    pub fn total(&self) -> u32 {
-        self.total
-    }
-
-    /// Ends the import's producer worker; requests it has not answered are not stored.
-    pub fn cancel(&mut self) {
-        self.bridge = None;
-    }
-}
-
-/// Imports JSON Lines `text` into `topic` (`mode` `kafka` or `kinesis`, with `partitions`
-/// partitions) through a producer worker of its own, 500 records per request. A file with a bad
-/// line is refused whole (the error names the line). An exported partition is kept where the
-/// topic has it (Kafka); otherwise a record is routed by its key. `on_event(kind, a, b)` hears
-/// `("acked", records)` per request, `("failed", message, storage_full)` when the store refused
-/// a request, and `("error", message)` when the worker failed.
-#[wasm_bindgen]
-pub fn import_jsonl(
-    db: String,
-    topic: String,
-    mode: String,
+/// Imports JSON Lines `text` into `topic` (a Kafka topic when `kafka`, with `partitions`
+/// partitions) through a producer worker of its own, 500 records per request; returns the worker
+/// (the import ends when it is dropped) and the file's record count. A file with a bad line is
+/// refused whole (the error names the line). An exported partition is kept where the topic has
+/// it (Kafka); otherwise a record is routed by its key. `events` hears each acknowledgement, each
+/// refusal and a failure of the worker.
+pub(crate) fn import_jsonl(
+    db: &str,
+    topic: &str,
+    kafka: bool,
     partitions: u32,
-    text: String,
-    on_event: Function,
-) -> Result<ImportJob, JsValue> {
-    let mut records = jsonl::parse_all(&text).map_err(js_error)?;
-    let kafka = Mode::parse(&mode) == Some(Mode::Kafka);
+    text: &str,
+    events: Events,
+) -> Result<(ProducerBridge, u64), JsValue> {
+    let mut records = jsonl::parse_all(text).map_err(js_error)?;
     for r in &mut records {
         if let WireTarget::Partition(p) = r.target {
             if !(kafka && p < partitions) {
@@ -225,57 +198,47 @@ pub fn import_jsonl(
         }
     }
     let bridge = ProducerBridge::spawn(streamlab_workers::WorkerRole::Producer, move |event| {
-        let say = |kind: &str, a: JsValue, b: JsValue| {
-            let _ = on_event.call3(&JsValue::NULL, &JsValue::from_str(kind), &a, &b);
-        };
-        match event {
-            Ok(ProducerEvent::Acked { acks, .. }) => {
-                say("acked", JsValue::from(acks.len() as u32), JsValue::NULL)
-            }
+        let event = match event {
+            Ok(ProducerEvent::Acked { acks, .. }) => ToolEvent::ImportAcked(acks.len() as u64),
             Ok(ProducerEvent::Failed {
                 message,
                 storage_full,
                 ..
-            }) => say("failed", message.into(), storage_full.into()),
-            Ok(ProducerEvent::Unreadable { message }) => {
-                say("error", message.into(), JsValue::NULL)
-            }
-            Ok(_) => {}
-            Err(e) => say("error", e.to_string().into(), JsValue::NULL),
-        }
+            }) => ToolEvent::ImportRefused {
+                message,
+                storage_full,
+            },
+            Ok(ProducerEvent::Unreadable { message }) => ToolEvent::ImportFailed(message),
+            Ok(_) => return,
+            Err(e) => ToolEvent::ImportFailed(e.to_string()),
+        };
+        events.send(&event);
     })
     .map_err(js_error)?;
-    for request in requests(&db, &topic, &records) {
+    for request in requests(db, topic, &records) {
         bridge.send(&request).map_err(js_error)?;
     }
-    Ok(ImportJob {
-        bridge: Some(bridge),
-        total: records.len() as u32,
-    })
+    Ok((bridge, records.len() as u64))
 }
 
 /// Replays the scenario file at `source` (relative to the page) on `db`, step by step, and
 /// resolves with the topic to show: `open` if the scenario has it, else the scenario's `open`,
-/// else its first topic. Before each step `on_progress(total, done, step)` is called; when it
-/// returns `false` (the lab went away) the scenario stops there. A `consume` step calls
-/// `on_consume(topic, from, group)`: the lab starts the consumer, as if by hand. A failure
-/// rejects with the step and the reason (`steps[2]: split shard 0 of s: …`).
-#[wasm_bindgen]
-pub async fn run_scenario(
+/// else its first topic. Before each step `events` hears `ScenarioStep`; unless the lab answers
+/// go on (it went away), the scenario stops there. A `consume` step is `ScenarioConsume`: the lab
+/// starts the consumer, as if by hand. A failure rejects with the step and the reason
+/// (`steps[2]: split shard 0 of s: …`).
+pub(crate) async fn run_scenario(
     db: String,
-    source: String,
+    source: &str,
     open: Option<String>,
-    on_progress: Function,
-    on_consume: Function,
+    events: &Events,
 ) -> Result<Option<String>, JsValue> {
-    let text = fetch_text(&source).await.map_err(js_error)?;
+    let text = fetch_text(source).await.map_err(js_error)?;
     let scenario = Scenario::parse(&text).map_err(js_error)?;
-    let total = scenario.topics.len() + scenario.steps.len();
-    let go_on = |done: usize, step: &str| {
-        let args = [total as f64, done as f64].map(JsValue::from_f64);
-        on_progress
-            .call3(&JsValue::NULL, &args[0], &args[1], &JsValue::from_str(step))
-            .is_ok_and(|answer| answer.as_bool() != Some(false))
+    let total = (scenario.topics.len() + scenario.steps.len()) as u64;
+    let go_on = |done: u64, step: &str| {
+        let step = step.to_owned();
+        events.send(&ToolEvent::ScenarioStep { total, done, step }) == EventAnswer::GoOn
     };
     let store = IdbStore::open(&db).await.map_err(js_error)?;
     let mut done = 0;
@@ -297,7 +260,7 @@ pub async fn run_scenario(
             store.close();
             return Ok(None);
         }
-        if let Err(e) = run_step(&store, &db, step, &on_consume).await {
+        if let Err(e) = run_step(&store, &db, step, events).await {
             store.close();
             return Err(js_error(format!("{words}: {e}")));
         }
@@ -336,7 +299,7 @@ async fn run_step(
     store: &IdbStore,
     db: &str,
     step: &ScenarioStep,
-    on_consume: &Function,
+    events: &Events,
 ) -> Result<(), String> {
     let (topic, update): (&TopicName, TopicUpdate) = match step {
         ScenarioStep::Produce { topic, records } => {
@@ -354,12 +317,15 @@ async fn run_step(
         ScenarioStep::Consume {
             topic, from, group, ..
         } => {
-            let group = group.as_deref().map_or(JsValue::NULL, JsValue::from_str);
-            let args = [topic.as_str(), from.as_str()].map(JsValue::from_str);
-            return on_consume
-                .call3(&JsValue::NULL, &args[0], &args[1], &group)
-                .map(|_| ())
-                .map_err(|e| message(&e));
+            let consume = ToolEvent::ScenarioConsume {
+                topic: topic.as_str().to_owned(),
+                from: from.clone(),
+                group: group.clone(),
+            };
+            return match events.send(&consume) {
+                EventAnswer::Refused(message) => Err(message),
+                EventAnswer::GoOn | EventAnswer::Stop => Ok(()),
+            };
         }
         ScenarioStep::SplitShard { topic, shard } => {
             let shard = *shard;
@@ -415,7 +381,7 @@ async fn produce_all(db: &str, topic: &str, records: &[WireRecord]) -> Result<()
 }
 
 /// The message of a JavaScript error (or the value, written out).
-fn message(e: &JsValue) -> String {
+pub(crate) fn message(e: &JsValue) -> String {
     e.dyn_ref::<js_sys::Error>()
         .map(|e| String::from(e.message()))
         .unwrap_or_else(|| format!("{e:?}"))

@@ -4,8 +4,7 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use js_sys::{Array, Reflect};
-use wasm_bindgen::closure::Closure;
+use js_sys::Reflect;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::spawn_local;
 use yew::prelude::*;
@@ -15,20 +14,21 @@ use streamlab_log::{
     TopicName, TopicPartition,
 };
 use streamlab_protocol::form::parse_jump;
+use streamlab_protocol::tools::{EventAnswer, ToolEvent, ToolReply, ToolRequest};
 use streamlab_views::RecordsQuery;
 
 use crate::browser::{download, parse_date};
 use crate::hooks::use_producer::report_refusal;
 use crate::hooks::use_store::StoreCell;
 use crate::state::{Action, Dispatch, ImportView, InspectedBatch};
-use crate::tools;
+use crate::tools::{self, EventSink};
 
 /// An import under way: the tools bundle's job (its producer worker) and the callback that hears
 /// its events. Dropping it ends the worker first, then lets go of the callback.
 pub struct ImportJob {
     job: JsValue,
     /// Kept alive for as long as the job can call it.
-    _on_event: Closure<dyn FnMut(String, JsValue, JsValue)>,
+    _events: EventSink,
 }
 
 impl Drop for ImportJob {
@@ -137,20 +137,21 @@ impl RecordActions {
     /// Downloads `topic` as JSON Lines (`<topic>.jsonl`), every partition in order.
     pub fn export(&self, topic: &TopicName) {
         let dispatch = self.dispatch.clone();
-        let (db, name) = (JsValue::from_str(&self.db), topic.clone());
+        let name = topic.clone();
+        let request = ToolRequest::ExportTopic {
+            db: self.db.to_string(),
+            topic: topic.as_str().to_owned(),
+        };
         spawn_local(async move {
-            let exported = tools::call("export_topic", &[&db, &name.as_str().into()])
-                .await
-                .and_then(|answer| {
-                    let answer = Array::from(&answer);
-                    let (text, count) = (answer.get(0).as_string(), answer.get(1).as_f64());
+            let sink = tools::events(|_| EventAnswer::GoOn);
+            let exported = match tools::call(&request, &sink).await.map(|a| a.reply) {
+                Ok(ToolReply::Exported { text, records }) => {
                     let file = format!("{name}.jsonl");
-                    download(&file, &text.unwrap_or_default())?;
-                    Ok(format!(
-                        "exported {} records to {file}",
-                        count.unwrap_or_default()
-                    ))
-                });
+                    download(&file, &text).map(|()| format!("exported {records} records to {file}"))
+                }
+                Ok(_) => Err("the lab's tools answered another request".to_owned()),
+                Err(message) => Err(message),
+            };
             match exported {
                 Ok(summary) => dispatch.dispatch(Action::Exported(summary)),
                 Err(message) => dispatch.dispatch(Action::Error(message)),
@@ -163,12 +164,9 @@ impl RecordActions {
     /// whole, naming the line. The import ends with the next import or the lab.
     pub fn import(&self, topic: &TopicMetadata, file: web_sys::File) {
         let dispatch = self.dispatch.clone();
-        let args = [
-            JsValue::from_str(&self.db),
-            JsValue::from_str(topic.config.name().as_str()),
-            JsValue::from_str(topic.config.mode().as_str()),
-            JsValue::from(topic.partitions.len() as u32),
-        ];
+        let (db, name) = (self.db.to_string(), topic.config.name().as_str().to_owned());
+        let kafka = topic.config.mode() == streamlab_log::Mode::Kafka;
+        let partitions = topic.partitions.len() as u32;
         let imports = Rc::clone(&self.import);
         spawn_local(async move {
             let text = match wasm_bindgen_futures::JsFuture::from(file.text()).await {
@@ -178,36 +176,46 @@ impl RecordActions {
                     return dispatch.dispatch(Action::Error(message));
                 }
             };
-            let on_event = {
+            let events = {
                 let dispatch = dispatch.clone();
-                Closure::<dyn FnMut(String, JsValue, JsValue)>::new(
-                    move |kind: String, a: JsValue, b: JsValue| match kind.as_str() {
-                        "acked" => dispatch.dispatch(Action::ImportProgress(
-                            a.as_f64().unwrap_or_default() as u64,
-                        )),
-                        "failed" => report_refusal(
-                            &dispatch,
-                            a.as_string().unwrap_or_default(),
-                            b.is_truthy(),
-                            Action::ImportFailed,
-                        ),
-                        _ => dispatch
-                            .dispatch(Action::ImportFailed(a.as_string().unwrap_or_default())),
-                    },
-                )
+                tools::events(move |event| {
+                    match event {
+                        ToolEvent::ImportAcked(records) => {
+                            dispatch.dispatch(Action::ImportProgress(records))
+                        }
+                        ToolEvent::ImportRefused {
+                            message,
+                            storage_full,
+                        } => report_refusal(&dispatch, message, storage_full, Action::ImportFailed),
+                        ToolEvent::ImportFailed(message) => {
+                            dispatch.dispatch(Action::ImportFailed(message))
+                        }
+                        // An import tells nothing else.
+                        ToolEvent::ScenarioStep { .. } | ToolEvent::ScenarioConsume { .. } => {}
+                    }
+                    EventAnswer::GoOn
+                })
             };
-            let [db, topic, mode, partitions] = &args;
-            let call = [db, topic, mode, partitions, &text, on_event.as_ref()];
-            let job = match tools::call("import_jsonl", &call).await {
-                Ok(job) => job,
+            let request = ToolRequest::ImportJsonl {
+                db,
+                topic: name,
+                kafka,
+                partitions,
+                text: text.as_string().unwrap_or_default(),
+            };
+            let (total, job) = match tools::call(&request, &events).await {
+                Ok(tools::Answer {
+                    reply: ToolReply::ImportStarted { total },
+                    job,
+                }) => (total, job),
+                Ok(_) => {
+                    let message = "the lab's tools answered another request".to_owned();
+                    return dispatch.dispatch(Action::Error(message));
+                }
                 Err(e) => {
                     return dispatch.dispatch(Action::Error(format!("{}: {e}", file.name())));
                 }
             };
-            let total = Reflect::get(&job, &"total".into())
-                .ok()
-                .and_then(|t| t.as_f64())
-                .unwrap_or_default() as u64;
             dispatch.dispatch(Action::ClearError);
             dispatch.dispatch(Action::ImportStarted(ImportView {
                 file: file.name(),
@@ -218,7 +226,7 @@ impl RecordActions {
             // The worker answers request by request; it ends with the next import or the lab.
             *imports.borrow_mut() = Some(ImportJob {
                 job,
-                _on_event: on_event,
+                _events: events,
             });
         });
     }

@@ -1,7 +1,6 @@
 //! What the user does to topics: create, open from an attribute, delete, reshard, truncate at a
 //! damaged batch, clean up, reset a group's offsets.
 
-use wasm_bindgen::JsValue;
 use wasm_bindgen_futures::spawn_local;
 use yew::prelude::*;
 
@@ -10,6 +9,7 @@ use streamlab_log::{
     Offset, PartitionId, ReshardError, Storage, TopicMetadata, TopicName, TopicPartition,
 };
 use streamlab_protocol::form::{topic_from_attributes, TopicForm};
+use streamlab_protocol::tools::{EventAnswer, ToolReply, ToolRequest};
 
 use crate::browser::announce_change;
 use crate::hooks::use_consumers::Consumers;
@@ -175,7 +175,11 @@ impl TopicActions {
 
     /// Runs `topic`'s cleanup policy (retention or compaction) on every partition now.
     pub fn clean(&self, topic: &TopicName) {
-        self.run_tool("clean_topic", topic, Vec::new(), Action::Cleaned);
+        let request = ToolRequest::CleanTopic {
+            db: self.db.to_string(),
+            topic: topic.as_str().to_owned(),
+        };
+        self.run_tool(request, Action::Cleaned);
     }
 
     /// Resets `group`'s committed offsets on `topic`: `target` is `earliest`, `latest`,
@@ -183,32 +187,30 @@ impl TopicActions {
     /// by commas) or `timestamp` (`value`: ms or a date), or the Kinesis words for them.
     /// Refused while a member of the group is active.
     pub fn reset_group(&self, topic: &TopicName, group: &str, target: &str, value: &str) {
-        let args = [group, target, value].map(JsValue::from_str).to_vec();
-        self.run_tool("reset_group", topic, args, Action::GroupReset);
+        let request = ToolRequest::ResetGroup {
+            db: self.db.to_string(),
+            topic: topic.as_str().to_owned(),
+            group: group.to_owned(),
+            target: target.to_owned(),
+            value: value.to_owned(),
+        };
+        self.run_tool(request, Action::GroupReset);
     }
 
-    /// Runs tool `name` (see [`tools`]) on `topic` with `args` after the database and the
-    /// topic's name; its answer, in words, becomes `done(words)`, a failure the error message.
-    fn run_tool(
-        &self,
-        name: &'static str,
-        topic: &TopicName,
-        args: Vec<JsValue>,
-        done: fn(String) -> Action,
-    ) {
+    /// Asks the tools bundle (see [`tools`]) for `request`, a tool that answers in words: they
+    /// become `done(words)`, a failure the error message.
+    fn run_tool(&self, request: ToolRequest, done: fn(String) -> Action) {
         let dispatch = self.dispatch.clone();
-        let mut all = vec![
-            JsValue::from_str(&self.db),
-            JsValue::from_str(topic.as_str()),
-        ];
-        all.extend(args);
         spawn_local(async move {
-            let args: Vec<&JsValue> = all.iter().collect();
-            match tools::call(name, &args).await {
-                Ok(words) => {
+            let sink = tools::events(|_| EventAnswer::GoOn);
+            match tools::call(&request, &sink).await.map(|a| a.reply) {
+                Ok(ToolReply::Done(words)) => {
                     dispatch.dispatch(Action::ClearError);
-                    dispatch.dispatch(done(words.as_string().unwrap_or_default()));
+                    dispatch.dispatch(done(words));
                 }
+                Ok(_) => dispatch.dispatch(Action::Error(
+                    "the lab's tools answered another request".into(),
+                )),
                 Err(message) => dispatch.dispatch(Action::Error(message)),
             }
         });

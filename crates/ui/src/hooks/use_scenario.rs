@@ -3,12 +3,11 @@
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
-use wasm_bindgen::closure::Closure;
-use wasm_bindgen::JsValue;
 use wasm_bindgen_futures::spawn_local;
 use yew::prelude::*;
 
 use streamlab_log::{Mode, TopicName};
+use streamlab_protocol::tools::{EventAnswer, ToolEvent, ToolReply, ToolRequest};
 use streamlab_protocol::WirePosition;
 
 use crate::hooks::use_consumers::Consumers;
@@ -47,54 +46,59 @@ impl Scenario {
                 error: None,
             }));
             dispatch.dispatch(Action::Scenario(view.borrow().clone()));
-            let on_progress = {
+            let events = {
                 let (view, dispatch, mounted) = (
                     Rc::clone(&view),
                     dispatch.clone(),
                     Rc::clone(&scenario.mounted),
                 );
-                Closure::<dyn FnMut(f64, f64, String) -> bool>::new(move |total, done, step| {
-                    let mut view = view.borrow_mut();
-                    (view.total, view.done, view.step) = (total as usize, done as usize, step);
-                    dispatch.dispatch(Action::Scenario(view.clone()));
-                    mounted.get()
+                let consumers = scenario.consumers.clone();
+                tools::events(move |event| match event {
+                    ToolEvent::ScenarioStep { total, done, step } => {
+                        let mut view = view.borrow_mut();
+                        (view.total, view.done, view.step) = (total as usize, done as usize, step);
+                        dispatch.dispatch(Action::Scenario(view.clone()));
+                        if mounted.get() {
+                            EventAnswer::GoOn
+                        } else {
+                            EventAnswer::Stop
+                        }
+                    }
+                    ToolEvent::ScenarioConsume { topic, from, group } => {
+                        let (kind, value) = from.split_once(' ').unwrap_or((&from, ""));
+                        let position = match WirePosition::parse(kind, value) {
+                            Ok(position) => position,
+                            Err(e) => return EventAnswer::Refused(e.to_string()),
+                        };
+                        let topic = match TopicName::new(&topic, Mode::Kafka)
+                            .or_else(|_| TopicName::new(&topic, Mode::Kinesis))
+                        {
+                            Ok(topic) => topic,
+                            Err(e) => return EventAnswer::Refused(e.to_string()),
+                        };
+                        consumers.spawn(topic, position, from, group);
+                        EventAnswer::GoOn
+                    }
+                    // A scenario tells nothing else.
+                    _ => EventAnswer::GoOn,
                 })
             };
-            let on_consume = {
-                let consumers = scenario.consumers.clone();
-                Closure::<dyn FnMut(String, String, Option<String>) -> Result<(), JsValue>>::new(
-                    move |topic: String, from: String, group: Option<String>| {
-                        let (kind, value) = from.split_once(' ').unwrap_or((&from, ""));
-                        let fail = |e: String| JsValue::from(js_sys::Error::new(&e));
-                        let position =
-                            WirePosition::parse(kind, value).map_err(|e| fail(e.to_string()))?;
-                        let topic = TopicName::new(&topic, Mode::Kafka)
-                            .or_else(|_| TopicName::new(&topic, Mode::Kinesis))
-                            .map_err(|e| fail(e.to_string()))?;
-                        consumers.spawn(topic, position, from, group);
-                        Ok(())
-                    },
-                )
+            let request = ToolRequest::RunScenario {
+                db: scenario.db.to_string(),
+                source: source.to_string(),
+                open: open.map(|o| o.to_string()),
             };
-            let open = open.map_or(JsValue::UNDEFINED, |o| JsValue::from_str(&o));
-            let (db, source_arg) = (JsValue::from_str(&scenario.db), JsValue::from_str(&source));
-            let args = [
-                &db,
-                &source_arg,
-                &open,
-                on_progress.as_ref(),
-                on_consume.as_ref(),
-            ];
-            let ran = tools::call("run_scenario", &args).await;
+            let ran = tools::call(&request, &events).await.map(|a| a.reply);
             let mut view = view.borrow().clone();
             match ran {
-                Ok(shown) => {
-                    if let Some(topic) = shown.as_string().as_deref().and_then(any_topic) {
+                Ok(ToolReply::ScenarioRan { shown }) => {
+                    if let Some(topic) = shown.as_deref().and_then(any_topic) {
                         dispatch.dispatch(Action::OpenTopic(topic));
                     }
                     view.done = view.total;
                     view.step = "done".into();
                 }
+                Ok(_) => view.error = Some("the lab's tools answered another request".into()),
                 Err(e) => view.error = Some(e),
             }
             dispatch.dispatch(Action::Scenario(view));
