@@ -29,8 +29,6 @@ mod error;
 mod fetch;
 pub mod sigv4;
 pub mod streams;
-#[cfg(any(test, feature = "suite"))]
-pub mod suite;
 
 pub use client::{
     Endpoint, HttpResponse, KinesisClient, PutEntry, PutResult, Records, RetryPolicy,

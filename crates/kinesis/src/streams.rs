@@ -1,7 +1,7 @@
 //! Kinesis Data Streams as two backends offer it: a real endpoint through [`KinesisClient`], and
 //! Streamlab's own log ([`LocalStreams`], over any `Storage`: the memory store, IndexedDB). Both
 //! answer in the API's terms (shard ids, decimal sequence numbers, shard iterators), so one
-//! behavioural suite ([`crate::suite`]) checks that they agree.
+//! behavioural suite (`crates/kinesis-suite`) checks that they agree.
 
 use streamlab_log::{
     fetch, kinesis_hash_key, merge, produce, resolve_position, split, FetchLimits, HashKey,

@@ -4,10 +4,8 @@
 #![cfg(target_arch = "wasm32")]
 
 use streamlab_kinesis::sigv4::Credentials;
-use streamlab_kinesis::{
-    for_each_stream_check, suite, FetchTransport, KinesisClient, KinesisError, PutEntry,
-    StartingPosition,
-};
+use streamlab_kinesis::{FetchTransport, KinesisClient, KinesisError, PutEntry, StartingPosition};
+use streamlab_kinesis_suite::{self as suite, for_each_stream_check};
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);

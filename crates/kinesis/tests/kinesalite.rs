@@ -17,9 +17,8 @@ mod common;
 
 use futures::executor::block_on;
 use streamlab_kinesis::sigv4::{Credentials, HttpRequest};
-use streamlab_kinesis::{
-    for_each_stream_check, suite, HttpResponse, KinesisClient, KinesisError, Transport,
-};
+use streamlab_kinesis::{HttpResponse, KinesisClient, KinesisError, Transport};
+use streamlab_kinesis_suite::{self as suite, for_each_stream_check};
 use streamlab_log::HashKey;
 
 /// A kinesalite to talk to: the one `make test` started, or one of this test's own.

@@ -8,7 +8,8 @@ mod common;
 use futures::executor::block_on;
 use streamlab_kinesis::sigv4::HttpRequest;
 use streamlab_kinesis::streams::LocalStreams;
-use streamlab_kinesis::{for_each_stream_check, suite, HttpResponse, Transport};
+use streamlab_kinesis::{HttpResponse, Transport};
+use streamlab_kinesis_suite::{self as suite, for_each_stream_check};
 use streamlab_log::MemoryStore;
 
 /// The machine's clock and sleep; no network.

@@ -6,7 +6,8 @@ use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 
 use streamlab_idb::IdbStore;
 use streamlab_kinesis::streams::LocalStreams;
-use streamlab_kinesis::{for_each_stream_check, suite, FetchTransport};
+use streamlab_kinesis::FetchTransport;
+use streamlab_kinesis_suite::{self as suite, for_each_stream_check};
 
 wasm_bindgen_test_configure!(run_in_browser);
 

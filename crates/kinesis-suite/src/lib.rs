@@ -3,7 +3,7 @@
 //! endpoint (kinesalite, natively and over `fetch`). It covers what kinesalite is faithful in:
 //! new streams' hash-key ranges, routing by partition key and explicit hash key, sequence numbers
 //! in order, the five iterator types, SplitShard and MergeShards lineage, a closed shard's
-//! reader ending, deleting. [`for_each_stream_check!`](crate::for_each_stream_check) lists the
+//! reader ending, deleting. [`for_each_stream_check!`] lists the
 //! checks, so a harness runs every one. Each takes a stream name no other check uses.
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
@@ -12,9 +12,9 @@ use streamlab_log::uniform_hash_key_ranges;
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 
-use crate::consumer::{consume, Checkpoints, SHARD_END};
-use crate::streams::{owner, shard_id, ShardInfo, Streams};
-use crate::{PutEntry, StartingPosition};
+use streamlab_kinesis::consumer::{consume, Checkpoints, Run, SHARD_END};
+use streamlab_kinesis::streams::{owner, shard_id, ShardInfo, Streams};
+use streamlab_kinesis::{PutEntry, StartingPosition};
 
 /// Calls `$check!(name)` for every check of the suite.
 #[macro_export]
@@ -290,14 +290,14 @@ pub async fn a_consumer_application_resumes_after_its_checkpoints_across_a_split
             .map(|n| entry(&format!("k{}", n % 7), &format!("r{n}")))
             .collect()
     };
-    let data = |run: &crate::consumer::Run| -> Vec<String> {
+    let data = |run: &Run| -> Vec<String> {
         run.records
             .iter()
             .map(|r| String::from_utf8_lossy(&r.data).into_owned())
             .collect()
     };
     let mut seen: Vec<(String, String)> = Vec::new();
-    let mut keep = |run: &crate::consumer::Run| {
+    let mut keep = |run: &Run| {
         seen.extend(run.records.iter().map(|r| {
             (
                 r.partition_key.clone(),
