@@ -7,7 +7,7 @@ export PATH="$HOME/.cargo/bin:$PWD/node_modules/.bin:$PATH"
 export CHROMEDRIVER="${CHROMEDRIVER:-/usr/bin/chromedriver}"
 export TRUNK_OFFLINE=true
 
-BROWSER_CRATES=(-p streamlab-idb -p streamlab-workers -p streamlab-ui -p streamlab-sql-ui -p streamlab-script -p streamlab-kinesis -p streamlab-remote)
+BROWSER_CRATES=(-p streamlab-idb -p streamlab-workers -p streamlab-ui -p streamlab-sql-ui -p streamlab-script -p streamlab-kinesis -p streamlab-remote -p streamlab-element)
 run() { printf '\n==> %s\n' "$*"; "$@"; }
 
 run cargo fmt --all --check

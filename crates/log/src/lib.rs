@@ -56,7 +56,6 @@ mod table_view;
 mod throttle;
 mod topic;
 mod types;
-mod workload;
 
 pub use batch::{
     batch_fields, BatchField, BatchHeader, DecodeError, RecordBatch, BATCH_FORMAT_VERSION,
@@ -110,7 +109,6 @@ pub use topic::{
     KINESIS_MAX_RETENTION_MS, KINESIS_MIN_LAB_RETENTION_MS,
 };
 pub use types::{Mode, Offset, PartitionId, SequenceNumber, ShardId, Timestamp};
-pub use workload::{KeyPattern, Pace, Pacer, ValueTemplate, WorkloadError};
 
 /// Runs a future to completion on the current thread.
 ///

@@ -147,8 +147,8 @@ pub enum WireKeyPattern {
 
 impl WireKeyPattern {
     /// The log's key pattern.
-    pub fn to_pattern(&self) -> streamlab_log::KeyPattern {
-        use streamlab_log::KeyPattern;
+    pub fn to_pattern(&self) -> streamlab_workload::KeyPattern {
+        use streamlab_workload::KeyPattern;
         match self {
             WireKeyPattern::None => KeyPattern::None,
             WireKeyPattern::Fixed(k) => KeyPattern::Fixed(k.clone()),
@@ -163,7 +163,7 @@ impl WireKeyPattern {
 pub struct RunSpec {
     /// How keys are picked.
     pub key: WireKeyPattern,
-    /// The value template (`${n}`, `${key}`, `${ts}`; see `streamlab_log::ValueTemplate`).
+    /// The value template (`${n}`, `${key}`, `${ts}`; see `streamlab_workload::ValueTemplate`).
     pub value_template: String,
     /// Records per second; `None` sends as fast as the store takes them.
     pub rate: Option<u32>,

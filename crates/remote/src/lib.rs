@@ -8,13 +8,15 @@
 //! they are never logged or exported.
 #![deny(clippy::unwrap_used, clippy::expect_used)]
 
-mod console;
+mod components;
 mod credentials;
+mod remote;
+mod state;
 
+use streamlab_element::{Attributes, Mounted};
 use wasm_bindgen::prelude::*;
-use yew::AppHandle;
 
-pub use console::{ConsoleProps, KinesisConsole};
+pub use components::console::{ConsoleProps, KinesisConsole};
 
 use streamlab_idb::{LeaseOwner, LeaseTable};
 use streamlab_kinesis::consumer::Checkpoints;
@@ -43,24 +45,18 @@ pub fn start() {
 
 /// One mounted console, as the loader holds it for its element.
 #[wasm_bindgen]
-pub struct MountedRemote {
-    app: Option<AppHandle<KinesisConsole>>,
-}
+pub struct MountedRemote(Mounted<KinesisConsole>);
 
 #[wasm_bindgen]
 impl MountedRemote {
     /// Applies changed attributes (`topic`, `partitions`, `region`).
     pub fn update(&mut self, attributes: &JsValue) {
-        if let Some(app) = self.app.as_mut() {
-            app.update(console_props(attributes));
-        }
+        self.0.update(console_props(attributes));
     }
 
     /// Unmounts the console; credentials typed into it are gone with it.
     pub fn destroy(&mut self) {
-        if let Some(app) = self.app.take() {
-            app.destroy();
-        }
+        self.0.destroy();
     }
 }
 
@@ -68,23 +64,15 @@ impl MountedRemote {
 /// `attributes` (an object of attribute name to value or null).
 #[wasm_bindgen]
 pub fn mount_remote(root: web_sys::Element, attributes: &JsValue) -> MountedRemote {
-    let app = yew::Renderer::<KinesisConsole>::with_root_and_props(root, console_props(attributes))
-        .render();
-    MountedRemote { app: Some(app) }
+    MountedRemote(Mounted::mount(root, console_props(attributes)))
 }
 
 fn console_props(attributes: &JsValue) -> ConsoleProps {
-    let get = |name: &str| -> Option<yew::AttrValue> {
-        js_sys::Reflect::get(attributes, &JsValue::from_str(name))
-            .ok()
-            .and_then(|v| v.as_string())
-            .filter(|v| !v.trim().is_empty())
-            .map(yew::AttrValue::from)
-    };
+    let attributes = Attributes(attributes);
     ConsoleProps {
-        endpoint: get("endpoint"),
-        region: get("region"),
-        stream: get("topic"),
-        shards: get("partitions"),
+        endpoint: attributes.text("endpoint"),
+        region: attributes.text("region"),
+        stream: attributes.text("topic"),
+        shards: attributes.text("partitions"),
     }
 }

@@ -17,8 +17,8 @@ mod state;
 mod tools;
 mod view;
 
+use streamlab_element::{Attributes, Mounted};
 use wasm_bindgen::prelude::*;
-use yew::AppHandle;
 
 pub use components::lab::{Lab, LabProps};
 
@@ -32,24 +32,18 @@ pub fn start() {
 
 /// One mounted lab, as the loader holds it for its element.
 #[wasm_bindgen]
-pub struct MountedLab {
-    app: Option<AppHandle<Lab>>,
-}
+pub struct MountedLab(Mounted<Lab>);
 
 #[wasm_bindgen]
 impl MountedLab {
     /// Applies changed attributes (`topic`, `partitions`, `mode`, `view`) to the running lab.
     pub fn update(&mut self, attributes: &JsValue) {
-        if let Some(app) = self.app.as_mut() {
-            app.update(lab_props(attributes));
-        }
+        self.0.update(lab_props(attributes));
     }
 
     /// Unmounts the lab: its workers end (consumers commit first) and its database closes.
     pub fn destroy(&mut self) {
-        if let Some(app) = self.app.take() {
-            app.destroy();
-        }
+        self.0.destroy();
     }
 }
 
@@ -57,8 +51,7 @@ impl MountedLab {
 /// element's `attributes` (an object of attribute name to value or null).
 #[wasm_bindgen]
 pub fn mount_lab(root: web_sys::Element, attributes: &JsValue) -> MountedLab {
-    let app = yew::Renderer::<Lab>::with_root_and_props(root, lab_props(attributes)).render();
-    MountedLab { app: Some(app) }
+    MountedLab(Mounted::mount(root, lab_props(attributes)))
 }
 
 /// Where the bundle's files are (the loader's own directory), so workers start from there
@@ -70,23 +63,15 @@ pub fn set_script_base(url: &str) {
 
 /// The lab's properties from the element's attributes.
 fn lab_props(attributes: &JsValue) -> LabProps {
-    let get = |name: &str| -> Option<String> {
-        js_sys::Reflect::get(attributes, &JsValue::from_str(name))
-            .ok()
-            .and_then(|v| v.as_string())
-    };
-    let text = |name: &str| get(name).map(yew::AttrValue::from);
+    let attributes = Attributes(attributes);
+    let present = |name: &str| attributes.get(name).map(yew::AttrValue::from);
     LabProps {
-        db: get("db")
-            .filter(|d| !d.trim().is_empty())
-            .unwrap_or_else(|| DEFAULT_DB.to_owned())
-            .into(),
-        topic: text("topic").filter(|t| !t.trim().is_empty()),
-        partitions: text("partitions"),
-        mode: text("mode"),
-        view: text("view"),
-        // A boolean attribute: present (any value) means yes.
-        ephemeral: get("ephemeral").is_some(),
-        scenario: text("scenario").filter(|s| !s.trim().is_empty()),
+        db: attributes.text("db").unwrap_or_else(|| DEFAULT_DB.into()),
+        topic: attributes.text("topic"),
+        partitions: present("partitions"),
+        mode: present("mode"),
+        view: present("view"),
+        ephemeral: attributes.flag("ephemeral"),
+        scenario: attributes.text("scenario"),
     }
 }

@@ -11,11 +11,11 @@ use futures::StreamExt;
 
 use streamlab_idb::IdbStore;
 use streamlab_log::{
-    produce_to, route, AppendError, KeylessPartitioner, Mode, Pace, Pacer, PartitionId,
-    ProduceError, ProduceRecord, RecordData, Storage, Target, Timestamp, TopicMetadata, TopicName,
-    ValueTemplate,
+    produce_to, route, AppendError, KeylessPartitioner, Mode, PartitionId, ProduceError,
+    ProduceRecord, RecordData, Storage, Target, Timestamp, TopicMetadata, TopicName,
 };
 use streamlab_protocol::{BatchAck, ProducerEvent, RunSpec};
+use streamlab_workload::{Pace, Pacer, ValueTemplate};
 
 use crate::producer::{announce, store_for};
 use crate::{now_ms, sleep, Failure};

@@ -1,6 +1,7 @@
 //! The producer-run form: keys, a value template, a rate and batching, read into a [`RunSpec`].
 
-use streamlab_log::{Mode, Pacer, ValueTemplate};
+use streamlab_log::Mode;
+use streamlab_workload::{Pacer, ValueTemplate};
 
 use super::produce::MAX_PRODUCE_COUNT;
 use crate::{RunSpec, WireKeyPattern};

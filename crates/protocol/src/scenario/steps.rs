@@ -2,7 +2,8 @@
 
 use serde_json::Value;
 
-use streamlab_log::{CleanupPolicy, KeyPattern, Mode, PartitionId, TopicConfig, ValueTemplate};
+use streamlab_log::{CleanupPolicy, Mode, PartitionId, TopicConfig};
+use streamlab_workload::{KeyPattern, ValueTemplate};
 
 use super::at::{At, Obj};
 use super::{ScenarioError, ScenarioStep, MAX_GENERATED};

@@ -1,6 +1,5 @@
 //! The whole lab: one per `<stream-lab>` element.
 
-use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
 use streamlab_log::{CleanupPolicy, Mode, TopicName};
@@ -260,12 +259,7 @@ pub fn Lab(props: &LabProps) -> Html {
     let onkinesis = {
         let root = root.clone();
         Callback::from(move |_: MouseEvent| {
-            let host = root
-                .cast::<web_sys::Element>()
-                .map(|e| e.get_root_node())
-                .and_then(|n| n.dyn_into::<web_sys::ShadowRoot>().ok())
-                .map(|s| s.host());
-            if let Some(host) = host {
+            if let Some(host) = streamlab_element::element_of(&root) {
                 let _ = host.set_attribute("endpoint", "");
             }
         })

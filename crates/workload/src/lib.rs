@@ -3,7 +3,7 @@
 //! `batch.size` and `linger.ms`).
 //!
 //! ```
-//! use streamlab_log::{KeyPattern, Pace, Pacer, ValueTemplate};
+//! use streamlab_workload::{KeyPattern, Pace, Pacer, ValueTemplate};
 //!
 //! let keys = KeyPattern::RandomFrom(vec!["alice".into(), "bob".into()]);
 //! assert_eq!(keys.key(7, 1).as_deref(), Some("bob"));
@@ -17,6 +17,7 @@
 //! pacer.sent(7);
 //! assert_eq!(pacer.next(160.0), Pace::Send(10)); // a full batch is due
 //! ```
+#![deny(clippy::unwrap_used, clippy::expect_used)]
 
 /// How a running producer picks each record's key.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -58,10 +59,10 @@ pub enum WorkloadError {
 
 impl KeyPattern {
     /// Checks that the pattern can produce keys a topic in `mode` takes.
-    pub fn validate(&self, mode: crate::types::Mode) -> Result<(), WorkloadError> {
+    pub fn validate(&self, mode: streamlab_log::Mode) -> Result<(), WorkloadError> {
         match self {
             KeyPattern::RandomFrom(keys) if keys.is_empty() => Err(WorkloadError::NoKeys),
-            KeyPattern::None if mode == crate::types::Mode::Kinesis => {
+            KeyPattern::None if mode == streamlab_log::Mode::Kinesis => {
                 Err(WorkloadError::KeylessStream)
             }
             _ => Ok(()),
@@ -261,8 +262,8 @@ impl Pacer {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::types::Mode;
     use proptest::prelude::*;
+    use streamlab_log::Mode;
 
     #[test]
     fn key_patterns() {
