@@ -13,6 +13,8 @@ run() { printf '\n==> %s\n' "$*"; "$@"; }
 run cargo fmt --all --check
 run cargo clippy --all-targets -- -D warnings
 run cargo clippy --target wasm32-unknown-unknown "${BROWSER_CRATES[@]}" --all-targets -- -D warnings
+# The log is layered: no module uses another that uses it back (see the script).
+run python3 scripts/module-cycles.py log
 
 # kinesalite (npm), the Kinesis API the kinesis backend's tests talk to: bound to 127.0.0.1 on a
 # free port, and stopped by its PID when this script ends, however it ends.
