@@ -24,10 +24,8 @@ pub struct Scenario {
 }
 
 /// A topic name of either mode (a scenario's steps name topics of both).
-fn any_topic(name: &str) -> Option<TopicName> {
-    TopicName::new(name, Mode::Kafka)
-        .or_else(|_| TopicName::new(name, Mode::Kinesis))
-        .ok()
+fn any_topic(name: &str) -> Result<TopicName, streamlab_log::NameError> {
+    TopicName::new(name, Mode::Kafka).or_else(|_| TopicName::new(name, Mode::Kinesis))
 }
 
 impl Scenario {
@@ -70,9 +68,7 @@ impl Scenario {
                             Ok(position) => position,
                             Err(e) => return EventAnswer::Refused(e.to_string()),
                         };
-                        let topic = match TopicName::new(&topic, Mode::Kafka)
-                            .or_else(|_| TopicName::new(&topic, Mode::Kinesis))
-                        {
+                        let topic = match any_topic(&topic) {
                             Ok(topic) => topic,
                             Err(e) => return EventAnswer::Refused(e.to_string()),
                         };
@@ -92,7 +88,7 @@ impl Scenario {
             let mut view = view.borrow().clone();
             match ran {
                 Ok(ToolReply::ScenarioRan { shown }) => {
-                    if let Some(topic) = shown.as_deref().and_then(any_topic) {
+                    if let Some(topic) = shown.as_deref().and_then(|t| any_topic(t).ok()) {
                         dispatch.dispatch(Action::OpenTopic(topic));
                     }
                     view.done = view.total;
